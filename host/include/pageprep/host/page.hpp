@@ -1,0 +1,51 @@
+/// \file page.hpp
+/// \brief A page as it moves through the host pipeline, and its per-page status.
+///
+/// Ownership: a Page is owned by exactly one pipeline stage at a time and moves
+/// (never copies) from queue to queue; see scheduler.hpp for the contract.
+#pragma once
+
+#include <opencv2/core/mat.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace pageprep::host {
+
+/// Why a page failed. Stable names (error_code_name) appear in pages.jsonl and run.json.
+enum class PageError : int32_t {
+  kNone = 0,
+  kNotFound,          ///< input path does not exist
+  kUnreadable,        ///< exists but cannot be read (permissions, I/O error, a directory)
+  kEmptyFile,         ///< zero bytes
+  kUnsupportedFormat, ///< not an image format we decode
+  kCorrupt,           ///< recognised format, but decoding failed (truncated, damaged)
+  kTooLarge,          ///< exceeds the decode limits (decompression-bomb guard)
+  kPreprocessFailed,  ///< an operation returned an error
+  kOcrFailed,         ///< Tesseract failed on the page
+  kWriteFailed,       ///< an output could not be written
+  kInternal,          ///< a bug: an unexpected exception
+};
+
+const char* error_code_name(PageError e);
+
+/// Identity of a page: the input path and the 0-based page index within it
+/// (multi-page TIFF). `ordinal` is the page's position in the whole run.
+struct PageId {
+  std::string input;
+  int32_t page = 0;
+  int64_t ordinal = 0;
+};
+
+/// A decoded page: 8-bit gray, with where its resolution came from.
+struct DecodedPage {
+  cv::Mat gray;  ///< CV_8UC1, continuous or not
+  double dpi_x = 300.0;
+  double dpi_y = 300.0;
+  bool dpi_from_file = false;  ///< false: 300 assumed (reported as such)
+  std::string format;          ///< "png", "jpeg", "tiff", "pnm", "webp"
+  int32_t source_channels = 1;
+  int32_t source_depth_bits = 8;  ///< bits per sample in the file (1 for G4, 16, 8)
+};
+
+}  // namespace pageprep::host
