@@ -1,0 +1,45 @@
+/// \file inputs.hpp
+/// \brief Turns command-line arguments into the ordered list of input files.
+///
+/// Each argument is, in this order of precedence:
+/// - "-": a list of paths read from `stdin_stream`, one per line;
+/// - "@FILE", or an existing or missing file ending in .txt or .lst
+///   (case-insensitive): a list file, one path per line, relative paths taken
+///   relative to the list file's folder;
+/// - a folder: every image file below it, recursively, sorted by path
+///   (component-wise, bytewise: the C-locale `ls` order), keeping only the
+///   extensions .png .jpg .jpeg .tif .tiff .pnm .pgm .ppm .pbm .webp
+///   (case-insensitive) and skipping hidden files and hidden folders (names
+///   starting with '.'). Symlinks to files are followed; symlinks to folders
+///   below the top are not (no cycles);
+/// - anything else, existing or NOT: one input. A missing path is kept so the
+///   pipeline reports a per-page not_found error for it.
+/// In lists (stdin or file), blank lines and lines starting with '#' are
+/// skipped, surrounding whitespace and a trailing '\r' are trimmed, and each
+/// entry is a file or a folder (expanded as above); list entries are never
+/// read as further lists. A list file that cannot be read is itself returned
+/// as an input (so the run reports it) plus a warning. Order: arguments in
+/// order, each expanded in place; duplicates are kept.
+#pragma once
+
+#include <istream>
+#include <string>
+#include <vector>
+
+namespace pageprep::host {
+
+struct InputFile {
+  std::string path;
+};
+
+struct InputList {
+  std::vector<InputFile> files;
+  std::vector<std::string> warnings;  ///< e.g. "folder scans/ holds no image files"
+};
+
+InputList expand_inputs(const std::vector<std::string>& args, std::istream& stdin_stream);
+
+/// Whether `path` ends in one of the image extensions above (case-insensitive).
+bool has_image_extension(const std::string& path);
+
+}  // namespace pageprep::host
