@@ -1,0 +1,110 @@
+// CUDA schedule of despeckle: label the batch's ink (components.cuh), count
+// component areas into their roots with run-aggregated atomics, erase the
+// components at or below each page's area limit. Pages pack into passes that
+// fit the label workspace.
+#include <algorithm>
+#include <string>
+
+#include "components.cuh"
+#include "pageprep/kernels/denoise.hpp"
+
+namespace pageprep::kernels::cuda {
+
+struct Despeckle::Impl {
+  DespeckleParams params;
+  BatchLimits limits;
+  int32_t* labels = nullptr;
+  int64_t label_capacity = 0;
+  CountsChannel counts;
+  ~Impl() {
+    if (labels != nullptr) cudaFree(labels);
+  }
+};
+
+namespace {
+
+using Policy = CudaComponentsPolicy;
+
+__global__ void __launch_bounds__(Policy::kSegmentBlock)
+    area_kernel(CclTable table, int32_t* labels) {
+  const CclPage& page = table.pages[blockIdx.z];
+  const GrayView img = page.image;
+  const int32_t y = blockIdx.y;
+  const int32_t x0 = (blockIdx.x * blockDim.x + threadIdx.x) * Policy::kSegment;
+  if (y >= img.height || x0 >= img.width) return;
+  const int32_t x1 = min(x0 + Policy::kSegment, img.width);
+  ops::accumulate_area_segment<GlobalLabels>(img.row(y), labels + page.label_offset, y * img.width,
+                                             x0, x1);
+}
+
+__global__ void __launch_bounds__(Policy::kSegmentBlock)
+    despeckle_remove_kernel(CclTable table, const int32_t* labels, int32_t first_page,
+                            unsigned long long* removed) {
+  const CclPage& page = table.pages[blockIdx.z];
+  const GrayView img = page.image;
+  const int32_t y = blockIdx.y;
+  const int32_t x0 = (blockIdx.x * blockDim.x + threadIdx.x) * Policy::kSegment;
+  if (y >= img.height || x0 >= img.width) return;
+  const int32_t x1 = min(x0 + Policy::kSegment, img.width);
+  const int32_t n = ops::despeckle_segment<GlobalLabels>(img.row(y), labels + page.label_offset,
+                                                         y * img.width, x0, x1, page.max_area);
+  if (n > 0) atomicAdd(removed + first_page + blockIdx.z, static_cast<unsigned long long>(n));
+}
+
+}  // namespace
+
+Despeckle::Despeckle(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Despeckle::~Despeckle() = default;
+
+Status Despeckle::create(const DespeckleParams& params, const BatchLimits& limits,
+                         std::unique_ptr<Despeckle>* out) {
+  PAGEPREP_RETURN_IF_ERROR(validate_despeckle(params, limits));
+  auto impl = std::make_unique<Impl>();
+  impl->params = params;
+  impl->limits = limits;
+  const int64_t resident = std::max(1, std::min(limits.max_batch, Policy::kResidentPages));
+  impl->label_capacity = resident * limits.max_width * static_cast<int64_t>(limits.max_height);
+  PAGEPREP_CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&impl->labels),
+                                 sizeof(int32_t) * static_cast<size_t>(impl->label_capacity)));
+  PAGEPREP_RETURN_IF_ERROR(impl->counts.init(limits.max_batch));
+  out->reset(new Despeckle(std::move(impl)));
+  return Status::ok();
+}
+
+Status Despeckle::run(Stream stream, GrayBatch pages, const float* page_dpi, int64_t* removed) {
+  Impl& m = *impl_;
+  if (pages.count < 0) return {StatusCode::kInvalidArgument, "despeckle: negative batch size"};
+  if (pages.count > m.limits.max_batch)
+    return {StatusCode::kOutOfRange,
+            "despeckle: batch of " + std::to_string(pages.count) + " pages exceeds max_batch"};
+  for (int32_t i = 0; i < pages.count; ++i) {
+    if (pages[i].width < 0 || pages[i].height < 0)
+      return {StatusCode::kInvalidArgument, "despeckle: negative page size"};
+    if (pages[i].width > m.limits.max_width || pages[i].height > m.limits.max_height)
+      return {StatusCode::kOutOfRange,
+              "despeckle: page " + std::to_string(i) + " exceeds the size limits"};
+    if (despeckle_max_area(m.params, page_dpi != nullptr ? page_dpi[i] : 300.0f) < 0)
+      return {StatusCode::kInvalidArgument,
+              "despeckle: page " + std::to_string(i) + " has an invalid dpi"};
+  }
+  PAGEPREP_RETURN_IF_ERROR(m.counts.begin(stream));
+  PAGEPREP_RETURN_IF_ERROR(m.counts.zero_counts(stream, pages.count));
+  PAGEPREP_RETURN_IF_ERROR(for_each_ccl_pass(
+      pages, m.label_capacity, [&](int32_t first, int32_t n, CclTable t) -> Status {
+        if (t.max_width == 0 || t.max_height == 0) return Status::ok();
+        for (int32_t k = 0; k < n; ++k)
+          t.pages[k].max_area =
+              despeckle_max_area(m.params, page_dpi != nullptr ? page_dpi[first + k] : 300.0f);
+        PAGEPREP_RETURN_IF_ERROR(launch_label_components(stream, t, m.labels));
+        const dim3 grid = segment_grid(t);
+        area_kernel<<<grid, Policy::kSegmentBlock, 0, stream>>>(t, m.labels);
+        PAGEPREP_CUDA_CHECK_LAUNCH(stream);
+        despeckle_remove_kernel<<<grid, Policy::kSegmentBlock, 0, stream>>>(
+            t, m.labels, first, m.counts.device_counts());
+        PAGEPREP_CUDA_CHECK_LAUNCH(stream);
+        return Status::ok();
+      }));
+  return m.counts.end(stream, pages.count, removed);
+}
+
+}  // namespace pageprep::kernels::cuda
