@@ -1,0 +1,324 @@
+// CUDA schedule of binarization. Every decision is the shared math of
+// ops/threshold_ops.hpp, so the output equals the CPU schedule bit for bit.
+//
+// Otsu: histogram_kernel (shared-memory atomics per block, then integer
+// atomics into a per-page global histogram: order-independent, exact),
+// otsu_threshold_kernel (one thread per page runs ops::otsu_threshold), then
+// threshold_apply_kernel.
+//
+// Sauvola / Wolf: no integral images. A full-batch pair of 64-bit integral
+// images would need max_batch * (W+1)(H+1) * 16 bytes (8.9 GB for 16 A4 pages
+// at 600 dpi). Instead local_kernel gives each block a tile of kTileW x kTileH
+// output pixels and its halo of columns; each thread keeps the vertical window
+// sums (sum, sum of squares) of kItems columns and slides them down the tile,
+// one row at a time. Per row a block-wide scan over the columns yields prefix
+// sums in shared memory, and each thread reads its window as a difference of
+// two prefixes. uint32 arithmetic is exact: a window's sum of squares is below
+// 255^2 * 255^2 < 2^32 and prefix differences are taken modulo 2^32. Columns
+// outside the page contribute zero and rows outside are never added, which is
+// exactly the clamp-to-page border rule. The workspace is a few KiB per page:
+// the Otsu histograms, the thresholds and Wolf's per-page statistics.
+#include <cub/block/block_scan.cuh>
+
+#include <algorithm>
+
+#include "cuda_check.hpp"
+#include "page_table.cuh"
+#include "pageprep/kernels/binarize.hpp"
+
+namespace pageprep::kernels::cuda {
+namespace {
+
+/// Histogram: a block covers kRows rows of a page, its threads stride along x
+/// (coalesced byte reads). 16 rows of an A4 300 dpi page is ~40 K pixels per
+/// block, enough to amortize the 256-bin merge; not yet tuned on hardware.
+struct HistogramPolicy {
+  static constexpr int kThreads = 256;
+  static constexpr int kRows = 16;
+};
+
+/// Per-pixel kernels (threshold apply): one warp per row segment.
+struct PixelPolicy {
+  static constexpr int kBlockX = 32;
+  static constexpr int kBlockY = 8;
+};
+
+/// Local thresholds. kTileW == kThreads output columns per block, kTileH rows
+/// slid per block (the vertical window start-up of 2r+1 rows is amortized over
+/// them). kItems columns per thread must cover the tile plus the largest halo:
+/// kThreads * kItems >= kTileW + 2 * (kMaxWindow / 2). Not yet tuned on
+/// hardware.
+struct LocalPolicy {
+  static constexpr int kThreads = 256;
+  static constexpr int kTileW = 256;
+  static constexpr int kTileH = 64;
+  static constexpr int kItems = 2;
+};
+static_assert(LocalPolicy::kTileW == LocalPolicy::kThreads, "one output column per thread");
+static_assert(LocalPolicy::kThreads * LocalPolicy::kItems >=
+                  LocalPolicy::kTileW + 2 * (ops::kMaxWindow / 2),
+              "columns per block must cover the tile and the largest halo");
+
+/// Per-launch constants of the local kernels (a kernel parameter).
+struct LocalLaunch {
+  int32_t half[kMaxPagesPerLaunch];  ///< window half-side per page
+  int64_t k_q;
+  int64_t r_q;  ///< Sauvola's R; Wolf reads its own from the statistics
+  int32_t wolf;
+};
+
+/// Wolf statistics per page slot: [0, kMaxPagesPerLaunch) minimum gray (reset to
+/// 0xFFFFFFFF), then [kMaxPagesPerLaunch, 2 kMaxPagesPerLaunch) largest std in
+/// 1/16 (reset to 0).
+constexpr int32_t kWolfMin = 0;
+constexpr int32_t kWolfStd = kMaxPagesPerLaunch;
+
+__global__ void histogram_kernel(PageTable<const uint8_t> in, uint32_t* hist) {
+  __shared__ uint32_t h[256];
+  const int32_t page = blockIdx.z;
+  const ConstGrayView src = in.pages[page];
+  const int32_t y0 = blockIdx.y * HistogramPolicy::kRows;
+  if (y0 >= src.height) return;
+  for (int i = threadIdx.x; i < 256; i += blockDim.x) h[i] = 0;
+  __syncthreads();
+  const int32_t y1 = min(src.height, y0 + HistogramPolicy::kRows);
+  for (int32_t y = y0; y < y1; ++y) {
+    const uint8_t* row = src.row(y);
+    for (int32_t x = threadIdx.x; x < src.width; x += blockDim.x) atomicAdd(&h[row[x]], 1u);
+  }
+  __syncthreads();
+  for (int i = threadIdx.x; i < 256; i += blockDim.x)
+    if (h[i]) atomicAdd(&hist[page * 256 + i], h[i]);
+}
+
+__global__ void otsu_threshold_kernel(const uint32_t* hist, int32_t count, int32_t* thresholds) {
+  const int32_t page = blockIdx.x * blockDim.x + threadIdx.x;
+  if (page < count) thresholds[page] = ops::otsu_threshold(hist + page * 256);
+}
+
+__global__ void threshold_apply_kernel(PageTable<const uint8_t> in, PageTable<uint8_t> out,
+                                       const int32_t* thresholds) {
+  const int32_t page = blockIdx.z;
+  const ConstGrayView src = in.pages[page];
+  const int32_t x = blockIdx.x * blockDim.x + threadIdx.x;
+  const int32_t y = blockIdx.y * blockDim.y + threadIdx.y;
+  if (x >= src.width || y >= src.height) return;
+  out.pages[page].row(y)[x] = ops::apply_threshold(src.row(y)[x], thresholds[page]);
+}
+
+struct AddPair {
+  __device__ uint2 operator()(const uint2& a, const uint2& b) const {
+    return make_uint2(a.x + b.x, a.y + b.y);
+  }
+};
+
+enum class LocalMode { kWolfStats, kDecide };
+
+template <LocalMode M>
+__global__ void __launch_bounds__(LocalPolicy::kThreads)
+    local_kernel(PageTable<const uint8_t> in, PageTable<uint8_t> out, LocalLaunch launch,
+                 uint32_t* wolf_stats) {
+  using Scan = cub::BlockScan<uint2, LocalPolicy::kThreads>;
+  constexpr int kCols = LocalPolicy::kThreads * LocalPolicy::kItems;
+  __shared__ typename Scan::TempStorage scan_storage;
+  __shared__ uint32_t prefix_sum[kCols + 1];
+  __shared__ uint32_t prefix_sq[kCols + 1];
+  __shared__ uint32_t block_min, block_std;
+
+  const int32_t page = blockIdx.z;
+  const ConstGrayView src = in.pages[page];
+  const int32_t x0 = blockIdx.x * LocalPolicy::kTileW;
+  const int32_t y0 = blockIdx.y * LocalPolicy::kTileH;
+  if (x0 >= src.width || y0 >= src.height) return;  // uniform over the block
+  const int32_t half = launch.half[page];
+  const int32_t cx0 = x0 - half;  // page column of tile column 0
+
+  ops::LocalThreshold t;
+  t.k_q = launch.k_q;
+  t.r_q = launch.r_q;
+  t.min_gray = 0;
+  bool constant_page = false;
+  if constexpr (M == LocalMode::kDecide) {
+    if (launch.wolf) {
+      const int32_t q = static_cast<int32_t>(wolf_stats[kWolfStd + page]);
+      constant_page = ops::wolf_page_is_constant(q);
+      t.r_q = q;
+      t.min_gray = wolf_stats[kWolfMin + page];
+    }
+  } else {
+    if (threadIdx.x == 0) {
+      block_min = 255;
+      block_std = 0;
+    }
+  }
+
+  // Vertical window sums of this thread's columns (blocked arrangement).
+  uint32_t col_sum[LocalPolicy::kItems], col_sq[LocalPolicy::kItems];
+  int32_t gx[LocalPolicy::kItems];
+  bool inside[LocalPolicy::kItems];
+#pragma unroll
+  for (int i = 0; i < LocalPolicy::kItems; ++i) {
+    gx[i] = cx0 + static_cast<int32_t>(threadIdx.x) * LocalPolicy::kItems + i;
+    inside[i] = gx[i] >= 0 && gx[i] < src.width;
+    col_sum[i] = 0;
+    col_sq[i] = 0;
+  }
+  auto add_row = [&](int32_t y, int sign) {
+    const uint8_t* row = src.row(y);
+#pragma unroll
+    for (int i = 0; i < LocalPolicy::kItems; ++i) {
+      if (!inside[i]) continue;
+      const uint32_t v = row[gx[i]];
+      if (sign > 0) {
+        col_sum[i] += v;
+        col_sq[i] += v * v;
+      } else {
+        col_sum[i] -= v;
+        col_sq[i] -= v * v;
+      }
+    }
+  };
+  for (int32_t y = max(0, y0 - half); y <= min(src.height - 1, y0 + half); ++y) add_row(y, +1);
+
+  const int32_t x = x0 + static_cast<int32_t>(threadIdx.x);
+  const int32_t nx = x < src.width ? ops::clamped_extent(x, half, src.width) : 0;
+  uint32_t my_min = 255, my_std = 0;
+  const int32_t y_end = min(src.height, y0 + LocalPolicy::kTileH);
+  for (int32_t y = y0; y < y_end; ++y) {
+    if (y > y0) {
+      if (y + half < src.height) add_row(y + half, +1);
+      if (y - half - 1 >= 0) add_row(y - half - 1, -1);
+    }
+    uint2 items[LocalPolicy::kItems], prefix[LocalPolicy::kItems], total;
+#pragma unroll
+    for (int i = 0; i < LocalPolicy::kItems; ++i) items[i] = make_uint2(col_sum[i], col_sq[i]);
+    Scan(scan_storage).ExclusiveScan(items, prefix, make_uint2(0u, 0u), AddPair(), total);
+#pragma unroll
+    for (int i = 0; i < LocalPolicy::kItems; ++i) {
+      prefix_sum[threadIdx.x * LocalPolicy::kItems + i] = prefix[i].x;
+      prefix_sq[threadIdx.x * LocalPolicy::kItems + i] = prefix[i].y;
+    }
+    if (threadIdx.x == 0) {
+      prefix_sum[kCols] = total.x;
+      prefix_sq[kCols] = total.y;
+    }
+    __syncthreads();
+    if (x < src.width) {
+      // Window columns [x - half, x + half] are tile columns [tid, tid + 2 half].
+      const int32_t lo = threadIdx.x, hi = threadIdx.x + 2 * half + 1;
+      const uint32_t sum = prefix_sum[hi] - prefix_sum[lo];
+      const uint32_t sq = prefix_sq[hi] - prefix_sq[lo];
+      const int32_t n = nx * ops::clamped_extent(y, half, src.height);
+      const uint32_t v = src.row(y)[x];
+      if constexpr (M == LocalMode::kWolfStats) {
+        my_min = min(my_min, v);
+        my_std = max(my_std, static_cast<uint32_t>(ops::wolf_std_q(sum, sq, n)));
+      } else {
+        out.pages[page].row(y)[x] =
+            constant_page ? uint8_t{255} : ops::local_binarize(v, sum, sq, n, t);
+      }
+    }
+    __syncthreads();  // prefixes and scan storage are rewritten next row
+  }
+  if constexpr (M == LocalMode::kWolfStats) {
+    atomicMin(&block_min, my_min);
+    atomicMax(&block_std, my_std);
+    __syncthreads();
+    if (threadIdx.x == 0) {
+      atomicMin(&wolf_stats[kWolfMin + page], block_min);
+      atomicMax(&wolf_stats[kWolfStd + page], block_std);
+    }
+  }
+}
+
+dim3 pixel_grid(const PageTable<const uint8_t>& t, dim3 block) {
+  return dim3((t.max_width + block.x - 1) / block.x, (t.max_height + block.y - 1) / block.y,
+              t.count);
+}
+
+}  // namespace
+
+Binarize::Binarize(const BinarizeParams& params, const BatchLimits& limits)
+    : params_(params), limits_(limits) {}
+
+Binarize::~Binarize() {
+  cudaFree(hist_);
+  cudaFree(thresholds_);
+  cudaFree(wolf_stats_);
+}
+
+Status Binarize::create(const BinarizeParams& params, const BatchLimits& limits,
+                        std::unique_ptr<Binarize>* out) {
+  PAGEPREP_RETURN_IF_ERROR(validate(params));
+  if (limits.max_batch < 0 || limits.max_width < 0 || limits.max_height < 0)
+    return {StatusCode::kInvalidArgument, "binarize: negative batch limits"};
+  std::unique_ptr<Binarize> op(new Binarize(params, limits));
+  const size_t slots =
+      static_cast<size_t>(std::min(std::max(1, limits.max_batch), kMaxPagesPerLaunch));
+  if (params.method == BinarizeMethod::kOtsu) {
+    PAGEPREP_CUDA_CHECK(cudaMalloc(&op->hist_, slots * 256 * sizeof(uint32_t)));
+    PAGEPREP_CUDA_CHECK(
+        cudaMalloc(&op->thresholds_, std::max<size_t>(1, limits.max_batch) * sizeof(int32_t)));
+  } else if (params.method == BinarizeMethod::kWolf) {
+    PAGEPREP_CUDA_CHECK(cudaMalloc(&op->wolf_stats_, 2 * kMaxPagesPerLaunch * sizeof(uint32_t)));
+  }
+  *out = std::move(op);
+  return Status::ok();
+}
+
+const int32_t* Binarize::device_otsu_thresholds() const {
+  return thresholds_;
+}
+
+Status Binarize::run(Stream stream, ConstGrayBatch in, GrayBatch out, const float* page_dpi) {
+  PAGEPREP_RETURN_IF_ERROR(validate_binarize_batch(in, out, limits_));
+  const BinarizeMethod method = params_.method;
+  return for_each_launch(in.count, [&](int32_t first, int32_t n) -> Status {
+    const auto tin = make_page_table(in, first, n);
+    const auto tout = make_page_table(out, first, n);
+    if (tin.max_width == 0 || tin.max_height == 0) {
+      if (method == BinarizeMethod::kOtsu)  // all pages empty: thresholds -1
+        PAGEPREP_CUDA_CHECK(
+            cudaMemsetAsync(thresholds_ + first, 0xFF, n * sizeof(int32_t), stream));
+      return Status::ok();
+    }
+    if (method == BinarizeMethod::kOtsu) {
+      PAGEPREP_CUDA_CHECK(
+          cudaMemsetAsync(hist_, 0, static_cast<size_t>(n) * 256 * sizeof(uint32_t), stream));
+      const dim3 hgrid(1, (tin.max_height + HistogramPolicy::kRows - 1) / HistogramPolicy::kRows,
+                       n);
+      histogram_kernel<<<hgrid, HistogramPolicy::kThreads, 0, stream>>>(tin, hist_);
+      PAGEPREP_CUDA_CHECK_LAUNCH(stream);
+      otsu_threshold_kernel<<<(n + 63) / 64, 64, 0, stream>>>(hist_, n, thresholds_ + first);
+      PAGEPREP_CUDA_CHECK_LAUNCH(stream);
+      const dim3 block(PixelPolicy::kBlockX, PixelPolicy::kBlockY);
+      threshold_apply_kernel<<<pixel_grid(tin, block), block, 0, stream>>>(tin, tout,
+                                                                           thresholds_ + first);
+      PAGEPREP_CUDA_CHECK_LAUNCH(stream);
+      return Status::ok();
+    }
+    LocalLaunch launch{};
+    for (int32_t i = 0; i < n; ++i)
+      launch.half[i] = binarize_window(params_, page_dpi ? page_dpi[first + i] : 300.f) / 2;
+    launch.k_q = ops::quantize_k(binarize_k(params_));
+    launch.r_q = ops::quantize_r(params_.r);
+    launch.wolf = method == BinarizeMethod::kWolf;
+    const dim3 grid((tin.max_width + LocalPolicy::kTileW - 1) / LocalPolicy::kTileW,
+                    (tin.max_height + LocalPolicy::kTileH - 1) / LocalPolicy::kTileH, n);
+    if (launch.wolf) {
+      PAGEPREP_CUDA_CHECK(cudaMemsetAsync(wolf_stats_ + kWolfMin, 0xFF,
+                                          kMaxPagesPerLaunch * sizeof(uint32_t), stream));
+      PAGEPREP_CUDA_CHECK(cudaMemsetAsync(wolf_stats_ + kWolfStd, 0,
+                                          kMaxPagesPerLaunch * sizeof(uint32_t), stream));
+      local_kernel<LocalMode::kWolfStats>
+          <<<grid, LocalPolicy::kThreads, 0, stream>>>(tin, tout, launch, wolf_stats_);
+      PAGEPREP_CUDA_CHECK_LAUNCH(stream);
+    }
+    local_kernel<LocalMode::kDecide>
+        <<<grid, LocalPolicy::kThreads, 0, stream>>>(tin, tout, launch, wolf_stats_);
+    PAGEPREP_CUDA_CHECK_LAUNCH(stream);
+    return Status::ok();
+  });
+}
+
+}  // namespace pageprep::kernels::cuda
