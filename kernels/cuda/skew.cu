@@ -1,0 +1,436 @@
+// CUDA schedule of skew estimation. Every step is a kernel over a chunk of
+// pages (blockIdx.z or blockIdx.y = page) calling the shared ops in
+// ops/skew_ops.hpp; the search stages and the argmax between them run on the
+// device, so the host waits once per chunk, for the final scores (a few KiB),
+// and calls detail::finalize_skew on them exactly as the CPU schedule does.
+#include <cuda_runtime_api.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "cuda_check.hpp"
+#include "page_table.cuh"
+#include "pageprep/kernels/deskew.hpp"
+
+namespace pageprep::kernels::cuda {
+namespace {
+
+/// Launch shapes. Measured: not yet (no device on the development machine);
+/// chosen so one block of the ink kernel is one 16 x 16 tile, and the stage
+/// kernel's 256 threads stride over rows by warp.
+struct SkewPolicy {
+  static constexpr int kPagesPerChunk = 32;  ///< geometry table + page table fit 4 KiB
+  static constexpr int kCellBlockX = 32, kCellBlockY = 8;
+  static constexpr int kStageThreads = 256;
+  static constexpr int kRowThreads = 128;
+};
+static_assert(ops::kSkewTile == 16, "the ink kernel maps one 16 x 16 block to one tile");
+
+struct GeometryTable {
+  ops::SkewGeometry g[SkewPolicy::kPagesPerChunk];
+};
+
+/// Device workspace: one slot per page of a chunk, each array at slot * stride.
+struct DeviceWs {
+  uint8_t* reduced;
+  uint8_t* kept;
+  int64_t cell_stride;
+  int32_t* row_ink;
+  int32_t* count1;
+  int32_t* kept1;
+  int32_t row_stride;
+  int32_t* count2;
+  int32_t row2_stride;
+  int32_t* tile_ink;
+  uint8_t* tile_masked;
+  int32_t tile_stride;
+  uint32_t* runs1;
+  int64_t runs1_stride;
+  uint32_t* runs2;
+  int64_t runs2_stride;
+  uint32_t* hist256;   // 256 per page
+  int32_t* threshold;  // 1 per page
+  int64_t* scores;
+  int32_t score_stride;
+  int32_t* centers;  // kSkewStages per page
+  int64_t* kept_total;
+  const int32_t* tan_q16;
+  int32_t table_half;
+};
+
+__device__ ops::SkewInkView ink_view(const DeviceWs& ws, const ops::SkewGeometry& g, int32_t p) {
+  ops::SkewInkView v;
+  v.reduced = ConstGrayView{ws.reduced + p * ws.cell_stride, g.w1, g.h1, g.w1};
+  v.threshold = ws.threshold[p];
+  v.row_ink = ws.row_ink + p * ws.row_stride;
+  v.tile_masked = ws.tile_masked + p * ws.tile_stride;
+  v.tiles_x = g.tiles_x;
+  return v;
+}
+
+__global__ void reduce_kernel(PageTable<const uint8_t> in, GeometryTable geo, DeviceWs ws) {
+  __shared__ uint32_t h[256];
+  const int32_t p = blockIdx.z;
+  const int32_t t = threadIdx.y * blockDim.x + threadIdx.x;
+  for (int32_t i = t; i < 256; i += blockDim.x * blockDim.y) h[i] = 0;
+  __syncthreads();
+  const ops::SkewGeometry& g = geo.g[p];
+  const int32_t x = blockIdx.x * blockDim.x + threadIdx.x;
+  const int32_t y = blockIdx.y * blockDim.y + threadIdx.y;
+  if (x < g.w1 && y < g.h1) {
+    const uint8_t v = ops::reduce_min_cell(in.pages[p], g.s, x, y);
+    ws.reduced[p * ws.cell_stride + static_cast<int64_t>(y) * g.w1 + x] = v;
+    if (ops::in_threshold_sample(x, y)) atomicAdd(&h[v], 1u);
+  }
+  __syncthreads();
+  for (int32_t i = t; i < 256; i += blockDim.x * blockDim.y)
+    if (h[i]) atomicAdd(&ws.hist256[p * 256 + i], h[i]);
+}
+
+__global__ void threshold_kernel(DeviceWs ws) {
+  const int32_t p = blockIdx.x;
+  ws.threshold[p] = ops::skew_ink_threshold(ws.hist256 + p * 256);
+}
+
+/// One 16 x 16 block per tile: the tile's ink count, and its rows' counts.
+__global__ void ink_count_kernel(GeometryTable geo, DeviceWs ws) {
+  __shared__ int32_t rows[ops::kSkewTile];
+  __shared__ int32_t total;
+  const int32_t p = blockIdx.z;
+  const ops::SkewGeometry& g = geo.g[p];
+  if (blockIdx.x >= g.tiles_x || blockIdx.y >= g.tiles_y) return;
+  if (threadIdx.x == 0) rows[threadIdx.y] = 0;
+  if (threadIdx.x == 0 && threadIdx.y == 0) total = 0;
+  __syncthreads();
+  const int32_t x = blockIdx.x * ops::kSkewTile + threadIdx.x;
+  const int32_t y = blockIdx.y * ops::kSkewTile + threadIdx.y;
+  if (x < g.w1 && y < g.h1) {
+    const uint8_t v = ws.reduced[p * ws.cell_stride + static_cast<int64_t>(y) * g.w1 + x];
+    if (v <= ws.threshold[p]) {
+      atomicAdd(&rows[threadIdx.y], 1);
+      atomicAdd(&total, 1);
+    }
+  }
+  __syncthreads();
+  if (threadIdx.x == 0 && y < g.h1 && rows[threadIdx.y])
+    atomicAdd(&ws.row_ink[p * ws.row_stride + y], rows[threadIdx.y]);
+  if (threadIdx.x == 0 && threadIdx.y == 0)
+    ws.tile_ink[p * ws.tile_stride + blockIdx.y * g.tiles_x + blockIdx.x] = total;
+}
+
+__device__ bool tile_solid_at(const DeviceWs& ws, const ops::SkewGeometry& g, int32_t p, int32_t tx,
+                              int32_t ty) {
+  const int32_t area = (min(g.w1, (tx + 1) * ops::kSkewTile) - tx * ops::kSkewTile) *
+                       (min(g.h1, (ty + 1) * ops::kSkewTile) - ty * ops::kSkewTile);
+  return ops::tile_is_solid(ws.tile_ink[p * ws.tile_stride + ty * g.tiles_x + tx], area);
+}
+
+__global__ void mask_kernel(GeometryTable geo, DeviceWs ws) {
+  const int32_t p = blockIdx.y;
+  const ops::SkewGeometry& g = geo.g[p];
+  const int32_t t = blockIdx.x * blockDim.x + threadIdx.x;
+  if (t >= g.tiles_x * g.tiles_y) return;
+  const int32_t tx = t % g.tiles_x, ty = t / g.tiles_x;
+  uint8_t m = 0;
+  for (int32_t dy = -1; dy <= 1; ++dy)
+    for (int32_t dx = -1; dx <= 1; ++dx) {
+      const int32_t x = tx + dx, y = ty + dy;
+      if (x >= 0 && y >= 0 && x < g.tiles_x && y < g.tiles_y && tile_solid_at(ws, g, p, x, y))
+        m = 1;
+    }
+  ws.tile_masked[p * ws.tile_stride + t] = m;
+}
+
+__global__ void keep_kernel(GeometryTable geo, DeviceWs ws) {
+  const int32_t p = blockIdx.z;
+  const ops::SkewGeometry& g = geo.g[p];
+  const int32_t x = blockIdx.x * blockDim.x + threadIdx.x;
+  const int32_t y = blockIdx.y * blockDim.y + threadIdx.y;
+  if (x >= g.w1 || y >= g.h1) return;
+  const ops::SkewInkView v = ink_view(ws, g, p);
+  ws.kept[p * ws.cell_stride + static_cast<int64_t>(y) * g.w1 + x] =
+      ops::keep_cell(v, x, y) ? 1 : 0;
+}
+
+__global__ void fine_runs_kernel(GeometryTable geo, DeviceWs ws) {
+  const int32_t p = blockIdx.y;
+  const ops::SkewGeometry& g = geo.g[p];
+  const int32_t y = blockIdx.x * blockDim.x + threadIdx.x;
+  if (y >= g.h1) return;
+  int32_t cells = 0;
+  const int32_t n = ops::runs_from_flags(
+      ws.kept + p * ws.cell_stride + static_cast<int64_t>(y) * g.w1, g.w1,
+      ws.runs1 + p * ws.runs1_stride + static_cast<int64_t>(y) * ops::run_capacity(g.w1), &cells);
+  ws.count1[p * ws.row_stride + y] = n;
+  ws.kept1[p * ws.row_stride + y] = cells;
+}
+
+__global__ void coarse_runs_kernel(GeometryTable geo, DeviceWs ws) {
+  const int32_t p = blockIdx.y;
+  const ops::SkewGeometry& g = geo.g[p];
+  const int32_t y = blockIdx.x * blockDim.x + threadIdx.x;
+  if (y >= g.h2) return;
+  const int32_t cap1 = ops::run_capacity(g.w1), cap2 = ops::run_capacity(g.w2);
+  const int32_t ya = 2 * y, yb = min(2 * y + 1, g.h1 - 1);
+  const int32_t* c1 = ws.count1 + p * ws.row_stride;
+  const uint32_t* r1 = ws.runs1 + p * ws.runs1_stride;
+  ws.count2[p * ws.row2_stride + y] = ops::build_coarse_runs(
+      r1 + static_cast<int64_t>(ya) * cap1, c1[ya], r1 + static_cast<int64_t>(yb) * cap1,
+      yb == ya ? 0 : c1[yb], ws.runs2 + p * ws.runs2_stride + static_cast<int64_t>(y) * cap2);
+}
+
+/// One block per (candidate angle, page): the sheared histogram in shared
+/// memory (integer atomics: order-free, exact), then its int64 score.
+__global__ void stage_kernel(GeometryTable geo, DeviceWs ws, ops::SkewStage st, int32_t stage,
+                             int32_t score_offset) {
+  extern __shared__ int32_t hist[];
+  __shared__ long long partial[SkewPolicy::kStageThreads / 32];
+  const int32_t p = blockIdx.y;
+  const int32_t j = blockIdx.x;
+  const ops::SkewGeometry& g = geo.g[p];
+  const bool coarse = st.level == 2;
+  const int32_t rows = coarse ? g.h2 : g.h1, off = coarse ? g.off2 : g.off1;
+  const int32_t bins = coarse ? g.bins2 : g.bins1;
+  const int32_t cap = coarse ? ops::run_capacity(g.w2) : ops::run_capacity(g.w1);
+  const uint32_t* runs = coarse ? ws.runs2 + p * ws.runs2_stride : ws.runs1 + p * ws.runs1_stride;
+  const int32_t* counts = coarse ? ws.count2 + p * ws.row2_stride : ws.count1 + p * ws.row_stride;
+  const int32_t center = ws.centers[p * ops::kSkewStages + stage];
+  const int32_t tq = ws.tan_q16[ops::stage_angle_index(st, center, j) + ws.table_half];
+  for (int32_t i = threadIdx.x; i < bins; i += blockDim.x) hist[i] = 0;
+  __syncthreads();
+  const int32_t warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int32_t warps = blockDim.x / 32;
+  auto add = [](int32_t bin, int32_t c) { atomicAdd(&hist[bin], c); };
+  for (int32_t y = warp; y < rows; y += warps) {
+    const uint32_t* r = runs + static_cast<int64_t>(y) * cap;
+    const int32_t nr = counts[y];
+    for (int32_t i = lane; i < nr; i += 32) ops::accumulate_run(r[i], y, tq, off, add);
+  }
+  __syncthreads();
+  long long s = ops::profile_score_part(hist, bins, threadIdx.x, blockDim.x);
+  for (int32_t o = 16; o > 0; o /= 2) s += __shfl_down_sync(0xffffffffu, s, o);
+  if (lane == 0) partial[warp] = s;
+  __syncthreads();
+  if (threadIdx.x == 0) {
+    long long total = 0;
+    for (int32_t w = 0; w < warps; ++w) total += partial[w];
+    ws.scores[p * ws.score_stride + score_offset + j] = total;
+  }
+}
+
+/// After stage k: the next stage's centre; after stage 0 also the kept total.
+__global__ void argmax_kernel(GeometryTable geo, DeviceWs ws, ops::SkewStage st, int32_t stage,
+                              int32_t score_offset) {
+  const int32_t p = blockIdx.x;
+  const int32_t n = 2 * st.half + 1;
+  const int32_t center = ws.centers[p * ops::kSkewStages + stage];
+  const int32_t best = ops::argmax_score(ws.scores + p * ws.score_stride + score_offset, n);
+  if (stage + 1 < ops::kSkewStages)
+    ws.centers[p * ops::kSkewStages + stage + 1] = ops::stage_angle_index(st, center, best);
+  if (stage == 0) {
+    int64_t kept = 0;
+    for (int32_t y = 0; y < geo.g[p].h1; ++y) kept += ws.kept1[p * ws.row_stride + y];
+    ws.kept_total[p] = kept;
+  }
+}
+
+}  // namespace
+
+struct SkewEstimator::Impl {
+  detail::SkewPlan plan;
+  BatchLimits limits;
+  int32_t chunk = 1;
+  int32_t bins_max = 0;
+  DeviceWs ws{};
+  void* device_block = nullptr;
+  // Pinned host copies of the results of one chunk.
+  int64_t* h_scores = nullptr;
+  int32_t* h_centers = nullptr;
+  int64_t* h_kept = nullptr;
+  std::vector<int32_t> zero_centers;
+
+  ~Impl() {
+    if (device_block) cudaFree(device_block);
+    if (h_scores) cudaFreeHost(h_scores);
+    if (h_centers) cudaFreeHost(h_centers);
+    if (h_kept) cudaFreeHost(h_kept);
+  }
+
+  Status run_chunk(Stream stream, ConstGrayBatch in, int32_t first, int32_t n, SkewResult* results,
+                   const float* dpi);
+};
+
+SkewEstimator::SkewEstimator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SkewEstimator::~SkewEstimator() = default;
+const SkewParams& SkewEstimator::params() const {
+  return impl_->plan.params;
+}
+
+Status SkewEstimator::create(const SkewParams& params, const BatchLimits& limits,
+                             std::unique_ptr<SkewEstimator>* out) {
+  if (limits.max_width <= 0 || limits.max_height <= 0 || limits.max_batch <= 0)
+    return {StatusCode::kInvalidArgument, "skew: batch limits must be positive"};
+  auto impl = std::make_unique<Impl>();
+  PAGEPREP_RETURN_IF_ERROR(detail::make_skew_plan(params, &impl->plan));
+  impl->limits = limits;
+  impl->chunk = std::min(limits.max_batch, SkewPolicy::kPagesPerChunk);
+  const int32_t w1 = std::min(limits.max_width, ops::kSkewMaxReduced);
+  const int32_t h1 = std::min(limits.max_height, ops::kSkewMaxReduced);
+  const ops::SkewGeometry gm = ops::skew_geometry(w1, h1, 150.f, impl->plan.tan_max_q16);
+  impl->bins_max = std::max(gm.bins1, gm.bins2);
+  const int32_t w2 = (w1 + 1) / 2, h2 = (h1 + 1) / 2;
+  const int32_t tiles = gm.tiles_x * gm.tiles_y;
+  const int32_t n_scores = impl->plan.stage_offset[ops::kSkewStages];
+  const int32_t table = static_cast<int32_t>(impl->plan.tan_q16.size());
+
+  // One allocation, carved into 256-byte-aligned arrays.
+  const int64_t pages = impl->chunk;
+  size_t total = 0;
+  auto carve = [&](size_t bytes) {
+    const size_t at = total;
+    total += (bytes + 255) / 256 * 256;
+    return at;
+  };
+  DeviceWs& ws = impl->ws;
+  ws.cell_stride = static_cast<int64_t>(w1) * h1;
+  ws.row_stride = h1;
+  ws.row2_stride = h2;
+  ws.tile_stride = tiles;
+  ws.runs1_stride = static_cast<int64_t>(h1) * ops::run_capacity(w1);
+  ws.runs2_stride = static_cast<int64_t>(h2) * ops::run_capacity(w2);
+  ws.score_stride = n_scores;
+  ws.table_half = impl->plan.table_half;
+  const size_t o_red = carve(pages * ws.cell_stride), o_kept = carve(pages * ws.cell_stride);
+  const size_t o_row = carve(pages * h1 * 4), o_c1 = carve(pages * h1 * 4),
+               o_k1 = carve(pages * h1 * 4), o_c2 = carve(pages * h2 * 4);
+  const size_t o_tile = carve(pages * tiles * 4), o_mask = carve(pages * tiles);
+  const size_t o_r1 = carve(pages * ws.runs1_stride * 4), o_r2 = carve(pages * ws.runs2_stride * 4);
+  const size_t o_hist = carve(pages * 256 * 4), o_thr = carve(pages * 4);
+  const size_t o_scores = carve(pages * n_scores * 8),
+               o_centers = carve(pages * ops::kSkewStages * 4);
+  const size_t o_kt = carve(pages * 8), o_tan = carve(static_cast<size_t>(table) * 4);
+  PAGEPREP_CUDA_CHECK(cudaMalloc(&impl->device_block, total));
+  auto* base = static_cast<uint8_t*>(impl->device_block);
+  ws.reduced = base + o_red;
+  ws.kept = base + o_kept;
+  ws.row_ink = reinterpret_cast<int32_t*>(base + o_row);
+  ws.count1 = reinterpret_cast<int32_t*>(base + o_c1);
+  ws.kept1 = reinterpret_cast<int32_t*>(base + o_k1);
+  ws.count2 = reinterpret_cast<int32_t*>(base + o_c2);
+  ws.tile_ink = reinterpret_cast<int32_t*>(base + o_tile);
+  ws.tile_masked = base + o_mask;
+  ws.runs1 = reinterpret_cast<uint32_t*>(base + o_r1);
+  ws.runs2 = reinterpret_cast<uint32_t*>(base + o_r2);
+  ws.hist256 = reinterpret_cast<uint32_t*>(base + o_hist);
+  ws.threshold = reinterpret_cast<int32_t*>(base + o_thr);
+  ws.scores = reinterpret_cast<int64_t*>(base + o_scores);
+  ws.centers = reinterpret_cast<int32_t*>(base + o_centers);
+  ws.kept_total = reinterpret_cast<int64_t*>(base + o_kt);
+  int32_t* tan = reinterpret_cast<int32_t*>(base + o_tan);
+  ws.tan_q16 = tan;
+  PAGEPREP_CUDA_CHECK(cudaMemcpy(tan, impl->plan.tan_q16.data(), static_cast<size_t>(table) * 4,
+                                 cudaMemcpyHostToDevice));
+  PAGEPREP_CUDA_CHECK(
+      cudaMallocHost(reinterpret_cast<void**>(&impl->h_scores), pages * n_scores * 8));
+  PAGEPREP_CUDA_CHECK(
+      cudaMallocHost(reinterpret_cast<void**>(&impl->h_centers), pages * ops::kSkewStages * 4));
+  PAGEPREP_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&impl->h_kept), pages * 8));
+  out->reset(new SkewEstimator(std::move(impl)));
+  return Status::ok();
+}
+
+Status SkewEstimator::Impl::run_chunk(Stream stream, ConstGrayBatch in, int32_t first, int32_t n,
+                                      SkewResult* results, const float* dpi) {
+  GeometryTable geo{};
+  int32_t max_w1 = 0, max_h1 = 0, max_tiles_x = 0, max_tiles_y = 0, max_bins = 0;
+  for (int32_t i = 0; i < n; ++i) {
+    const ConstGrayView& pg = in[first + i];
+    // Empty pages get a zero geometry: every kernel skips them.
+    geo.g[i] = pg.empty() ? ops::SkewGeometry{}
+                          : ops::skew_geometry(pg.width, pg.height, dpi ? dpi[first + i] : 0.f,
+                                               plan.tan_max_q16);
+    if (pg.empty()) geo.g[i].s = 1;
+    max_w1 = std::max(max_w1, geo.g[i].w1);
+    max_h1 = std::max(max_h1, geo.g[i].h1);
+    max_tiles_x = std::max(max_tiles_x, geo.g[i].tiles_x);
+    max_tiles_y = std::max(max_tiles_y, geo.g[i].tiles_y);
+    max_bins = std::max({max_bins, geo.g[i].bins1, geo.g[i].bins2});
+  }
+  const auto table = make_page_table(in, first, n);
+  PAGEPREP_CUDA_CHECK(cudaMemsetAsync(ws.hist256, 0, static_cast<size_t>(n) * 256 * 4, stream));
+  PAGEPREP_CUDA_CHECK(
+      cudaMemsetAsync(ws.row_ink, 0, static_cast<size_t>(n) * ws.row_stride * 4, stream));
+  PAGEPREP_CUDA_CHECK(
+      cudaMemsetAsync(ws.centers, 0, static_cast<size_t>(n) * ops::kSkewStages * 4, stream));
+  PAGEPREP_CUDA_CHECK(cudaMemsetAsync(ws.kept_total, 0, static_cast<size_t>(n) * 8, stream));
+  if (max_w1 > 0 && max_h1 > 0) {
+    const dim3 cb(SkewPolicy::kCellBlockX, SkewPolicy::kCellBlockY);
+    const dim3 cg((max_w1 + cb.x - 1) / cb.x, (max_h1 + cb.y - 1) / cb.y, n);
+    reduce_kernel<<<cg, cb, 0, stream>>>(table, geo, ws);
+    PAGEPREP_CUDA_CHECK_LAUNCH(stream);
+    threshold_kernel<<<n, 1, 0, stream>>>(ws);
+    PAGEPREP_CUDA_CHECK_LAUNCH(stream);
+    ink_count_kernel<<<dim3(max_tiles_x, max_tiles_y, n), dim3(ops::kSkewTile, ops::kSkewTile), 0,
+                       stream>>>(geo, ws);
+    PAGEPREP_CUDA_CHECK_LAUNCH(stream);
+    const int32_t tiles = max_tiles_x * max_tiles_y;
+    mask_kernel<<<dim3((tiles + 127) / 128, n), 128, 0, stream>>>(geo, ws);
+    PAGEPREP_CUDA_CHECK_LAUNCH(stream);
+    keep_kernel<<<cg, cb, 0, stream>>>(geo, ws);
+    PAGEPREP_CUDA_CHECK_LAUNCH(stream);
+    const int rt = SkewPolicy::kRowThreads;
+    fine_runs_kernel<<<dim3((max_h1 + rt - 1) / rt, n), rt, 0, stream>>>(geo, ws);
+    PAGEPREP_CUDA_CHECK_LAUNCH(stream);
+    coarse_runs_kernel<<<dim3(((max_h1 + 1) / 2 + rt - 1) / rt, n), rt, 0, stream>>>(geo, ws);
+    PAGEPREP_CUDA_CHECK_LAUNCH(stream);
+    const size_t smem = static_cast<size_t>(max_bins) * sizeof(int32_t);
+    if (smem > 48 * 1024)
+      PAGEPREP_CUDA_CHECK(cudaFuncSetAttribute(
+          stage_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
+    for (int32_t k = 0; k < ops::kSkewStages; ++k) {
+      const ops::SkewStage st = plan.stages[k];
+      stage_kernel<<<dim3(2 * st.half + 1, n), SkewPolicy::kStageThreads, smem, stream>>>(
+          geo, ws, st, k, plan.stage_offset[k]);
+      PAGEPREP_CUDA_CHECK_LAUNCH(stream);
+      argmax_kernel<<<n, 1, 0, stream>>>(geo, ws, st, k, plan.stage_offset[k]);
+      PAGEPREP_CUDA_CHECK_LAUNCH(stream);
+    }
+  }
+  const size_t n_scores = static_cast<size_t>(ws.score_stride);
+  PAGEPREP_CUDA_CHECK(cudaMemcpyAsync(h_scores, ws.scores, static_cast<size_t>(n) * n_scores * 8,
+                                      cudaMemcpyDeviceToHost, stream));
+  PAGEPREP_CUDA_CHECK(cudaMemcpyAsync(h_centers, ws.centers,
+                                      static_cast<size_t>(n) * ops::kSkewStages * 4,
+                                      cudaMemcpyDeviceToHost, stream));
+  PAGEPREP_CUDA_CHECK(cudaMemcpyAsync(h_kept, ws.kept_total, static_cast<size_t>(n) * 8,
+                                      cudaMemcpyDeviceToHost, stream));
+  // The one documented sync point: results are host values.
+  PAGEPREP_CUDA_CHECK(cudaStreamSynchronize(stream));
+  for (int32_t i = 0; i < n; ++i) {
+    results[first + i] = in[first + i].empty()
+                             ? SkewResult{}
+                             : detail::finalize_skew(plan, h_scores + i * n_scores,
+                                                     h_centers + i * ops::kSkewStages, h_kept[i]);
+  }
+  return Status::ok();
+}
+
+Status SkewEstimator::run(Stream stream, ConstGrayBatch in, SkewResult* results,
+                          const float* page_dpi) {
+  if (in.count > 0 && results == nullptr)
+    return {StatusCode::kInvalidArgument, "skew: results array is required"};
+  for (int32_t i = 0; i < in.count; ++i) {
+    if (in[i].width < 0 || in[i].height < 0)
+      return {StatusCode::kInvalidArgument, "skew: negative page size"};
+    if (in[i].width > impl_->limits.max_width || in[i].height > impl_->limits.max_height)
+      return {StatusCode::kOutOfRange,
+              "skew: page " + std::to_string(i) + " exceeds the estimator's BatchLimits"};
+  }
+  for (int32_t first = 0; first < in.count; first += impl_->chunk)
+    PAGEPREP_RETURN_IF_ERROR(impl_->run_chunk(
+        stream, in, first, std::min(impl_->chunk, in.count - first), results, page_dpi));
+  return Status::ok();
+}
+
+}  // namespace pageprep::kernels::cuda

@@ -1,0 +1,212 @@
+/// \file deskew.hpp
+/// \brief Skew estimation and rotation of gray pages (deskew).
+///
+/// Angle convention everywhere: degrees, counter-clockwise positive in the
+/// displayed image (y down). Text lines rising to the right have a positive
+/// skew; deskewing rotates by minus the skew. cv::getRotationMatrix2D(c, +a, 1)
+/// rotates content the same way as rotate() with +a.
+///
+/// ## Skew estimation: method, and why
+///
+/// Projection-profile search (the Leptonica pixFindSkew family), chosen
+/// because it is exact in integers (CPU == GPU bit for bit), robust to blur
+/// and uneven light once binarized, and measured accurate on our generated
+/// pages (numbers in docs and in the report of tests/unit/test_skew_accuracy.cpp):
+///
+/// 1. Reduce: the page is reduced by a factor s (dpi / 150, or from the page
+///    size when the dpi is unknown; reduced sides at most 2048) to a "fine"
+///    level of block minima, so thin strokes survive and noise averages out.
+/// 2. Binarize: Otsu's threshold of the fine level's histogram (every other
+///    cell). Ink is `value <= threshold`.
+/// 3. Clean: tiles of 16 x 16 fine cells more than 60% ink (scanner borders,
+///    photos, black figures) are masked together with their 8 neighbours;
+///    rows more than half ink (axis-aligned borders and rules) are dropped;
+///    isolated ink cells (specks) are ignored. Large dark areas are the main
+///    source of wrong answers: their edges are aligned with the scanner, not
+///    with the text.
+/// 4. Runs: kept cells become horizontal runs per row (fine level), and a 2x
+///    coarser level (OR of 2 x 2) is built the same way.
+/// 5. Search: for each candidate angle, every ink cell (x, y) goes to bin
+///    y + round(x * tan(angle)) (a vertical shear, as in Leptonica: the shear
+///    straightens lines of that slope exactly; its profile is the rotated one
+///    scaled by cos, which does not move the peak). Score = sum of squared
+///    differences of adjacent bins (int64). Stages: a coarse sweep at 0.5 deg
+///    over +-max_angle on the coarse level, then 0.1 deg over +-0.6 deg and
+///    precision_deg over +-6 steps on the fine level, each centred on the
+///    previous stage's best angle. tan() of every grid angle is tabulated once
+///    at create() in Q16, so the bins are integer-exact on both schedules.
+/// 6. Finalize: a parabola through the best fine score and its neighbours
+///    gives the sub-step angle. Confidence (0..1) = 1 - median/peak of the
+///    coarse sweep's scores: 0 for a flat (angle-independent) profile, ~0.5
+///    when the peak is twice the typical score, -> 1 for sharp text lines.
+///    Pages with fewer than ops::kSkewMinInkCells kept cells give {0, 0}.
+///
+/// Cost: one pass over the full page (the block minimum), then work on runs
+/// (~45 k fine and ~20 k coarse runs on an A4 300 dpi text page); about 87
+/// candidate angles in all at the default parameters.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "pageprep/kernels/batch.hpp"
+#include "pageprep/kernels/cpu/thread_pool.hpp"
+#include "pageprep/kernels/ops/rotate_ops.hpp"
+#include "pageprep/kernels/ops/skew_ops.hpp"
+#include "pageprep/kernels/status.hpp"
+
+namespace pageprep::kernels {
+
+struct SkewParams {
+  float max_angle_deg = 15.f;   ///< search range +-, in (0, 45]
+  float precision_deg = 0.02f;  ///< final step of the fine search, in [0.005, 0.5]
+  /// Confidence scale 0..1 (see the method above). Below it the page is
+  /// reported with `confident == false` and the caller leaves it unrotated.
+  /// Blank pages give 0; a page of random blobs without text lines stays
+  /// below 0.3 (test_skew.cpp); generated text pages were well above it.
+  float min_confidence = 0.3f;
+};
+
+Status validate(const SkewParams& p);
+
+struct SkewResult {
+  float angle_deg = 0;     ///< estimated skew, counter-clockwise positive
+  float confidence = 0;    ///< 0..1; blank page: 0
+  bool confident = false;  ///< confidence >= SkewParams::min_confidence
+};
+
+namespace detail {
+
+/// The search plan shared by both schedules: stages and the Q16 tangent table
+/// of every grid angle index in [-table_half, table_half].
+struct SkewPlan {
+  SkewParams params;
+  ops::SkewStage stages[ops::kSkewStages];
+  int32_t table_half = 0;
+  int32_t tan_max_q16 = 0;
+  std::vector<int32_t> tan_q16;                     ///< 2 * table_half + 1 entries
+  int32_t stage_offset[ops::kSkewStages + 1] = {};  ///< start of each stage's scores
+};
+
+Status make_skew_plan(const SkewParams& p, SkewPlan* plan);
+
+/// Angle and confidence from one page's scores (all stages, laid out by
+/// plan.stage_offset), the centre index each stage was searched around, and
+/// the kept ink cells. Host-only, compiled once: both schedules call it on
+/// the same integers and so return the same bits.
+SkewResult finalize_skew(const SkewPlan& plan, const int64_t* scores, const int32_t* centers,
+                         int64_t kept_cells);
+
+}  // namespace detail
+
+namespace cpu {
+
+/// Skew estimator on the CPU. Workspace for one page of BatchLimits' size is
+/// allocated at create(); run() allocates nothing. Pages run one after the
+/// other, each spread over the pool; results do not depend on the pool size.
+/// Not thread-safe: one run() at a time per object.
+class SkewEstimator {
+ public:
+  static Status create(const SkewParams& params, const BatchLimits& limits,
+                       std::unique_ptr<SkewEstimator>* out);
+  ~SkewEstimator();
+
+  /// `results` has in.count entries. `page_dpi` (optional, in.count entries,
+  /// <= 0 for unknown) sets the reduction; without it the page size does.
+  Status run(ThreadPool& pool, ConstGrayBatch in, SkewResult* results,
+             const float* page_dpi = nullptr);
+
+  const SkewParams& params() const;
+
+ private:
+  struct Impl;
+  explicit SkewEstimator(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+/// Background (paper) level of a gray page: the median of the pixels that
+/// Otsu's threshold (on a 1-in-16 subsample) calls background. Integer,
+/// deterministic. Empty page: 255.
+uint8_t background_level(ConstGrayView page);
+
+}  // namespace cpu
+
+namespace cuda {
+
+/// Skew estimator on a CUDA device. create() allocates the device workspace
+/// for limits.max_batch pages, pinned host buffers and uploads the tangent
+/// table; run() allocates nothing.
+///
+/// Synchronization: run() enqueues all work on `stream` (reduction,
+/// threshold, runs, every search stage and the argmax between stages, all on
+/// the device: no host round-trip between stages), then copies the scores
+/// (a few KiB) to a pinned buffer and calls cudaStreamSynchronize(stream)
+/// once, its only sync point, so `results` is valid when it returns. Batches
+/// larger than limits.max_batch run in chunks, one sync each.
+/// Not thread-safe: one run() at a time per object.
+class SkewEstimator {
+ public:
+  static Status create(const SkewParams& params, const BatchLimits& limits,
+                       std::unique_ptr<SkewEstimator>* out);
+  ~SkewEstimator();
+
+  /// `in` holds device pages; `results` and `page_dpi` are host arrays.
+  Status run(Stream stream, ConstGrayBatch in, SkewResult* results,
+             const float* page_dpi = nullptr);
+
+  const SkewParams& params() const;
+
+ private:
+  struct Impl;
+  explicit SkewEstimator(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace cuda
+
+// ---------------------------------------------------------------------------
+// Rotation
+// ---------------------------------------------------------------------------
+
+/// Rotation of gray pages about the page centre by angles_deg[i]
+/// (counter-clockwise positive), bilinear, in fixed point (ops/rotate_ops.hpp)
+/// so the CPU and CUDA schedules give identical pixels. Output pixels whose
+/// source lies outside the page get fill[i] (blended at the page edge).
+struct RotateParams {
+  /// false: the output canvas has the input's size. true: it grows to hold
+  /// the whole rotated page; size the outputs with rotated_size().
+  bool expand = false;
+};
+
+/// Output size for a page of w x h rotated by angle_deg.
+void rotated_size(int32_t w, int32_t h, float angle_deg, bool expand, int32_t* out_w,
+                  int32_t* out_h);
+
+/// Shape checks shared by both schedules: equal counts, output sizes equal to
+/// rotated_size(), pages at most ops::kRotateMaxSide on a side.
+Status validate_rotate(const RotateParams& p, ConstGrayBatch in, GrayBatch out,
+                       const float* angles_deg, const uint8_t* fill);
+
+namespace detail {
+/// One page's fixed-point mapping (cos and sin rounded to Q16 here, once, for
+/// both schedules).
+ops::RotateMap make_rotate_map(const ConstGrayView& src, const GrayView& dst, float angle_deg,
+                               uint8_t fill);
+}  // namespace detail
+
+namespace cpu {
+/// Rows across the pool. `angles_deg` and `fill` have in.count entries.
+Status rotate(ThreadPool& pool, const RotateParams& params, ConstGrayBatch in, GrayBatch out,
+              const float* angles_deg, const uint8_t* fill);
+}  // namespace cpu
+
+namespace cuda {
+/// Enqueues the rotation of a device batch on `stream`; `angles_deg` and
+/// `fill` are host arrays (their Q16 form travels as a kernel parameter).
+/// Never synchronizes.
+Status rotate(Stream stream, const RotateParams& params, ConstGrayBatch in, GrayBatch out,
+              const float* angles_deg, const uint8_t* fill);
+}  // namespace cuda
+
+}  // namespace pageprep::kernels

@@ -1,0 +1,301 @@
+// Skew estimation: known angles on generated pages, blank and noise pages,
+// dark borders, odd shapes, thread-count independence, parameter checks and
+// the background level against a naive reference.
+#include <gtest/gtest.h>
+
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+
+#include "pageprep/kernels/deskew.hpp"
+#include "support/page_generator.hpp"
+#include "support/random_image.hpp"
+#include "unit/skew_test_util.hpp"
+
+namespace pageprep {
+namespace {
+
+using kernels::SkewResult;
+using testsupport::OwnedImage;
+
+std::unique_ptr<kernels::cpu::SkewEstimator> make_estimator(kernels::SkewParams p = {}) {
+  std::unique_ptr<kernels::cpu::SkewEstimator> est;
+  EXPECT_TRUE(kernels::cpu::SkewEstimator::create(p, {}, &est).is_ok());
+  return est;
+}
+
+SkewResult estimate(kernels::cpu::SkewEstimator& est, kernels::cpu::ThreadPool& pool,
+                    kernels::ConstGrayView page) {
+  std::vector<kernels::ConstGrayView> in{page};
+  SkewResult r;
+  r.angle_deg = 1234.f;  // poison
+  EXPECT_TRUE(est.run(pool, testsupport::batch_of(in), &r).is_ok());
+  return r;
+}
+
+cv::Mat generated(double skew, testsupport::Layout layout, uint64_t seed, bool degrade) {
+  testsupport::PageSpec spec;
+  spec.seed = seed;
+  spec.layout = layout;
+  testsupport::Degradation deg;
+  deg.skew_deg = skew;
+  if (degrade) {
+    deg.noise_sigma = 8;
+    deg.speck_density = 150;
+    deg.blur_sigma = 0.8;
+    deg.illumination = 0.5;
+  }
+  testsupport::GeneratedPage page;
+  std::string error;
+  EXPECT_TRUE(testsupport::generate_page(spec, deg, &page, &error)) << error;
+  return page.degraded;
+}
+
+TEST(Skew, KnownAnglesOnGeneratedPages) {
+  auto est = make_estimator();
+  kernels::cpu::ThreadPool pool(2);
+  const double angles[] = {-14.3, -7.1, -2.05, -0.3, 0.0, 0.45, 3.3, 9.9, 14.6};
+  const testsupport::Layout layouts[] = {testsupport::Layout::kSingleColumn,
+                                         testsupport::Layout::kTwoColumn,
+                                         testsupport::Layout::kFigure};
+  double sum = 0;
+  int i = 0;
+  for (double a : angles) {
+    const cv::Mat page = generated(a, layouts[i % 3], 40 + static_cast<uint64_t>(i), i % 2 == 1);
+    const SkewResult r = estimate(*est, pool, testsupport::view_of(page));
+    const double err = r.angle_deg - a;
+    EXPECT_LT(std::abs(err), 0.1) << "skew " << a << " estimated " << r.angle_deg;
+    EXPECT_TRUE(r.confident) << "skew " << a << " confidence " << r.confidence;
+    if (a == 0.0) {
+      EXPECT_LT(std::abs(err), 0.05) << "a straight page must stay straight";
+    }
+    sum += std::abs(err);
+    ++i;
+  }
+  EXPECT_LT(sum / i, 0.05);
+}
+
+TEST(Skew, SelfRenderedBlocksPageInTwoColumns) {
+  // Independent of the generator: rows of word-like dark boxes in two columns,
+  // a figure block and specks, skewed with OpenCV (white fill).
+  std::mt19937_64 rng(5);
+  std::uniform_int_distribution<int> word(30, 160), gap(12, 30);
+  cv::Mat page(3508, 2480, CV_8UC1, cv::Scalar(235));
+  for (int col = 0; col < 2; ++col) {
+    const int x0 = 250 + col * 1050, x1 = x0 + 930;
+    for (int y = 300; y < 3200; y += 52) {
+      if (y > 1500 && y < 2100 && col == 1) continue;  // figure area
+      if ((y / 52) % 9 == 0) continue;                 // paragraph break
+      for (int x = x0; x < x1;) {
+        const int w = std::min(word(rng), x1 - x);
+        cv::rectangle(page, cv::Rect(x, y, w, 24), cv::Scalar(30), cv::FILLED);
+        x += w + gap(rng);
+      }
+    }
+  }
+  cv::rectangle(page, cv::Rect(1350, 1520, 800, 560), cv::Scalar(90), cv::FILLED);
+  std::uniform_int_distribution<int> px(0, 2479), py(0, 3507);
+  for (int k = 0; k < 3000; ++k) page.at<uint8_t>(py(rng), px(rng)) = 0;
+  auto est = make_estimator();
+  kernels::cpu::ThreadPool pool(2);
+  for (double a : {-6.25, 0.0, 2.7}) {
+    cv::Mat skewed;
+    const cv::Mat m = cv::getRotationMatrix2D(cv::Point2f(1239.5f, 1753.5f), a, 1.0);
+    cv::warpAffine(page, skewed, m, page.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT,
+                   cv::Scalar(255));
+    const SkewResult r = estimate(*est, pool, testsupport::view_of(skewed));
+    EXPECT_LT(std::abs(r.angle_deg - a), 0.1) << "skew " << a << " estimated " << r.angle_deg;
+  }
+}
+
+TEST(Skew, DarkBordersDoNotPullTowardsZero) {
+  auto est = make_estimator();
+  kernels::cpu::ThreadPool pool(2);
+  for (double a : {-4.4, 1.3}) {
+    testsupport::PageSpec spec;
+    spec.seed = 77;
+    testsupport::Degradation deg;
+    deg.skew_deg = a;
+    deg.dark_border_px = 110;
+    testsupport::GeneratedPage page;
+    ASSERT_TRUE(testsupport::generate_page(spec, deg, &page, nullptr));
+    // Make sure there is a border: a full-width black band on top as well.
+    cv::rectangle(page.degraded, cv::Rect(0, 0, page.degraded.cols, 60), cv::Scalar(20),
+                  cv::FILLED);
+    const SkewResult r = estimate(*est, pool, testsupport::view_of(page.degraded));
+    EXPECT_LT(std::abs(r.angle_deg - a), 0.1) << "skew " << a << " estimated " << r.angle_deg;
+  }
+}
+
+TEST(Skew, BlankPageGivesZeroAngleAndZeroConfidence) {
+  auto est = make_estimator();
+  kernels::cpu::ThreadPool pool(2);
+  cv::Mat white(1754, 1240, CV_8UC1, cv::Scalar(240));
+  SkewResult r = estimate(*est, pool, testsupport::view_of(white));
+  EXPECT_EQ(r.angle_deg, 0.f);
+  EXPECT_EQ(r.confidence, 0.f);
+  EXPECT_FALSE(r.confident);
+  // Paper noise and a few specks only: still blank.
+  cv::Mat noisy(1754, 1240, CV_8UC1);
+  cv::randn(noisy, 230, 6);
+  std::mt19937_64 rng(3);
+  for (int k = 0; k < 40; ++k)
+    noisy.at<uint8_t>(static_cast<int>(rng() % 1754), static_cast<int>(rng() % 1240)) = 10;
+  r = estimate(*est, pool, testsupport::view_of(noisy));
+  EXPECT_FALSE(r.confident) << r.confidence;
+}
+
+TEST(Skew, TextlessTextureHasLowConfidence) {
+  // Random blobs (no lines of text): whatever angle wins, it must not be trusted.
+  OwnedImage doc = testsupport::random_document(1240, 1754, 9);
+  auto est = make_estimator();
+  kernels::cpu::ThreadPool pool(2);
+  const SkewResult r = estimate(*est, pool, doc.cview());
+  EXPECT_FALSE(r.confident) << "confidence " << r.confidence;
+  EXPECT_LT(r.confidence, 0.3f);
+}
+
+TEST(Skew, IndependentOfThreadCountAndBatching) {
+  const cv::Mat a = generated(3.7, testsupport::Layout::kTwoColumn, 5, true);
+  const cv::Mat b = generated(-1.1, testsupport::Layout::kTable, 6, false);
+  auto est = make_estimator();
+  kernels::cpu::ThreadPool p1(1), p4(4);
+  std::vector<kernels::ConstGrayView> in{testsupport::view_of(a), testsupport::view_of(b)};
+  SkewResult r1[2], r4[2];
+  ASSERT_TRUE(est->run(p1, testsupport::batch_of(in), r1).is_ok());
+  ASSERT_TRUE(est->run(p4, testsupport::batch_of(in), r4).is_ok());
+  const SkewResult single = estimate(*est, p4, in[1]);
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(r1[i].angle_deg, r4[i].angle_deg);
+    EXPECT_EQ(r1[i].confidence, r4[i].confidence);
+  }
+  EXPECT_EQ(single.angle_deg, r1[1].angle_deg);
+}
+
+TEST(Skew, OddShapesAndPaddedPitchAreSafe) {
+  auto est = make_estimator();
+  kernels::cpu::ThreadPool pool(3);
+  uint64_t seed = 1;
+  for (auto [w, h] : testsupport::odd_shapes()) {
+    for (int32_t pad : {0, 13}) {
+      OwnedImage img = testsupport::random_document(w, h, seed++, pad);
+      const SkewResult r = estimate(*est, pool, img.cview());
+      EXPECT_TRUE(std::isfinite(r.angle_deg)) << w << "x" << h;
+      EXPECT_LE(std::abs(r.angle_deg), 15.f) << w << "x" << h;
+      EXPECT_GE(r.confidence, 0.f);
+      EXPECT_LE(r.confidence, 1.f);
+    }
+  }
+  EXPECT_TRUE(est->run(pool, {}, nullptr).is_ok());
+  std::vector<kernels::ConstGrayView> empty{{nullptr, 0, 0, 0}};
+  SkewResult r;
+  r.angle_deg = 5;
+  ASSERT_TRUE(est->run(pool, testsupport::batch_of(empty), &r).is_ok());
+  EXPECT_EQ(r.angle_deg, 0.f);
+  EXPECT_EQ(r.confidence, 0.f);
+}
+
+TEST(Skew, DpiSelectsTheReduction) {
+  // The same page at 300 dpi with and without its dpi, and at 150 dpi: same answer.
+  const cv::Mat page = generated(2.2, testsupport::Layout::kSingleColumn, 8, false);
+  cv::Mat half;
+  cv::resize(page, half, cv::Size(page.cols / 2, page.rows / 2), 0, 0, cv::INTER_AREA);
+  auto est = make_estimator();
+  kernels::cpu::ThreadPool pool(2);
+  std::vector<kernels::ConstGrayView> in{testsupport::view_of(page), testsupport::view_of(half)};
+  const float dpi[] = {300.f, 150.f};
+  SkewResult r[2];
+  ASSERT_TRUE(est->run(pool, testsupport::batch_of(in), r, dpi).is_ok());
+  EXPECT_LT(std::abs(r[0].angle_deg - 2.2), 0.1);
+  EXPECT_LT(std::abs(r[1].angle_deg - 2.2), 0.1);
+}
+
+TEST(Skew, ValidatesParamsAndLimits) {
+  kernels::SkewParams p;
+  EXPECT_TRUE(kernels::validate(p).is_ok());
+  p.max_angle_deg = 46;
+  EXPECT_FALSE(kernels::validate(p).is_ok());
+  p = {};
+  p.max_angle_deg = 45;
+  EXPECT_TRUE(kernels::validate(p).is_ok());
+  p.precision_deg = 0.001f;
+  EXPECT_FALSE(kernels::validate(p).is_ok());
+  p = {};
+  p.min_confidence = 1.5f;
+  EXPECT_FALSE(kernels::validate(p).is_ok());
+  p = {};
+  p.max_angle_deg = std::nanf("");
+  std::unique_ptr<kernels::cpu::SkewEstimator> est;
+  EXPECT_EQ(kernels::cpu::SkewEstimator::create(p, {}, &est).code(),
+            kernels::StatusCode::kInvalidArgument);
+
+  kernels::BatchLimits small;
+  small.max_width = 100;
+  small.max_height = 100;
+  ASSERT_TRUE(kernels::cpu::SkewEstimator::create({}, small, &est).is_ok());
+  OwnedImage big(101, 50, 1, 0, 200);
+  std::vector<kernels::ConstGrayView> in{big.cview()};
+  SkewResult r;
+  kernels::cpu::ThreadPool pool(1);
+  EXPECT_EQ(est->run(pool, testsupport::batch_of(in), &r).code(), kernels::StatusCode::kOutOfRange);
+}
+
+TEST(Skew, WideSearchRangeFindsLargeAngles) {
+  kernels::SkewParams p;
+  p.max_angle_deg = 45;
+  auto est = make_estimator(p);
+  kernels::cpu::ThreadPool pool(2);
+  for (double a : {-31.5, 22.0}) {
+    const cv::Mat page = generated(a, testsupport::Layout::kSingleColumn, 12, false);
+    const SkewResult r = estimate(*est, pool, testsupport::view_of(page));
+    EXPECT_LT(std::abs(r.angle_deg - a), 0.1) << "skew " << a << " estimated " << r.angle_deg;
+  }
+}
+
+// Naive background level: Otsu by the textbook (double) formula on a 1-in-16
+// subsample, then the median of the values above it.
+uint8_t reference_background(const OwnedImage& img) {
+  std::vector<int> v;
+  const int step = img.width >= 4 && img.height >= 4 ? 4 : 1;
+  for (int y = 0; y < img.height; y += step)
+    for (int x = 0; x < img.width; x += step) v.push_back(img.at(x, y));
+  double best = -1;
+  int t_best = 127;
+  for (int t = 0; t < 255; ++t) {
+    double n0 = 0, n1 = 0, s0 = 0, s1 = 0;
+    for (int p : v) (p <= t ? (n0 += 1, s0 += p) : (n1 += 1, s1 += p));
+    if (n0 == 0 || n1 == 0) continue;
+    const double d = s0 / n0 - s1 / n1;
+    const double var = n0 * n1 * d * d;
+    if (var > best * (1 + 1e-12)) {
+      best = var;
+      t_best = t;
+    }
+  }
+  std::vector<int> bg;
+  for (int p : v)
+    if (p > t_best) bg.push_back(p);
+  if (bg.empty()) bg = v;
+  std::sort(bg.begin(), bg.end());
+  return static_cast<uint8_t>(bg[(bg.size() - 1) / 2]);
+}
+
+TEST(Skew, BackgroundLevelMatchesReference) {
+  uint64_t seed = 3;
+  for (auto [w, h] : testsupport::odd_shapes()) {
+    for (int32_t pad : {0, 13}) {
+      OwnedImage img = testsupport::random_document(w, h, seed++, pad);
+      EXPECT_EQ(kernels::cpu::background_level(img.cview()), reference_background(img))
+          << w << "x" << h;
+    }
+  }
+  const cv::Mat page = generated(0.0, testsupport::Layout::kFigure, 3, true);
+  const uint8_t bg = kernels::cpu::background_level(testsupport::view_of(page));
+  EXPECT_GT(bg, 180);
+  EXPECT_EQ(kernels::cpu::background_level({nullptr, 0, 0, 0}), 255);
+}
+
+}  // namespace
+}  // namespace pageprep
