@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what pageprep needs on a fresh Debian 12 machine, skipping what is
+# already there (so it is fast, and works offline, on a machine set up before).
+# CUDA is not installed here: nvcc is expected at /usr/local/cuda (optional;
+# without it the CPU schedules alone are built).
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git python3
+  libopencv-dev libtesseract-dev libleptonica-dev libtiff-dev libfreetype-dev
+  tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd tesseract-ocr-chi-sim
+  libgtest-dev libgmock-dev libbenchmark-dev
+  fonts-dejavu-core fonts-liberation fonts-wqy-zenhei
+)
+# Peers for the comparison script (bench/compare_tools.sh), only when asked.
+if [[ "${PAGEPREP_WITH_PEERS:-0}" == 1 ]]; then
+  packages+=(unpaper ocrmypdf hyperfine)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  sudo_cmd=()
+  [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -q
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+else
+  echo "setup: all Debian packages present"
+fi

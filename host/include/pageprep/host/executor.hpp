@@ -1,0 +1,40 @@
+/// \file executor.hpp
+/// \brief Preprocessing executors: the same operations on the CPU thread pool
+/// or on a CUDA device, behind one interface.
+///
+/// process() takes a batch of decoded pages and fills each page's gray,
+/// binary, skew and counters, or marks that page failed. It never throws and
+/// never fails a whole batch for one page's sake. An executor is driven by one
+/// thread (the pipeline's executor stage); it is not thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "pageprep/host/page_work.hpp"
+#include "pageprep/host/run_config.hpp"
+#include "pageprep/kernels/batch.hpp"
+
+namespace pageprep::host {
+
+class Executor {
+ public:
+  virtual ~Executor() = default;
+  virtual std::string name() const = 0;
+  virtual void process(std::vector<PageWork*>& batch) = 0;
+};
+
+/// Largest page the executors are built for; larger pages fail with too_large.
+kernels::BatchLimits executor_limits(int max_batch);
+
+std::unique_ptr<Executor> make_cpu_executor(const StepConfig& steps, int threads,
+                                            std::string* error);
+
+/// Fails (returns nullptr, *error set) when CUDA is not built or no device is present.
+/// GPU failures in process() retry the batch on `fallback` and say so in each page's executor.
+std::unique_ptr<Executor> make_cuda_executor(const StepConfig& steps, int device, int max_batch,
+                                             std::unique_ptr<Executor> fallback,
+                                             std::string* error);
+
+}  // namespace pageprep::host

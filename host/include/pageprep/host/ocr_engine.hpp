@@ -1,0 +1,59 @@
+/// \file ocr_engine.hpp
+/// \brief One Tesseract instance, owned by one OCR worker thread.
+///
+/// Threading contract: an OcrEngine is created once per worker thread and used
+/// only by that thread for the whole run (TessBaseAPI is not thread-safe, and
+/// re-initializing it per page costs ~100 ms). Pages are handed over in memory;
+/// no temporary files. The process must set OMP_THREAD_LIMIT=1 before the first
+/// engine is created, so workers x OpenMP threads never oversubscribe the cores
+/// (set_ocr_thread_limit()).
+#pragma once
+
+#include <opencv2/core/mat.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace tesseract {
+class TessBaseAPI;
+}
+
+namespace pageprep::host {
+
+/// Sets OMP_THREAD_LIMIT=1 unless the user already set it. Call before any OcrEngine exists.
+void set_ocr_thread_limit();
+
+/// Installed Tesseract languages (from the tessdata folder Tesseract uses).
+std::vector<std::string> installed_ocr_languages();
+
+struct OcrResult {
+  bool ok = false;
+  std::string error;
+  std::string text;  ///< UTF-8 plain text
+  std::string hocr;  ///< a complete hOCR document for the page
+  float mean_confidence = 0;  ///< Tesseract's mean word confidence, 0..100
+};
+
+class OcrEngine {
+ public:
+  OcrEngine();
+  ~OcrEngine();
+  OcrEngine(const OcrEngine&) = delete;
+  OcrEngine& operator=(const OcrEngine&) = delete;
+
+  /// Loads `lang` (e.g. "eng", "eng+deu"); returns false with *error set on failure.
+  bool init(const std::string& lang, std::string* error);
+
+  /// Recognizes an 8-bit gray or 0/255 binary page at `dpi`. `title` names the
+  /// page inside the hOCR document.
+  OcrResult recognize(const cv::Mat& page, int dpi, const std::string& title);
+
+  const std::string& language() const { return lang_; }
+
+ private:
+  std::unique_ptr<tesseract::TessBaseAPI> api_;
+  std::string lang_;
+};
+
+}  // namespace pageprep::host
