@@ -1,5 +1,6 @@
 #include "pageprep/host/scheduler.hpp"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -586,6 +587,11 @@ bool Pipeline::write_reports(const RunSummary& s) {
           ocr_window > 0 ? stats_.ocr.seconds() / (ocr_window * budget_.finish_threads) : 0.0, 4);
   }
   j.num("cuda_batches_retried_on_cpu", stats_.cuda_retries.load());
+  // Peak resident memory of the process: flat in the number of pages, since
+  // every queue is bounded (docs/PERFORMANCE.md has the 200/2000-page runs).
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  j.num("peak_rss_mib", static_cast<double>(ru.ru_maxrss) / 1024.0, 1);
   j.begin_array("failures");
   for (const auto& r : records_) {
     if (r.ok) continue;

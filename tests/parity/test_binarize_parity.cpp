@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "pageprep/kernels/binarize.hpp"
+#include "support/printers.hpp"
 #include "parity/device_batch.hpp"
 
 namespace pageprep {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "pageprep/kernels/gray.hpp"
+#include "support/printers.hpp"
 #include "parity/device_batch.hpp"
 
 namespace pageprep {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "pageprep/kernels/binarize.hpp"
+#include "support/printers.hpp"
 #include "support/random_image.hpp"
 
 namespace pageprep {

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "pageprep/kernels/gray.hpp"
+#include "support/printers.hpp"
 #include "support/random_image.hpp"
 
 namespace pageprep {
