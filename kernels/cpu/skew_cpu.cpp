@@ -7,6 +7,10 @@
 #include <cmath>
 #include <string>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "pageprep/kernels/deskew.hpp"
 
 namespace pageprep::kernels {
@@ -104,12 +108,12 @@ struct SkewEstimator::Impl {
   detail::SkewPlan plan;
   BatchLimits limits;
   int32_t w1_max = 0, h1_max = 0, bins_max = 0, tiles_max = 0;
-  std::vector<uint8_t> reduced, inkmap, keptmap, zeros;
+  std::vector<uint8_t> reduced, inkmap, keptmap, coarse_rows, zeros;
   std::vector<int32_t> row_ink, tile_ink;
   std::vector<uint8_t> tile_solid, tile_masked;
-  std::vector<uint32_t> runs1, runs2;
-  std::vector<int32_t> count1, kept1, count2;
-  std::vector<int32_t> hist;  // kSkewMaxStageAngles slots of bins_max
+  std::vector<ops::SkewPrefix> prefix1, prefix2;  // column-major prefix tables
+  std::vector<int32_t> kept1;                     // kept cells per fine row
+  std::vector<uint16_t> hist;                     // kSkewMaxStageAngles slots of bins_max
   std::vector<int64_t> scores;
 
   void estimate(ThreadPool& pool, ConstGrayView page, float dpi, SkewResult* result);
@@ -145,6 +149,121 @@ void reduce_row(ConstGrayView page, int32_t cy, int32_t w1, uint8_t* out) {
 
 void reduce_row_generic(ConstGrayView page, int32_t s, int32_t cy, int32_t w1, uint8_t* out) {
   for (int32_t x = 0; x < w1; ++x) out[x] = ops::reduce_min_cell(page, s, x, cy);
+}
+
+/// Fine rows per task of the kept / prefix step: two tile rows, so each
+/// prefix column gets one 64-byte line per band.
+constexpr int32_t kBand = 32;
+static_assert(kBand % ops::kSkewTile == 0 && kBand % 32 == 0, "bands hold whole tile rows");
+
+/// Sum of n bytes (each at most 255 / 16 here: flags or band column sums).
+int32_t count_ones(const uint8_t* f, int32_t n) {
+  uint32_t total = 0;
+  for (int32_t x = 0; x < n; ++x) total += f[x];
+  return static_cast<int32_t>(total);
+}
+
+/// Ink flags of one fine row (value < thr8), added to the band's column sums.
+void ink_row(const uint8_t* __restrict__ r, uint8_t thr8, int32_t w, uint8_t* __restrict__ f,
+             uint8_t* __restrict__ colsum) {
+  for (int32_t x = 0; x < w; ++x) {
+    const uint8_t ink = r[x] < thr8;
+    f[x] = ink;
+    colsum[x] = static_cast<uint8_t>(colsum[x] + ink);
+  }
+}
+
+/// Kept flags of one fine row that is not dropped (before the tile mask):
+/// ink with ink among its 8 neighbours (ops::keep_cell, row-vectorized).
+/// `c` is the row's ink flags; the rows above / below exist when has_up /
+/// has_down. `v` is scratch of w + 2 bytes.
+void keep_row(const uint8_t* c, bool has_up, bool has_down, int32_t w, const uint8_t* zeros,
+              uint8_t* v, uint8_t* out) {
+  const uint8_t* u = has_up ? c - w : zeros;
+  const uint8_t* d = has_down ? c + w : zeros;
+  // v[x + 1] = vertical OR of the 3 rows at column x, zero outside the row;
+  // a cell's neighbours are v left and right of it plus the cells above and below.
+  v[0] = 0;
+  v[w + 1] = 0;
+  for (int32_t x = 0; x < w; ++x) v[x + 1] = static_cast<uint8_t>(u[x] | c[x] | d[x]);
+  for (int32_t x = 0; x < w; ++x)
+    out[x] = static_cast<uint8_t>(c[x] & (v[x] | v[x + 2] | u[x] | d[x]));
+}
+
+/// One coarse row (ops::coarse_kept, row-vectorized) from fine rows a and b.
+void coarse_row(const uint8_t* a, const uint8_t* b, int32_t w1, int32_t w2, uint8_t* out) {
+  const int32_t pairs = w1 / 2;
+  for (int32_t x = 0; x < pairs; ++x)
+    out[x] = static_cast<uint8_t>(a[2 * x] | a[2 * x + 1] | b[2 * x] | b[2 * x + 1]);
+  if (w2 > pairs) out[pairs] = static_cast<uint8_t>(a[w1 - 1] | b[w1 - 1]);
+}
+
+/// Column-major prefix counts of G groups of 16 rows of 0/1 flags (rows past
+/// the level point to zeros): P[(x + 1) * pitch + i] = sum of rows[i][0..x],
+/// 16 * G entries per column (one 64-byte line for G = 2; the pitch is a
+/// multiple of 32, so the last band stays inside its column). Row totals go to
+/// `totals` (first `valid` rows) if given. SSE2: each 16 x 16 byte block is
+/// transposed by four rounds of byte interleaving (a perfect shuffle), which
+/// leaves one column per register.
+template <int G>
+void prefix_band(const uint8_t* const* rows, int32_t w, ops::SkewPrefix* p, int32_t pitch,
+                 int32_t* totals, int32_t valid) {
+  constexpr int kRows = 16 * G;
+  ops::SkewPrefix acc[kRows] = {};
+  int32_t x = 0;
+#if defined(__SSE2__)
+  __m128i sum[2 * G];
+  for (int i = 0; i < 2 * G; ++i) sum[i] = _mm_setzero_si128();
+  const __m128i zero = _mm_setzero_si128();
+  for (; x + 16 <= w; x += 16) {
+    __m128i a[G][16];
+    for (int gi = 0; gi < G; ++gi) {
+      __m128i* v = a[gi];
+      for (int i = 0; i < 16; ++i)
+        v[i] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rows[16 * gi + i] + x));
+      for (int round = 0; round < 4; ++round) {
+        __m128i t[16];
+        for (int i = 0; i < 8; ++i) {
+          t[2 * i] = _mm_unpacklo_epi8(v[i], v[i + 8]);
+          t[2 * i + 1] = _mm_unpackhi_epi8(v[i], v[i + 8]);
+        }
+        for (int i = 0; i < 16; ++i) v[i] = t[i];
+      }
+    }
+    for (int i = 0; i < 16; ++i) {  // a[gi][i]: column x + i, rows 16 gi .. 16 gi + 15
+      __m128i* col = reinterpret_cast<__m128i*>(p + static_cast<int64_t>(x + i + 1) * pitch);
+      for (int gi = 0; gi < G; ++gi) {
+        sum[2 * gi] = _mm_add_epi16(sum[2 * gi], _mm_unpacklo_epi8(a[gi][i], zero));
+        sum[2 * gi + 1] = _mm_add_epi16(sum[2 * gi + 1], _mm_unpackhi_epi8(a[gi][i], zero));
+        _mm_store_si128(col + 2 * gi, sum[2 * gi]);
+        _mm_store_si128(col + 2 * gi + 1, sum[2 * gi + 1]);
+      }
+    }
+  }
+  for (int i = 0; i < 2 * G; ++i) _mm_storeu_si128(reinterpret_cast<__m128i*>(acc + 8 * i), sum[i]);
+#endif
+  for (; x < w; ++x) {
+    ops::SkewPrefix* col = p + static_cast<int64_t>(x + 1) * pitch;
+    for (int i = 0; i < kRows; ++i) {
+      acc[i] = static_cast<ops::SkewPrefix>(acc[i] + rows[i][x]);
+      col[i] = acc[i];
+    }
+  }
+  if (totals)
+    for (int32_t i = 0; i < valid; ++i) totals[i] = acc[i];
+}
+
+/// 64-byte aligned start inside a buffer allocated with 32 spare entries.
+ops::SkewPrefix* align64(std::vector<ops::SkewPrefix>& v) {
+  const uintptr_t a = reinterpret_cast<uintptr_t>(v.data());
+  return v.data() + ((64 - a % 64) % 64) / sizeof(ops::SkewPrefix);
+}
+
+/// Adds one segment's cells of every row to the histogram: dst[y] +=
+/// ops::segment_cells(...) for all rows, as a difference of two prefix columns.
+void add_segment(const ops::SkewPrefix* __restrict__ pa, const ops::SkewPrefix* __restrict__ pb,
+                 int32_t rows, uint16_t* __restrict__ dst) {
+  for (int32_t y = 0; y < rows; ++y) dst[y] = static_cast<uint16_t>(dst[y] + (pb[y] - pa[y]));
 }
 
 }  // namespace
@@ -198,20 +317,18 @@ void SkewEstimator::Impl::estimate(ThreadPool& pool, ConstGrayView page, float d
       std::fill_n(tiles, g.tiles_x, 0);
       const int32_t y0 = static_cast<int32_t>(ty) * ops::kSkewTile;
       const int32_t y1 = std::min(g.h1, y0 + ops::kSkewTile);
+      // Ink per column of the band (<= 16, fits a byte), then per tile.
+      uint8_t colsum[ops::kSkewMaxReduced];
+      std::fill_n(colsum, g.w1, uint8_t{0});
       for (int32_t y = y0; y < y1; ++y) {
         const uint8_t* r = red.row(y);
         uint8_t* f = inkmap.data() + static_cast<int64_t>(y) * g.w1;
-        for (int32_t x = 0; x < g.w1; ++x) f[x] = r[x] < thr8;
-        int32_t total = 0;
-        for (int32_t tx = 0; tx < g.tiles_x; ++tx) {
-          const int32_t x0 = tx * ops::kSkewTile, x1 = std::min(g.w1, x0 + ops::kSkewTile);
-          uint32_t c = 0;
-          for (int32_t x = x0; x < x1; ++x) c += f[x];
-          tiles[tx] += static_cast<int32_t>(c);
-          total += static_cast<int32_t>(c);
-        }
-        row_ink[static_cast<size_t>(y)] = total;
+        ink_row(r, thr8, g.w1, f, colsum);
+        row_ink[static_cast<size_t>(y)] = count_ones(f, g.w1);
       }
+      for (int32_t tx = 0; tx < g.tiles_x; ++tx)
+        tiles[tx] = count_ones(colsum + tx * ops::kSkewTile,
+                               std::min(ops::kSkewTile, g.w1 - tx * ops::kSkewTile));
     }
   });
 
@@ -236,100 +353,87 @@ void SkewEstimator::Impl::estimate(ThreadPool& pool, ConstGrayView page, float d
   }
 
   // 5. Kept flags (row-vectorized ops::keep_cell: ink, not isolated, not
-  // masked, row not dropped), their runs, then the coarse level's runs.
-  const int32_t cap1 = ops::run_capacity(g.w1), cap2 = ops::run_capacity(g.w2);
-  pool.parallel_for(g.h1, 16, [&](int64_t b, int64_t e) {
-    for (int64_t yy = b; yy < e; ++yy) {
-      const int32_t y = static_cast<int32_t>(yy);
-      uint8_t* k = keptmap.data() + yy * g.w1;
-      const uint8_t* c = inkmap.data() + yy * g.w1;
-      int32_t cells = 0;
-      if (ops::row_is_dropped(row_ink[static_cast<size_t>(y)], g.w1)) {
-        count1[static_cast<size_t>(y)] = 0;
-        kept1[static_cast<size_t>(y)] = 0;
-        continue;
+  // masked, row not dropped) and the coarse level's flags (ops::coarse_kept),
+  // both turned into column-major prefix tables. One band of 16 fine rows
+  // (8 coarse rows) per task; each band writes only its own rows.
+  const int32_t pitch1 = ops::prefix_pitch(g.h1), pitch2 = ops::prefix_pitch(g.h2);
+  ops::SkewPrefix* const p1 = align64(prefix1);
+  ops::SkewPrefix* const p2 = align64(prefix2);
+  std::fill_n(p1, pitch1, ops::SkewPrefix{0});  // column 0: nothing left of it
+  std::fill_n(p2, pitch2, ops::SkewPrefix{0});
+  pool.parallel_for(ops::ceil_div(g.h1, kBand), 1, [&](int64_t b, int64_t e) {
+    uint8_t scratch[ops::kSkewMaxReduced + 2];
+    for (int64_t band = b; band < e; ++band) {
+      const int32_t y0 = static_cast<int32_t>(band) * kBand;
+      const int32_t y1 = std::min(g.h1, y0 + kBand);
+      const uint8_t* rows[kBand];
+      for (int32_t y = y0; y < y1; ++y) {
+        uint8_t* k = keptmap.data() + static_cast<int64_t>(y) * g.w1;
+        rows[y - y0] = k;
+        if (ops::row_is_dropped(row_ink[static_cast<size_t>(y)], g.w1)) {
+          std::fill_n(k, g.w1, uint8_t{0});
+          continue;
+        }
+        keep_row(inkmap.data() + static_cast<int64_t>(y) * g.w1, y > 0, y + 1 < g.h1, g.w1,
+                 zeros.data(), scratch, k);
+        const uint8_t* mrow = tile_masked.data() + (y / ops::kSkewTile) * g.tiles_x;
+        for (int32_t tx = 0; tx < g.tiles_x; ++tx)
+          if (mrow[tx])
+            std::fill(k + tx * ops::kSkewTile, k + std::min(g.w1, (tx + 1) * ops::kSkewTile), 0);
       }
-      const uint8_t* u = y > 0 ? c - g.w1 : zeros.data();
-      const uint8_t* d = y + 1 < g.h1 ? c + g.w1 : zeros.data();
-      // Vertical OR of the 3 rows, then neighbours = left/right columns of it
-      // plus the cells above and below.
-      uint8_t* v = k;  // reuse the output row as scratch for the vertical OR
-      for (int32_t x = 0; x < g.w1; ++x) v[x] = static_cast<uint8_t>(u[x] | c[x] | d[x]);
-      uint8_t prev = 0;
-      for (int32_t x = 0; x < g.w1; ++x) {
-        const uint8_t next = x + 1 < g.w1 ? v[x + 1] : 0;
-        const uint8_t nb = static_cast<uint8_t>(prev | next | u[x] | d[x]);
-        prev = v[x];
-        v[x] = static_cast<uint8_t>(c[x] & nb);
+      for (int32_t y = y1; y < y0 + kBand; ++y) rows[y - y0] = zeros.data();
+      prefix_band<kBand / 16>(rows, g.w1, p1 + y0, pitch1, kept1.data() + y0, y1 - y0);
+      // Coarse rows y0/2 .. : OR of fine row pairs and column pairs.
+      const int32_t c0 = y0 / 2, c1 = (y1 + 1) / 2;
+      const uint8_t* crows[kBand / 2];
+      for (int32_t cy = c0; cy < c0 + kBand / 2; ++cy) {
+        if (cy >= c1) {
+          crows[cy - c0] = zeros.data();
+          continue;
+        }
+        uint8_t* c = coarse_rows.data() + static_cast<int64_t>(cy) * g.w2;
+        const uint8_t* ra = rows[2 * cy - y0];
+        const uint8_t* rb = 2 * cy + 1 < y1 ? rows[2 * cy + 1 - y0] : ra;
+        coarse_row(ra, rb, g.w1, g.w2, c);
+        crows[cy - c0] = c;
       }
-      const uint8_t* mrow = tile_masked.data() + (y / ops::kSkewTile) * g.tiles_x;
-      for (int32_t tx = 0; tx < g.tiles_x; ++tx)
-        if (mrow[tx])
-          std::fill(k + tx * ops::kSkewTile, k + std::min(g.w1, (tx + 1) * ops::kSkewTile), 0);
-      count1[static_cast<size_t>(y)] =
-          ops::runs_from_flags(k, g.w1, runs1.data() + yy * cap1, &cells);
-      kept1[static_cast<size_t>(y)] = cells;
-    }
-  });
-  pool.parallel_for(g.h2, 16, [&](int64_t b, int64_t e) {
-    for (int64_t y = b; y < e; ++y) {
-      const int64_t ya = 2 * y, yb = std::min<int64_t>(2 * y + 1, g.h1 - 1);
-      const int32_t nb = yb == ya ? 0 : count1[static_cast<size_t>(yb)];
-      count2[static_cast<size_t>(y)] =
-          ops::build_coarse_runs(runs1.data() + ya * cap1, count1[static_cast<size_t>(ya)],
-                                 runs1.data() + yb * cap1, nb, runs2.data() + y * cap2);
+      prefix_band<kBand / 32>(crows, g.w2, p2 + c0, pitch2, nullptr, c1 - c0);
     }
   });
   int64_t kept = 0;
   for (int32_t y = 0; y < g.h1; ++y) kept += kept1[static_cast<size_t>(y)];
   if (kept < ops::kSkewMinInkCells) return;
 
-  // 6. Search stages.
+  // 6. Search stages: one task per candidate angle, each with its own
+  // histogram slot, so the scores do not depend on the thread count.
   int32_t centers[ops::kSkewStages] = {0, 0, 0};
   for (int32_t k = 0; k < ops::kSkewStages; ++k) {
     const ops::SkewStage& st = plan.stages[k];
     const bool coarse = st.level == 2;
-    const int32_t rows = coarse ? g.h2 : g.h1, off = coarse ? g.off2 : g.off1;
-    const int32_t bins = coarse ? g.bins2 : g.bins1, cap = coarse ? cap2 : cap1;
-    const uint32_t* runs = coarse ? runs2.data() : runs1.data();
-    const int32_t* counts = coarse ? count2.data() : count1.data();
+    const int32_t rows = coarse ? g.h2 : g.h1, cols = coarse ? g.w2 : g.w1;
+    const int32_t off = coarse ? g.off2 : g.off1, bins = coarse ? g.bins2 : g.bins1;
+    const int32_t pitch = coarse ? pitch2 : pitch1;
+    const ops::SkewPrefix* prefix = coarse ? p2 : p1;
     int64_t* stage_scores = scores.data() + plan.stage_offset[k];
     const int32_t n = 2 * st.half + 1;
-    // Blocks of kAngleBlock angles share each run load, and their histogram
-    // increments are independent, which hides the store-to-load latency of
-    // consecutive runs hitting the same bin.
-    constexpr int32_t kAngleBlock = 8;
-    pool.parallel_for((n + kAngleBlock - 1) / kAngleBlock, 1, [&](int64_t b, int64_t e) {
-      for (int64_t blk = b; blk < e; ++blk) {
-        const int32_t j0 = static_cast<int32_t>(blk) * kAngleBlock;
-        const int32_t nj = std::min(kAngleBlock, n - j0);
-        int32_t* h[kAngleBlock];
-        int32_t tq[kAngleBlock];
-        for (int32_t q = 0; q < kAngleBlock; ++q) {
-          const int32_t j = std::min(j0 + q, n - 1);  // pad the block with repeats
-          h[q] = hist.data() + static_cast<int64_t>(j0 + q) * bins_max;
-          tq[q] = plan.tan_q16[static_cast<size_t>(ops::stage_angle_index(st, centers[k], j) +
-                                                   plan.table_half)];
-          std::fill_n(h[q], bins, 0);
-        }
-        for (int32_t y = 0; y < rows; ++y) {
-          const uint32_t* r = runs + static_cast<int64_t>(y) * cap;
-          const int32_t nr = counts[y];
-          for (int32_t i = 0; i < nr; ++i) {
-            const uint32_t run = r[i];
-            for (int32_t q = 0; q < kAngleBlock; ++q) {
-              int32_t* hq = h[q];
-              ops::accumulate_run(run, y, tq[q], off,
-                                  [hq](int32_t bin, int32_t c) { hq[bin] += c; });
-            }
-          }
-        }
-        for (int32_t q = 0; q < nj; ++q)
-          stage_scores[j0 + q] = ops::profile_score_part(h[q], bins, 0, 1);
+    const int32_t center = centers[k];
+    pool.parallel_for(n, 1, [&](int64_t b, int64_t e) {
+      int32_t starts[ops::kSkewMaxReduced + 1];
+      for (int64_t j = b; j < e; ++j) {
+        const int32_t tq = plan.tan_q16[static_cast<size_t>(
+            ops::stage_angle_index(st, center, static_cast<int32_t>(j)) + plan.table_half)];
+        uint16_t* h = hist.data() + j * bins_max;
+        std::fill_n(h, bins, uint16_t{0});
+        const int32_t segs = ops::shear_segments(cols, tq, starts);
+        for (int32_t s = 0; s < segs; ++s)
+          add_segment(prefix + static_cast<int64_t>(starts[s]) * pitch,
+                      prefix + static_cast<int64_t>(starts[s + 1]) * pitch, rows,
+                      h + ops::segment_bin_offset(s, tq, off));
+        stage_scores[j] = ops::profile_score_part(h, bins, 0, 1);
       }
     });
     if (k + 1 < ops::kSkewStages)
-      centers[k + 1] = ops::stage_angle_index(st, centers[k], ops::argmax_score(stage_scores, n));
+      centers[k + 1] = ops::stage_angle_index(st, center, ops::argmax_score(stage_scores, n));
   }
   *result = detail::finalize_skew(plan, scores.data(), centers, kept);
 }
@@ -365,12 +469,13 @@ Status SkewEstimator::create(const SkewParams& params, const BatchLimits& limits
     impl->tile_ink.assign(static_cast<size_t>(impl->tiles_max), 0);
     impl->tile_solid.assign(static_cast<size_t>(impl->tiles_max), 0);
     impl->tile_masked.assign(static_cast<size_t>(impl->tiles_max), 0);
-    impl->runs1.assign(h1 * static_cast<size_t>(ops::run_capacity(static_cast<int32_t>(w1))), 0);
-    impl->runs2.assign(h2 * static_cast<size_t>(ops::run_capacity(static_cast<int32_t>(w2))), 0);
-    impl->count1.assign(h1, 0);
-    impl->kept1.assign(h1, 0);
-    impl->count2.assign(h2, 0);
-    impl->hist.assign(static_cast<size_t>(ops::kSkewMaxStageAngles + 8) * impl->bins_max, 0);
+    impl->coarse_rows.assign(w2 * h2, 0);
+    const size_t p1 = static_cast<size_t>(ops::prefix_pitch(static_cast<int32_t>(h1)));
+    const size_t p2 = static_cast<size_t>(ops::prefix_pitch(static_cast<int32_t>(h2)));
+    impl->prefix1.assign((w1 + 1) * p1 + 32, 0);  // + 32: room to align to 64 bytes
+    impl->prefix2.assign((w2 + 1) * p2 + 32, 0);
+    impl->kept1.assign(h1 + kBand, 0);
+    impl->hist.assign(static_cast<size_t>(ops::kSkewMaxStageAngles) * impl->bins_max, 0);
     impl->scores.assign(static_cast<size_t>(impl->plan.stage_offset[ops::kSkewStages]), 0);
   } catch (const std::bad_alloc&) {
     return {StatusCode::kOutOfMemory, "skew: workspace allocation failed"};

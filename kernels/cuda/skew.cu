@@ -37,18 +37,15 @@ struct DeviceWs {
   uint8_t* kept;
   int64_t cell_stride;
   int32_t* row_ink;
-  int32_t* count1;
-  int32_t* kept1;
+  int32_t* kept1;  // kept cells per fine row
   int32_t row_stride;
-  int32_t* count2;
-  int32_t row2_stride;
   int32_t* tile_ink;
   uint8_t* tile_masked;
   int32_t tile_stride;
-  uint32_t* runs1;
-  int64_t runs1_stride;
-  uint32_t* runs2;
-  int64_t runs2_stride;
+  ops::SkewPrefix* prefix1;  // column-major prefix tables (skew_ops.hpp)
+  int64_t prefix1_stride;
+  ops::SkewPrefix* prefix2;
+  int64_t prefix2_stride;
   uint32_t* hist256;   // 256 per page
   int32_t* threshold;  // 1 per page
   int64_t* scores;
@@ -153,61 +150,81 @@ __global__ void keep_kernel(GeometryTable geo, DeviceWs ws) {
       ops::keep_cell(v, x, y) ? 1 : 0;
 }
 
-__global__ void fine_runs_kernel(GeometryTable geo, DeviceWs ws) {
+/// One thread per fine row: its prefix counts, column-major (a warp writes 32
+/// consecutive rows of one column), and its kept total.
+__global__ void fine_prefix_kernel(GeometryTable geo, DeviceWs ws) {
   const int32_t p = blockIdx.y;
   const ops::SkewGeometry& g = geo.g[p];
   const int32_t y = blockIdx.x * blockDim.x + threadIdx.x;
   if (y >= g.h1) return;
-  int32_t cells = 0;
-  const int32_t n = ops::runs_from_flags(
-      ws.kept + p * ws.cell_stride + static_cast<int64_t>(y) * g.w1, g.w1,
-      ws.runs1 + p * ws.runs1_stride + static_cast<int64_t>(y) * ops::run_capacity(g.w1), &cells);
-  ws.count1[p * ws.row_stride + y] = n;
-  ws.kept1[p * ws.row_stride + y] = cells;
+  const int32_t pitch = ops::prefix_pitch(g.h1);
+  const uint8_t* k = ws.kept + p * ws.cell_stride + static_cast<int64_t>(y) * g.w1;
+  ops::SkewPrefix* out = ws.prefix1 + p * ws.prefix1_stride + y;
+  int32_t acc = 0;
+  out[0] = 0;
+  for (int32_t x = 0; x < g.w1; ++x) {
+    acc += k[x];
+    out[static_cast<int64_t>(x + 1) * pitch] = static_cast<ops::SkewPrefix>(acc);
+  }
+  ws.kept1[p * ws.row_stride + y] = acc;
 }
 
-__global__ void coarse_runs_kernel(GeometryTable geo, DeviceWs ws) {
+/// One thread per coarse row: ops::coarse_kept cells, then prefix counts.
+__global__ void coarse_prefix_kernel(GeometryTable geo, DeviceWs ws) {
   const int32_t p = blockIdx.y;
   const ops::SkewGeometry& g = geo.g[p];
   const int32_t y = blockIdx.x * blockDim.x + threadIdx.x;
   if (y >= g.h2) return;
-  const int32_t cap1 = ops::run_capacity(g.w1), cap2 = ops::run_capacity(g.w2);
-  const int32_t ya = 2 * y, yb = min(2 * y + 1, g.h1 - 1);
-  const int32_t* c1 = ws.count1 + p * ws.row_stride;
-  const uint32_t* r1 = ws.runs1 + p * ws.runs1_stride;
-  ws.count2[p * ws.row2_stride + y] = ops::build_coarse_runs(
-      r1 + static_cast<int64_t>(ya) * cap1, c1[ya], r1 + static_cast<int64_t>(yb) * cap1,
-      yb == ya ? 0 : c1[yb], ws.runs2 + p * ws.runs2_stride + static_cast<int64_t>(y) * cap2);
+  const int32_t pitch = ops::prefix_pitch(g.h2);
+  const uint8_t* kept = ws.kept + p * ws.cell_stride;
+  ops::SkewPrefix* out = ws.prefix2 + p * ws.prefix2_stride + y;
+  int32_t acc = 0;
+  out[0] = 0;
+  for (int32_t x = 0; x < g.w2; ++x) {
+    acc += ops::coarse_kept(kept, g.w1, g.h1, x, y);
+    out[static_cast<int64_t>(x + 1) * pitch] = static_cast<ops::SkewPrefix>(acc);
+  }
 }
 
-/// One block per (candidate angle, page): the sheared histogram in shared
-/// memory (integer atomics: order-free, exact), then its int64 score.
+/// One block per (candidate angle, page): the angle's column segments and the
+/// sheared histogram in shared memory (one thread per bin summing its
+/// segments: no atomics, exact), then its int64 score. Shared memory:
+/// `bins_cap` histogram entries, then cols + 1 segment starts.
 __global__ void stage_kernel(GeometryTable geo, DeviceWs ws, ops::SkewStage st, int32_t stage,
-                             int32_t score_offset) {
-  extern __shared__ int32_t hist[];
+                             int32_t score_offset, int32_t bins_cap) {
+  extern __shared__ int32_t smem[];
   __shared__ long long partial[SkewPolicy::kStageThreads / 32];
+  int32_t* hist = smem;
+  int32_t* starts = smem + bins_cap;
   const int32_t p = blockIdx.y;
   const int32_t j = blockIdx.x;
   const ops::SkewGeometry& g = geo.g[p];
   const bool coarse = st.level == 2;
-  const int32_t rows = coarse ? g.h2 : g.h1, off = coarse ? g.off2 : g.off1;
-  const int32_t bins = coarse ? g.bins2 : g.bins1;
-  const int32_t cap = coarse ? ops::run_capacity(g.w2) : ops::run_capacity(g.w1);
-  const uint32_t* runs = coarse ? ws.runs2 + p * ws.runs2_stride : ws.runs1 + p * ws.runs1_stride;
-  const int32_t* counts = coarse ? ws.count2 + p * ws.row2_stride : ws.count1 + p * ws.row_stride;
+  const int32_t rows = coarse ? g.h2 : g.h1, cols = coarse ? g.w2 : g.w1;
+  const int32_t off = coarse ? g.off2 : g.off1, bins = coarse ? g.bins2 : g.bins1;
+  int64_t* score = ws.scores + p * ws.score_stride + score_offset + j;
+  if (cols == 0) {  // empty page (uniform over the block)
+    if (threadIdx.x == 0) *score = 0;
+    return;
+  }
+  const int32_t pitch = ops::prefix_pitch(rows);
+  const ops::SkewPrefix* prefix =
+      coarse ? ws.prefix2 + p * ws.prefix2_stride : ws.prefix1 + p * ws.prefix1_stride;
   const int32_t center = ws.centers[p * ops::kSkewStages + stage];
   const int32_t tq = ws.tan_q16[ops::stage_angle_index(st, center, j) + ws.table_half];
-  for (int32_t i = threadIdx.x; i < bins; i += blockDim.x) hist[i] = 0;
+  for (int32_t x = threadIdx.x; x < cols; x += blockDim.x)
+    if (ops::opens_segment(x, tq)) starts[ops::shear_segment(x, tq)] = x;
+  const int32_t n = ops::shear_segment_count(cols, tq);
+  if (threadIdx.x == 0) {
+    starts[0] = 0;
+    starts[n] = cols;
+  }
+  __syncthreads();
+  for (int32_t b = threadIdx.x; b < bins; b += blockDim.x)
+    hist[b] = ops::sheared_bin_count(prefix, pitch, rows, starts, n, tq, off, b);
   __syncthreads();
   const int32_t warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int32_t warps = blockDim.x / 32;
-  auto add = [](int32_t bin, int32_t c) { atomicAdd(&hist[bin], c); };
-  for (int32_t y = warp; y < rows; y += warps) {
-    const uint32_t* r = runs + static_cast<int64_t>(y) * cap;
-    const int32_t nr = counts[y];
-    for (int32_t i = lane; i < nr; i += 32) ops::accumulate_run(r[i], y, tq, off, add);
-  }
-  __syncthreads();
   long long s = ops::profile_score_part(hist, bins, threadIdx.x, blockDim.x);
   for (int32_t o = 16; o > 0; o /= 2) s += __shfl_down_sync(0xffffffffu, s, o);
   if (lane == 0) partial[warp] = s;
@@ -215,7 +232,7 @@ __global__ void stage_kernel(GeometryTable geo, DeviceWs ws, ops::SkewStage st, 
   if (threadIdx.x == 0) {
     long long total = 0;
     for (int32_t w = 0; w < warps; ++w) total += partial[w];
-    ws.scores[p * ws.score_stride + score_offset + j] = total;
+    *score = total;
   }
 }
 
@@ -295,17 +312,16 @@ Status SkewEstimator::create(const SkewParams& params, const BatchLimits& limits
   DeviceWs& ws = impl->ws;
   ws.cell_stride = static_cast<int64_t>(w1) * h1;
   ws.row_stride = h1;
-  ws.row2_stride = h2;
   ws.tile_stride = tiles;
-  ws.runs1_stride = static_cast<int64_t>(h1) * ops::run_capacity(w1);
-  ws.runs2_stride = static_cast<int64_t>(h2) * ops::run_capacity(w2);
+  ws.prefix1_stride = static_cast<int64_t>(w1 + 1) * ops::prefix_pitch(h1);
+  ws.prefix2_stride = static_cast<int64_t>(w2 + 1) * ops::prefix_pitch(h2);
   ws.score_stride = n_scores;
   ws.table_half = impl->plan.table_half;
   const size_t o_red = carve(pages * ws.cell_stride), o_kept = carve(pages * ws.cell_stride);
-  const size_t o_row = carve(pages * h1 * 4), o_c1 = carve(pages * h1 * 4),
-               o_k1 = carve(pages * h1 * 4), o_c2 = carve(pages * h2 * 4);
+  const size_t o_row = carve(pages * h1 * 4), o_k1 = carve(pages * h1 * 4);
   const size_t o_tile = carve(pages * tiles * 4), o_mask = carve(pages * tiles);
-  const size_t o_r1 = carve(pages * ws.runs1_stride * 4), o_r2 = carve(pages * ws.runs2_stride * 4);
+  const size_t o_p1 = carve(pages * ws.prefix1_stride * sizeof(ops::SkewPrefix)),
+               o_p2 = carve(pages * ws.prefix2_stride * sizeof(ops::SkewPrefix));
   const size_t o_hist = carve(pages * 256 * 4), o_thr = carve(pages * 4);
   const size_t o_scores = carve(pages * n_scores * 8),
                o_centers = carve(pages * ops::kSkewStages * 4);
@@ -315,13 +331,11 @@ Status SkewEstimator::create(const SkewParams& params, const BatchLimits& limits
   ws.reduced = base + o_red;
   ws.kept = base + o_kept;
   ws.row_ink = reinterpret_cast<int32_t*>(base + o_row);
-  ws.count1 = reinterpret_cast<int32_t*>(base + o_c1);
   ws.kept1 = reinterpret_cast<int32_t*>(base + o_k1);
-  ws.count2 = reinterpret_cast<int32_t*>(base + o_c2);
   ws.tile_ink = reinterpret_cast<int32_t*>(base + o_tile);
   ws.tile_masked = base + o_mask;
-  ws.runs1 = reinterpret_cast<uint32_t*>(base + o_r1);
-  ws.runs2 = reinterpret_cast<uint32_t*>(base + o_r2);
+  ws.prefix1 = reinterpret_cast<ops::SkewPrefix*>(base + o_p1);
+  ws.prefix2 = reinterpret_cast<ops::SkewPrefix*>(base + o_p2);
   ws.hist256 = reinterpret_cast<uint32_t*>(base + o_hist);
   ws.threshold = reinterpret_cast<int32_t*>(base + o_thr);
   ws.scores = reinterpret_cast<int64_t*>(base + o_scores);
@@ -380,18 +394,19 @@ Status SkewEstimator::Impl::run_chunk(Stream stream, ConstGrayBatch in, int32_t 
     keep_kernel<<<cg, cb, 0, stream>>>(geo, ws);
     PAGEPREP_CUDA_CHECK_LAUNCH(stream);
     const int rt = SkewPolicy::kRowThreads;
-    fine_runs_kernel<<<dim3((max_h1 + rt - 1) / rt, n), rt, 0, stream>>>(geo, ws);
+    fine_prefix_kernel<<<dim3((max_h1 + rt - 1) / rt, n), rt, 0, stream>>>(geo, ws);
     PAGEPREP_CUDA_CHECK_LAUNCH(stream);
-    coarse_runs_kernel<<<dim3(((max_h1 + 1) / 2 + rt - 1) / rt, n), rt, 0, stream>>>(geo, ws);
+    coarse_prefix_kernel<<<dim3(((max_h1 + 1) / 2 + rt - 1) / rt, n), rt, 0, stream>>>(geo, ws);
     PAGEPREP_CUDA_CHECK_LAUNCH(stream);
-    const size_t smem = static_cast<size_t>(max_bins) * sizeof(int32_t);
+    // Histogram, then the segment starts (at most max_w1 + 1 of them).
+    const size_t smem = static_cast<size_t>(max_bins + max_w1 + 1) * sizeof(int32_t);
     if (smem > 48 * 1024)
       PAGEPREP_CUDA_CHECK(cudaFuncSetAttribute(
           stage_kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, static_cast<int>(smem)));
     for (int32_t k = 0; k < ops::kSkewStages; ++k) {
       const ops::SkewStage st = plan.stages[k];
       stage_kernel<<<dim3(2 * st.half + 1, n), SkewPolicy::kStageThreads, smem, stream>>>(
-          geo, ws, st, k, plan.stage_offset[k]);
+          geo, ws, st, k, plan.stage_offset[k], max_bins);
       PAGEPREP_CUDA_CHECK_LAUNCH(stream);
       argmax_kernel<<<n, 1, 0, stream>>>(geo, ws, st, k, plan.stage_offset[k]);
       PAGEPREP_CUDA_CHECK_LAUNCH(stream);

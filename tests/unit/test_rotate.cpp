@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <utility>
+#include <vector>
 
 #include "pageprep/kernels/deskew.hpp"
 #include "support/page_generator.hpp"
@@ -56,6 +58,51 @@ TEST(Rotate, MatchesReferenceOnOddShapes) {
           // Q16 cos/sin and 8-bit weights: a few levels at most on random
           // (maximally contrasted) pixels, far from the last bit of the page.
           EXPECT_LE(max_diff, 4) << w << "x" << h << " angle " << angle << " expand " << expand;
+        }
+      }
+    }
+  }
+}
+
+// The CPU schedule splits each row into checked edges and an unchecked,
+// vectorized interior: it must give exactly the plain per-pixel walk
+// (ops::rotate_row, which the CUDA schedule matches pixel for pixel), and the
+// interior must be exactly the pixels whose 2 x 2 neighbourhood is inside.
+TEST(Rotate, SplitRowWalkEqualsPlainWalk) {
+  kernels::cpu::ThreadPool pool(2);
+  uint64_t seed = 71;
+  std::vector<std::pair<int32_t, int32_t>> shapes = testsupport::odd_shapes();
+  shapes.push_back({640, 480});
+  shapes.push_back({333, 1001});
+  for (auto [w, h] : shapes) {
+    for (float angle : {0.f, 0.01f, -0.7f, 3.3f, -14.9f, 45.f, -90.f, 90.f, 135.f, 180.f}) {
+      for (bool expand : {false, true}) {
+        const OwnedImage src = testsupport::random_image(w, h, seed++, 1, 13);
+        const uint8_t fill = static_cast<uint8_t>(seed * 53);
+        Rotated r = rotate_one(pool, src, angle, expand, fill, 13);
+        ASSERT_TRUE(r.status.is_ok()) << r.status.message();
+        const kernels::ops::RotateMap m =
+            kernels::detail::make_rotate_map(src.cview(), r.img.view(), angle, fill);
+        std::vector<uint8_t> row(static_cast<size_t>(r.img.width));
+        for (int32_t y = 0; y < r.img.height; ++y) {
+          kernels::ops::rotate_row(src.cview(), m, y, row.data());
+          for (int32_t x = 0; x < r.img.width; ++x)
+            ASSERT_EQ(r.img.at(x, y), row[static_cast<size_t>(x)])
+                << w << "x" << h << " angle " << angle << " expand " << expand << " at " << x << ","
+                << y;
+          int32_t sx, sy, xa, xb;
+          kernels::ops::rotate_row_start(m, y, &sx, &sy);
+          kernels::ops::rotate_inner_span(m, sx, sy, &xa, &xb);
+          ASSERT_LE(0, xa);
+          ASSERT_LE(xa, xb);
+          ASSERT_LE(xb, r.img.width);
+          for (int32_t x = 0; x < r.img.width; ++x) {
+            const int64_t px = static_cast<int64_t>(sx) + static_cast<int64_t>(x) * m.cos_q16;
+            const int64_t py = static_cast<int64_t>(sy) + static_cast<int64_t>(x) * m.sin_q16;
+            const bool inside = px >= 0 && py >= 0 && (px >> 16) + 1 < w && (py >> 16) + 1 < h;
+            ASSERT_EQ(inside, x >= xa && x < xb)
+                << w << "x" << h << " angle " << angle << " at " << x << "," << y;
+          }
         }
       }
     }

@@ -254,6 +254,85 @@ TEST(Skew, WideSearchRangeFindsLargeAngles) {
   }
 }
 
+// The shared search math against per-cell definitions: the column segments
+// of an angle hold exactly the columns whose rounded shift is +-k, and the
+// segment-wise histogram (both summation orders) equals the per-cell one.
+int32_t naive_shift(int32_t x, int32_t tan_q16) {
+  // x * tan_q16 / 65536 + 0.5 is exact in double; halves round up.
+  return static_cast<int32_t>(std::floor(static_cast<double>(x) * tan_q16 / 65536.0 + 0.5));
+}
+
+std::vector<int32_t> test_tangents() {
+  std::vector<int32_t> t = {0, 1, -1, 65536, -65536, 32768, -32768, 9, -9, 1143, -1143};
+  std::mt19937_64 rng(17);
+  std::uniform_int_distribution<int32_t> u(-65536, 65536);
+  for (int i = 0; i < 40; ++i) t.push_back(u(rng));
+  return t;
+}
+
+TEST(Skew, ShearSegmentsHoldTheColumnsOfEachShift) {
+  for (int32_t w : {1, 2, 3, 17, 640, 2048}) {
+    for (int32_t tq : test_tangents()) {
+      std::vector<int32_t> starts(static_cast<size_t>(w) + 1, -1);
+      const int32_t n = kernels::ops::shear_segments(w, tq, starts.data());
+      ASSERT_GE(n, 1);
+      ASSERT_EQ(n, kernels::ops::shear_segment_count(w, tq)) << "w " << w << " tan " << tq;
+      EXPECT_EQ(starts[0], 0);
+      EXPECT_EQ(starts[static_cast<size_t>(n)], w);
+      const int32_t sign = tq < 0 ? -1 : 1;
+      for (int32_t k = 0; k < n; ++k) {
+        ASSERT_LT(starts[static_cast<size_t>(k)], starts[static_cast<size_t>(k) + 1]);
+        for (int32_t x = starts[static_cast<size_t>(k)]; x < starts[static_cast<size_t>(k) + 1];
+             ++x)
+          ASSERT_EQ(naive_shift(x, tq), sign * k) << "w " << w << " tan " << tq << " x " << x;
+      }
+    }
+  }
+}
+
+TEST(Skew, SegmentHistogramEqualsPerCellHistogram) {
+  std::mt19937_64 rng(23);
+  for (auto [w, h] : {std::pair{1, 1}, {37, 5}, {5, 41}, {300, 200}, {1023, 77}}) {
+    std::vector<uint8_t> kept(static_cast<size_t>(w) * h);
+    for (auto& k : kept) k = (rng() % 5) == 0;
+    // Column-major prefix table, naive.
+    const int32_t pitch = kernels::ops::prefix_pitch(h);
+    ASSERT_GE(pitch, h);
+    ASSERT_EQ(pitch % 16, 0);
+    std::vector<kernels::ops::SkewPrefix> prefix(static_cast<size_t>(w + 1) * pitch, 0);
+    for (int32_t y = 0; y < h; ++y)
+      for (int32_t x = 0; x < w; ++x)
+        prefix[static_cast<size_t>(x + 1) * pitch + y] = static_cast<kernels::ops::SkewPrefix>(
+            prefix[static_cast<size_t>(x) * pitch + y] + kept[static_cast<size_t>(y) * w + x]);
+    for (int32_t tq : test_tangents()) {
+      const int32_t off = w + 2;  // >= max |shift| + 1
+      const int32_t bins = h + 2 * off + 1;
+      std::vector<int64_t> naive(static_cast<size_t>(bins), 0), by_bin(naive), by_segment(naive);
+      for (int32_t y = 0; y < h; ++y)
+        for (int32_t x = 0; x < w; ++x)
+          naive[static_cast<size_t>(y + off + naive_shift(x, tq))] +=
+              kept[static_cast<size_t>(y) * w + x];
+      std::vector<int32_t> starts(static_cast<size_t>(w) + 1);
+      const int32_t n = kernels::ops::shear_segments(w, tq, starts.data());
+      for (int32_t b = 0; b < bins; ++b)
+        by_bin[static_cast<size_t>(b)] =
+            kernels::ops::sheared_bin_count(prefix.data(), pitch, h, starts.data(), n, tq, off, b);
+      for (int32_t k = 0; k < n; ++k)
+        for (int32_t y = 0; y < h; ++y)
+          by_segment[static_cast<size_t>(y + kernels::ops::segment_bin_offset(k, tq, off))] +=
+              kernels::ops::segment_cells(prefix.data(), pitch, starts[static_cast<size_t>(k)],
+                                          starts[static_cast<size_t>(k) + 1], y);
+      ASSERT_EQ(by_bin, naive) << w << "x" << h << " tan " << tq;
+      ASSERT_EQ(by_segment, naive) << w << "x" << h << " tan " << tq;
+      std::vector<int32_t> h32(naive.begin(), naive.end());
+      int64_t score = 0;
+      for (size_t i = 0; i + 1 < naive.size(); ++i)
+        score += (naive[i + 1] - naive[i]) * (naive[i + 1] - naive[i]);
+      EXPECT_EQ(kernels::ops::profile_score_part(h32.data(), bins, 0, 1), score);
+    }
+  }
+}
+
 // Naive background level: Otsu by the textbook (double) formula on a 1-in-16
 // subsample, then the median of the values above it.
 uint8_t reference_background(const OwnedImage& img) {

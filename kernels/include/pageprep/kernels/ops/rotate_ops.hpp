@@ -50,6 +50,15 @@ PAGEPREP_HD PAGEPREP_FORCEINLINE uint32_t read_or_fill(ConstGrayView src, int32_
   return src.contains(x, y) ? src.row(y)[x] : fill;
 }
 
+/// Bilinear blend of a 2 x 2 neighbourhood with 8-bit weights: rotate_sample's
+/// arithmetic, also used by the CPU schedule's vectorized interior.
+PAGEPREP_HD PAGEPREP_FORCEINLINE uint8_t bilinear_q8(uint32_t p00, uint32_t p01, uint32_t p10,
+                                                     uint32_t p11, uint32_t fx, uint32_t fy) {
+  const uint32_t top = p00 * (256u - fx) + p01 * fx;
+  const uint32_t bot = p10 * (256u - fx) + p11 * fx;
+  return static_cast<uint8_t>((top * (256u - fy) + bot * fy + 32768u) >> 16);
+}
+
 /// Bilinear sample at Q16 source position (sx, sy). Neighbours outside the
 /// page read as `fill`, so the page edge blends into the fill, never black.
 PAGEPREP_HD PAGEPREP_FORCEINLINE uint8_t rotate_sample(ConstGrayView src, uint32_t fill, int32_t sx,
@@ -73,12 +82,54 @@ PAGEPREP_HD PAGEPREP_FORCEINLINE uint8_t rotate_sample(ConstGrayView src, uint32
     p10 = read_or_fill(src, x0, y0 + 1, fill);
     p11 = read_or_fill(src, x0 + 1, y0 + 1, fill);
   }
-  const uint32_t top = p00 * (256u - fx) + p01 * fx;
-  const uint32_t bot = p10 * (256u - fx) + p11 * fx;
-  return static_cast<uint8_t>((top * (256u - fy) + bot * fy + 32768u) >> 16);
+  return bilinear_q8(p00, p01, p10, p11, fx, fy);
 }
 
-/// Output row y of the rotated page.
+/// floor(a / b) for b != 0.
+PAGEPREP_HD PAGEPREP_FORCEINLINE int64_t floor_div(int64_t a, int64_t b) {
+  const int64_t q = a / b;
+  return (q * b != a && ((a < 0) != (b < 0))) ? q - 1 : q;
+}
+
+/// The x in [0, n) with lo <= a + x * d < hi, as [*xa, *xb) (empty: *xa == *xb).
+PAGEPREP_HD inline void linear_span(int64_t a, int64_t d, int64_t lo, int64_t hi, int32_t n,
+                                    int32_t* xa, int32_t* xb) {
+  int64_t b0 = 0, b1 = n;
+  if (d == 0) {
+    if (a < lo || a >= hi) b1 = 0;
+  } else if (d > 0) {  // x >= ceil((lo - a) / d) and x < ceil((hi - a) / d)
+    const int64_t c0 = -floor_div(a - lo, d), c1 = -floor_div(a - hi, d);
+    b0 = c0 > b0 ? c0 : b0;
+    b1 = c1 < b1 ? c1 : b1;
+  } else {  // x <= floor((lo - a) / d) and x > floor((hi - a) / d)
+    const int64_t c1 = floor_div(lo - a, d) + 1, c0 = floor_div(hi - a, d) + 1;
+    b0 = c0 > b0 ? c0 : b0;
+    b1 = c1 < b1 ? c1 : b1;
+  }
+  if (b0 > n) b0 = n;
+  if (b1 < b0) b1 = b0;
+  *xa = static_cast<int32_t>(b0);
+  *xb = static_cast<int32_t>(b1);
+}
+
+/// Interior span of an output row whose walk starts at (sx, sy): the x in
+/// [*xa, *xb) whose 2 x 2 source neighbourhood lies inside the page, i.e.
+/// those for which rotate_sample takes its unchecked branch. Outside it the
+/// row is fill or the blended page edge.
+PAGEPREP_HD inline void rotate_inner_span(const RotateMap& m, int32_t sx, int32_t sy, int32_t* xa,
+                                          int32_t* xb) {
+  int32_t a0, a1, b0, b1;
+  linear_span(sx, m.cos_q16, 0, static_cast<int64_t>(m.src_w - 1) << kRotateShift, m.dst_w, &a0,
+              &a1);
+  linear_span(sy, m.sin_q16, 0, static_cast<int64_t>(m.src_h - 1) << kRotateShift, m.dst_w, &b0,
+              &b1);
+  *xa = a0 > b0 ? a0 : b0;
+  *xb = a1 < b1 ? a1 : b1;
+  if (*xb < *xa) *xb = *xa;
+}
+
+/// Output row y of the rotated page: the plain walk, one rotate_sample per
+/// pixel (the reference for the CPU schedule's span-split walk).
 PAGEPREP_HD inline void rotate_row(ConstGrayView src, const RotateMap& m, int32_t y, uint8_t* dst) {
   int32_t sx, sy;
   rotate_row_start(m, y, &sx, &sy);

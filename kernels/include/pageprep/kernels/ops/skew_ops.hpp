@@ -5,8 +5,8 @@
 ///
 /// Everything that decides a result is integer: the reduced image (a block
 /// minimum), the Otsu threshold (integer sums compared exactly), the ink
-/// cleaning, the runs, the sheared bin of every ink cell (Q16 tangent from a
-/// table built once on the host) and the int64 profile scores. Only the final
+/// cleaning, the prefix tables, the sheared bin of every kept cell (Q16
+/// tangent from a table built once on the host) and the int64 profile scores. Only the final
 /// peak interpolation and the confidence use floating point, in one host-side
 /// function (finalize_skew) that both schedules call on the same integers, so
 /// both give the same bits.
@@ -171,93 +171,119 @@ PAGEPREP_HD inline bool keep_cell(const SkewInkView& v, int32_t x, int32_t y) {
   return false;
 }
 
-/// Runs are packed as (x0 << 16) | length.
-PAGEPREP_HD PAGEPREP_FORCEINLINE uint32_t pack_run(int32_t x0, int32_t len) {
-  return (static_cast<uint32_t>(x0) << 16) | static_cast<uint32_t>(len);
-}
-PAGEPREP_HD PAGEPREP_FORCEINLINE int32_t run_x0(uint32_t r) {
-  return static_cast<int32_t>(r >> 16);
-}
-PAGEPREP_HD PAGEPREP_FORCEINLINE int32_t run_len(uint32_t r) {
-  return static_cast<int32_t>(r & 0xFFFFu);
-}
-
-/// Most runs a row of `w` cells can hold.
-PAGEPREP_HD inline int32_t run_capacity(int32_t w) {
-  return (w + 1) / 2;
+/// Coarse level: cell (cx, cy) is set when any of its 2 x 2 fine cells is
+/// kept (`kept` is the fine level's 0/1 map, pitch w1; clipped at the edges).
+PAGEPREP_HD inline uint8_t coarse_kept(const uint8_t* kept, int32_t w1, int32_t h1, int32_t cx,
+                                       int32_t cy) {
+  const int32_t x0 = 2 * cx, y0 = 2 * cy;
+  const int32_t x1 = x0 + 1 < w1 ? x0 + 1 : x0, y1 = y0 + 1 < h1 ? y0 + 1 : y0;
+  const uint8_t* a = kept + static_cast<int64_t>(y0) * w1;
+  const uint8_t* b = kept + static_cast<int64_t>(y1) * w1;
+  return static_cast<uint8_t>(a[x0] | a[x1] | b[x0] | b[x1]);
 }
 
-/// Runs of nonzero bytes in a row of flags; returns the run count, sets *cells.
-PAGEPREP_HD inline int32_t runs_from_flags(const uint8_t* flags, int32_t w, uint32_t* runs,
-                                           int32_t* cells) {
-  int32_t n = 0, c = 0, x = 0;
-  while (x < w) {
-    while (x < w && flags[x] == 0) ++x;
-    if (x >= w) break;
-    const int32_t start = x;
-    while (x < w && flags[x] != 0) ++x;
-    runs[n++] = pack_run(start, x - start);
-    c += x - start;
-  }
-  *cells = c;
+// ---------------------------------------------------------------------------
+// The sheared profile, by column segments.
+//
+// Cell (x, y) goes to bin y + off + skew_shift(x), and skew_shift depends on x
+// only. For one angle the columns therefore fall into segments (maximal column
+// ranges of equal shift; k-th segment: shift sigma * k, sigma = sign of tan),
+// and bin y + off + sigma * k receives the kept cells of row y inside segment
+// k: a difference of two entries of the row's prefix count. A level is stored
+// as a column-major prefix table, P[x * pitch + y] = kept cells of row y left
+// of column x (x in [0, w]; counts <= kSkewMaxReduced, so uint16), which makes
+// one segment's contribution to all rows two contiguous column reads. The cost
+// per angle is rows x segments, independent of the ink and of its runs; both
+// schedules sum exactly these integer terms (the CPU per segment over rows,
+// vectorized; the GPU per bin over segments), so the histograms are equal.
+// ---------------------------------------------------------------------------
+
+using SkewPrefix = uint16_t;
+
+/// Column pitch of a level's prefix table: its rows rounded up to 32 (whole
+/// 64-byte lines per column on the CPU).
+PAGEPREP_HD PAGEPREP_FORCEINLINE int32_t prefix_pitch(int32_t rows) {
+  return (rows + 31) & ~31;
+}
+
+/// round(x * tan) with the Q16 tangent, rounding halves up: the vertical shift
+/// of column x. The bias keeps the shifted value positive, so the shift is a
+/// floor on every compiler.
+PAGEPREP_HD PAGEPREP_FORCEINLINE int32_t skew_shift(int32_t x, int32_t tan_q16) {
+  constexpr int32_t kBias = 1 << 13;  // > max |x * tan| (x < 2^11 cells, |tan| <= 1)
+  return ((x * tan_q16 + (1 << (kSkewTanShift - 1)) + (kBias << kSkewTanShift)) >> kSkewTanShift) -
+         kBias;
+}
+
+/// Segment of column x: |skew_shift(x)| (the shift is monotonic in x, starts
+/// at 0 and moves by at most 1 per column because |tan| <= 1).
+PAGEPREP_HD PAGEPREP_FORCEINLINE int32_t shear_segment(int32_t x, int32_t tan_q16) {
+  const int32_t s = skew_shift(x, tan_q16);
+  return s < 0 ? -s : s;
+}
+
+/// Column x (> 0) opens a new segment.
+PAGEPREP_HD PAGEPREP_FORCEINLINE bool opens_segment(int32_t x, int32_t tan_q16) {
+  return x > 0 && skew_shift(x, tan_q16) != skew_shift(x - 1, tan_q16);
+}
+
+/// Number of segments of a level `w` (> 0) columns wide.
+PAGEPREP_HD PAGEPREP_FORCEINLINE int32_t shear_segment_count(int32_t w, int32_t tan_q16) {
+  return shear_segment(w - 1, tan_q16) + 1;
+}
+
+/// All segment starts, sequentially: starts[k] for k in [0, n), starts[n] = w;
+/// returns n. (The CUDA schedule fills the same array in parallel with
+/// opens_segment / shear_segment.) `starts` holds w + 1 entries.
+PAGEPREP_HD inline int32_t shear_segments(int32_t w, int32_t tan_q16, int32_t* starts) {
+  int32_t n = 1;
+  starts[0] = 0;
+  for (int32_t x = 1; x < w; ++x)
+    if (opens_segment(x, tan_q16)) starts[n++] = x;
+  starts[n] = w;
   return n;
 }
 
-/// Runs of coarse row y from the fine runs of rows 2y and 2y+1 (sorted by
-/// x): a coarse cell is set when any of its 2 x 2 fine cells is kept. Returns
-/// the run count.
-PAGEPREP_HD inline int32_t build_coarse_runs(const uint32_t* ra, int32_t na, const uint32_t* rb,
-                                             int32_t nb, uint32_t* out) {
-  int32_t n = 0, ia = 0, ib = 0;
-  int32_t cur0 = -1, cur1 = -1;  // open coarse interval [cur0, cur1)
-  while (ia < na || ib < nb) {
-    uint32_t r;
-    if (ib >= nb || (ia < na && run_x0(ra[ia]) <= run_x0(rb[ib]))) {
-      r = ra[ia++];
-    } else {
-      r = rb[ib++];
-    }
-    const int32_t c0 = run_x0(r) / 2;
-    const int32_t c1 = (run_x0(r) + run_len(r) - 1) / 2 + 1;
-    if (cur0 >= 0 && c0 <= cur1) {  // overlaps or touches: extend
-      if (c1 > cur1) cur1 = c1;
-    } else {
-      if (cur0 >= 0) out[n++] = pack_run(cur0, cur1 - cur0);
-      cur0 = c0;
-      cur1 = c1;
-    }
-  }
-  if (cur0 >= 0) out[n++] = pack_run(cur0, cur1 - cur0);
-  return n;
+/// Bin offset of segment k: bins of row y of segment k are y + off + sigma * k.
+PAGEPREP_HD PAGEPREP_FORCEINLINE int32_t segment_bin_offset(int32_t k, int32_t tan_q16,
+                                                            int32_t off) {
+  return off + (tan_q16 < 0 ? -k : k);
 }
 
-/// Sheared bin of cell (x, y): y + round(x * tan) + off. The bias keeps the
-/// shifted value positive, so the shift is a floor on every compiler.
-PAGEPREP_HD PAGEPREP_FORCEINLINE int32_t skew_bin(int32_t x, int32_t y, int32_t tan_q16,
-                                                  int32_t off) {
-  constexpr int32_t kBias = 1 << 13;  // > max |x * tan| / 2^16 (x < 2^11 cells, |tan| <= 1)
-  return y + off - kBias +
-         ((x * tan_q16 + (1 << (kSkewTanShift - 1)) + (kBias << kSkewTanShift)) >> kSkewTanShift);
+/// Kept cells of row y in columns [xa, xb), from the level's prefix table.
+PAGEPREP_HD PAGEPREP_FORCEINLINE int32_t segment_cells(const SkewPrefix* prefix, int32_t pitch,
+                                                       int32_t xa, int32_t xb, int32_t y) {
+  return static_cast<int32_t>(prefix[static_cast<int64_t>(xb) * pitch + y]) -
+         static_cast<int32_t>(prefix[static_cast<int64_t>(xa) * pitch + y]);
 }
 
-/// Adds run r of row y to the sheared histogram. `Add` is `hist[bin] += count`
-/// (plain on the CPU, a shared-memory atomic on the GPU).
-template <typename Add>
-PAGEPREP_HD PAGEPREP_FORCEINLINE void accumulate_run(uint32_t r, int32_t y, int32_t tan_q16,
-                                                     int32_t off, Add&& add) {
-  const int32_t x0 = run_x0(r), len = run_len(r);
-  const int32_t b0 = skew_bin(x0, y, tan_q16, off);
-  const int32_t b1 = skew_bin(x0 + len - 1, y, tan_q16, off);
-  if (b0 == b1) {
-    add(b0, len);
-    return;
+/// Count of sheared bin b (the CUDA schedule's order: one bin, all segments):
+/// the sum of segment_cells over the segments k whose row y = b - off - sigma*k
+/// lies in [0, rows).
+PAGEPREP_HD inline int32_t sheared_bin_count(const SkewPrefix* prefix, int32_t pitch, int32_t rows,
+                                             const int32_t* starts, int32_t n, int32_t tan_q16,
+                                             int32_t off, int32_t b) {
+  const int32_t r = b - off;  // row of segment 0
+  int32_t k0, k1;             // segments whose row is inside: [k0, k1)
+  if (tan_q16 < 0) {          // y = r + k
+    k0 = -r;
+    k1 = rows - r;
+  } else {  // y = r - k
+    k0 = r - rows + 1;
+    k1 = r + 1;
   }
-  for (int32_t x = x0; x < x0 + len; ++x) add(skew_bin(x, y, tan_q16, off), 1);
+  if (k0 < 0) k0 = 0;
+  if (k1 > n) k1 = n;
+  int32_t c = 0;
+  for (int32_t k = k0; k < k1; ++k)
+    c += segment_cells(prefix, pitch, starts[k], starts[k + 1], tan_q16 < 0 ? r + k : r - k);
+  return c;
 }
 
 /// Profile score: sum of squared differences of adjacent bins (sharp line
 /// edges score high), exact in int64.
-PAGEPREP_HD inline int64_t profile_score_part(const int32_t* hist, int32_t bins, int32_t begin,
+template <typename Count>
+PAGEPREP_HD inline int64_t profile_score_part(const Count* hist, int32_t bins, int32_t begin,
                                               int32_t stride) {
   int64_t s = 0;
   for (int32_t i = begin; i + 1 < bins; i += stride) {
