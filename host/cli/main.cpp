@@ -77,7 +77,9 @@ cuda); 2 usage error; 3 the run finished but some pages failed (see stderr
 and pages.jsonl); 130 interrupted (finished pages are kept; re-run to resume).
 )";
 
-void on_signal(int) { host::request_stop(); }
+void on_signal(int) {
+  host::request_stop();
+}
 
 struct UsageError {
   std::string message;
@@ -96,8 +98,8 @@ float parse_float(const std::string& opt, const std::string& v, float lo, float 
   char* end = nullptr;
   const float x = std::strtof(v.c_str(), &end);
   if (v.empty() || *end != '\0' || !(x >= lo && x <= hi))
-    throw UsageError{opt + " needs a number in [" + std::to_string(lo) + ", " +
-                     std::to_string(hi) + "], got '" + v + "'"};
+    throw UsageError{opt + " needs a number in [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                     "], got '" + v + "'"};
   return x;
 }
 
@@ -113,22 +115,29 @@ RunConfig parse_run(const std::vector<std::string>& args) {
       c.outdir = value();
     } else if (a == "--ocr") {
       const std::string v = value();
-      if (v == "none") c.ocr = host::OcrMode::kNone;
-      else if (v == "tesseract") c.ocr = host::OcrMode::kTesseract;
-      else throw UsageError{"--ocr must be none or tesseract"};
+      if (v == "none")
+        c.ocr = host::OcrMode::kNone;
+      else if (v == "tesseract")
+        c.ocr = host::OcrMode::kTesseract;
+      else
+        throw UsageError{"--ocr must be none or tesseract"};
     } else if (a == "-l" || a == "--lang") {
       c.lang = value();
     } else if (a == "-j" || a == "--jobs") {
       c.jobs = parse_int(a, value(), 1, 4096);
     } else if (a == "--device") {
       const std::string v = value();
-      if (v == "auto") c.device = host::DeviceChoice::kAuto;
-      else if (v == "cpu") c.device = host::DeviceChoice::kCpu;
-      else if (v == "cuda") c.device = host::DeviceChoice::kCuda;
+      if (v == "auto")
+        c.device = host::DeviceChoice::kAuto;
+      else if (v == "cpu")
+        c.device = host::DeviceChoice::kCpu;
+      else if (v == "cuda")
+        c.device = host::DeviceChoice::kCuda;
       else if (v.rfind("cuda:", 0) == 0) {
         c.device = host::DeviceChoice::kCuda;
         c.cuda_device = parse_int(a, v.substr(5), 0, 63);
-      } else throw UsageError{"--device must be auto, cpu, cuda or cuda:N"};
+      } else
+        throw UsageError{"--device must be auto, cpu, cuda or cuda:N"};
     } else if (a == "--batch") {
       c.batch_pages = parse_int(a, value(), 1, 256);
     } else if (a == "--no-deskew") {
@@ -152,10 +161,14 @@ RunConfig parse_run(const std::vector<std::string>& args) {
     } else if (a == "--binarize") {
       const std::string v = value();
       c.steps.binarize = v != "none";
-      if (v == "otsu") c.steps.binarize_params.method = kernels::BinarizeMethod::kOtsu;
-      else if (v == "sauvola") c.steps.binarize_params.method = kernels::BinarizeMethod::kSauvola;
-      else if (v == "wolf") c.steps.binarize_params.method = kernels::BinarizeMethod::kWolf;
-      else if (v != "none") throw UsageError{"--binarize must be sauvola, otsu, wolf or none"};
+      if (v == "otsu")
+        c.steps.binarize_params.method = kernels::BinarizeMethod::kOtsu;
+      else if (v == "sauvola")
+        c.steps.binarize_params.method = kernels::BinarizeMethod::kSauvola;
+      else if (v == "wolf")
+        c.steps.binarize_params.method = kernels::BinarizeMethod::kWolf;
+      else if (v != "none")
+        throw UsageError{"--binarize must be sauvola, otsu, wolf or none"};
     } else if (a == "--window") {
       c.steps.binarize_params.window = parse_int(a, value(), 3, 1001);
       if (c.steps.binarize_params.window % 2 == 0) throw UsageError{"--window must be odd"};
@@ -163,27 +176,40 @@ RunConfig parse_run(const std::vector<std::string>& args) {
       c.steps.binarize_params.k = parse_float(a, value(), 0.f, 1.f);
     } else if (a == "--despeckle") {
       const std::string v = value();
-      if (v == "none") c.steps.despeckle = false;
-      else if (v == "auto") c.steps.despeckle_max_area = 0;
-      else c.steps.despeckle_max_area = parse_int(a, v, 1, 100000);
+      if (v == "none")
+        c.steps.despeckle = false;
+      else if (v == "auto")
+        c.steps.despeckle_max_area = 0;
+      else
+        c.steps.despeckle_max_area = parse_int(a, v, 1, 100000);
     } else if (a == "--remove-border") {
       c.steps.remove_border = true;
     } else if (a == "--ocr-input") {
       const std::string v = value();
-      if (v == "gray") c.ocr_input = host::OcrInput::kGray;
-      else if (v == "binary") c.ocr_input = host::OcrInput::kBinary;
-      else throw UsageError{"--ocr-input must be gray or binary"};
+      if (v == "gray")
+        c.ocr_input = host::OcrInput::kGray;
+      else if (v == "binary")
+        c.ocr_input = host::OcrInput::kBinary;
+      else
+        throw UsageError{"--ocr-input must be gray or binary"};
     } else if (a == "--image-format") {
       const std::string v = value();
-      if (v == "tiff" || v == "tif") c.binary_format = host::OutputFormat::kTiffG4;
-      else if (v == "png") c.binary_format = host::OutputFormat::kPng;
-      else if (v == "pnm") c.binary_format = host::OutputFormat::kPnm;
-      else throw UsageError{"--image-format must be tiff, png or pnm"};
+      if (v == "tiff" || v == "tif")
+        c.binary_format = host::OutputFormat::kTiffG4;
+      else if (v == "png")
+        c.binary_format = host::OutputFormat::kPng;
+      else if (v == "pnm")
+        c.binary_format = host::OutputFormat::kPnm;
+      else
+        throw UsageError{"--image-format must be tiff, png or pnm"};
     } else if (a == "--gray-format") {
       const std::string v = value();
-      if (v == "png") c.gray_format = host::OutputFormat::kPng;
-      else if (v == "pnm") c.gray_format = host::OutputFormat::kPnm;
-      else throw UsageError{"--gray-format must be png or pnm"};
+      if (v == "png")
+        c.gray_format = host::OutputFormat::kPng;
+      else if (v == "pnm")
+        c.gray_format = host::OutputFormat::kPnm;
+      else
+        throw UsageError{"--gray-format must be png or pnm"};
     } else if (a == "--save-gray") {
       c.save_gray = true;
     } else if (a == "--eval-raw") {

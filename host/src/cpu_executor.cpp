@@ -22,7 +22,9 @@ double ms_since(Clock::time_point t0) {
 kernels::ConstGrayView cview(const cv::Mat& m) {
   return {m.data, m.cols, m.rows, static_cast<int64_t>(m.step[0])};
 }
-kernels::GrayView view(cv::Mat& m) { return {m.data, m.cols, m.rows, static_cast<int64_t>(m.step[0])}; }
+kernels::GrayView view(cv::Mat& m) {
+  return {m.data, m.cols, m.rows, static_cast<int64_t>(m.step[0])};
+}
 
 class CpuExecutor final : public Executor {
  public:
@@ -31,8 +33,8 @@ class CpuExecutor final : public Executor {
   kernels::Status init() {
     const auto limits = executor_limits(1);
     if (steps_.background_norm)
-      PAGEPREP_RETURN_IF_ERROR(
-          kernels::cpu::BackgroundNormalize::create(kernels::BackgroundParams{}, limits, &background_));
+      PAGEPREP_RETURN_IF_ERROR(kernels::cpu::BackgroundNormalize::create(
+          kernels::BackgroundParams{}, limits, &background_));
     if (steps_.deskew) {
       kernels::SkewParams sp;
       sp.max_angle_deg = steps_.max_skew_deg;
@@ -41,14 +43,16 @@ class CpuExecutor final : public Executor {
       PAGEPREP_RETURN_IF_ERROR(kernels::cpu::SkewEstimator::create(sp, limits, &skew_));
     }
     if (steps_.binarize)
-      PAGEPREP_RETURN_IF_ERROR(kernels::cpu::Binarize::create(steps_.binarize_params, limits, &binarize_));
+      PAGEPREP_RETURN_IF_ERROR(
+          kernels::cpu::Binarize::create(steps_.binarize_params, limits, &binarize_));
     if (steps_.binarize && steps_.despeckle) {
       kernels::DespeckleParams dp;
       dp.max_area = steps_.despeckle_max_area;
       PAGEPREP_RETURN_IF_ERROR(kernels::cpu::Despeckle::create(dp, limits, &despeckle_));
     }
     if (steps_.binarize && steps_.remove_border)
-      PAGEPREP_RETURN_IF_ERROR(kernels::cpu::BorderRemove::create(kernels::BorderParams{}, limits, &border_));
+      PAGEPREP_RETURN_IF_ERROR(
+          kernels::cpu::BorderRemove::create(kernels::BorderParams{}, limits, &border_));
     return kernels::Status::ok();
   }
 
@@ -82,11 +86,10 @@ class CpuExecutor final : public Executor {
     const float dpi = static_cast<float>(page.decoded.dpi_x);
     const auto limits = executor_limits(1);
     if (src.cols > limits.max_width || src.rows > limits.max_height) {
-      page.fail(PageError::kTooLarge, "page " + std::to_string(src.cols) + "x" +
-                                          std::to_string(src.rows) + " exceeds the " +
-                                          std::to_string(limits.max_width) + "x" +
-                                          std::to_string(limits.max_height) +
-                                          " preprocessing limit");
+      page.fail(PageError::kTooLarge,
+                "page " + std::to_string(src.cols) + "x" + std::to_string(src.rows) +
+                    " exceeds the " + std::to_string(limits.max_width) + "x" +
+                    std::to_string(limits.max_height) + " preprocessing limit");
       return;
     }
     cv::Mat gray = src;
@@ -122,7 +125,8 @@ class CpuExecutor final : public Executor {
                                          : kernels::cpu::background_level(cview(src));
         kernels::ConstGrayView rin[1] = {cview(gray)};
         kernels::GrayView rout[1] = {view(rotated)};
-        if (!check(page, kernels::cpu::rotate(pool_, rp, {rin, 1}, {rout, 1}, &angle, &fill), "rotate"))
+        if (!check(page, kernels::cpu::rotate(pool_, rp, {rin, 1}, {rout, 1}, &angle, &fill),
+                   "rotate"))
           return;
         gray = rotated;
         page.rotated = true;

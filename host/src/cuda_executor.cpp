@@ -38,7 +38,9 @@ std::string cuda_error_text(cudaError_t e, const char* what) {
 }
 
 constexpr int64_t kAlign = 256;  // device pitch and carve alignment
-int64_t align_up(int64_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
+int64_t align_up(int64_t v) {
+  return (v + kAlign - 1) / kAlign * kAlign;
+}
 
 /// Bump allocator over one preallocated region.
 struct Arena {
@@ -56,7 +58,8 @@ struct Arena {
 
 class CudaExecutor final : public Executor {
  public:
-  CudaExecutor(const StepConfig& steps, int device, int max_batch, std::unique_ptr<Executor> fallback)
+  CudaExecutor(const StepConfig& steps, int device, int max_batch,
+               std::unique_ptr<Executor> fallback)
       : steps_(steps), device_(device), max_batch_(max_batch), fallback_(std::move(fallback)) {}
 
   ~CudaExecutor() override {
@@ -74,7 +77,8 @@ class CudaExecutor final : public Executor {
     // normalized or rotated, median, binary); budget two A4-600-dpi pages'
     // worth per batch slot, at least.
     const int64_t page_bytes = int64_t{4960} * 7016;
-    const int64_t region = std::max<int64_t>(int64_t{max_batch_} * int64_t{2480} * 3508, 2 * page_bytes);
+    const int64_t region =
+        std::max<int64_t>(int64_t{max_batch_} * int64_t{2480} * 3508, 2 * page_bytes);
     if ((e = cudaMalloc(reinterpret_cast<void**>(&device_arena_.base), 4 * region)) != cudaSuccess)
       return cuda_error_text(e, "cudaMalloc(arena)");
     device_arena_.size = 4 * region;
@@ -85,8 +89,8 @@ class CudaExecutor final : public Executor {
 
     auto limits = executor_limits(std::max(1, max_batch_));
     kernels::Status st;
-    if (steps_.background_norm &&
-        !(st = kernels::cuda::BackgroundNormalize::create(kernels::BackgroundParams{}, limits, &background_)))
+    if (steps_.background_norm && !(st = kernels::cuda::BackgroundNormalize::create(
+                                        kernels::BackgroundParams{}, limits, &background_)))
       return st.message();
     if (steps_.deskew) {
       kernels::SkewParams sp;
@@ -186,7 +190,8 @@ class CudaExecutor final : public Executor {
       uint8_t* d = device_arena_.take(pitch * g.rows);
       uint8_t* h = pinned_.take(pitch * g.rows);
       if (!d || !h) return "batch does not fit the device arena";
-      for (int y = 0; y < g.rows; ++y) std::memcpy(h + y * pitch, g.ptr(y), static_cast<size_t>(g.cols));
+      for (int y = 0; y < g.rows; ++y)
+        std::memcpy(h + y * pitch, g.ptr(y), static_cast<size_t>(g.cols));
       if ((e = cudaMemcpyAsync(d, h, static_cast<size_t>(pitch * g.rows), cudaMemcpyHostToDevice,
                                stream_)) != cudaSuccess)
         return cuda_error_text(e, "upload");
@@ -200,7 +205,8 @@ class CudaExecutor final : public Executor {
       return kernels::ConstGrayBatch{c.data(), n};
     };
     std::vector<kernels::ConstGrayView> cv_in;
-    auto carve_like = [&](std::vector<kernels::GrayView>& out, const std::vector<kernels::GrayView>& like) {
+    auto carve_like = [&](std::vector<kernels::GrayView>& out,
+                          const std::vector<kernels::GrayView>& like) {
       for (int i = 0; i < n; ++i) {
         uint8_t* d = device_arena_.take(align_up(like[i].width) * like[i].height);
         if (!d) return false;
@@ -217,7 +223,8 @@ class CudaExecutor final : public Executor {
     }
     if (skew_) {
       std::vector<kernels::SkewResult> res(n);
-      if (!(st = skew_->run(stream_, cbatch(cur, cv_in), res.data(), dpi.data()))) return st.message();
+      if (!(st = skew_->run(stream_, cbatch(cur, cv_in), res.data(), dpi.data())))
+        return st.message();
       std::vector<float> angles(n, 0.f);
       bool any = false;
       for (int i = 0; i < n; ++i) {
@@ -255,16 +262,19 @@ class CudaExecutor final : public Executor {
     }
     if (steps_.median) {
       if (!carve_like(tmp, cur)) return "batch does not fit the device arena";
-      if (!(st = kernels::cuda::median3x3(stream_, cbatch(cur, cv_in), batch(tmp)))) return st.message();
+      if (!(st = kernels::cuda::median3x3(stream_, cbatch(cur, cv_in), batch(tmp))))
+        return st.message();
       std::swap(cur, tmp);
     }
     std::vector<int64_t> specks(n, 0), border_px(n, 0);
     if (binarize_) {
       if (!carve_like(bin, cur)) return "batch does not fit the device arena";
-      if (!(st = binarize_->run(stream_, cbatch(cur, cv_in), batch(bin), dpi.data()))) return st.message();
+      if (!(st = binarize_->run(stream_, cbatch(cur, cv_in), batch(bin), dpi.data())))
+        return st.message();
       if (despeckle_ && !(st = despeckle_->run(stream_, batch(bin), dpi.data(), specks.data())))
         return st.message();
-      if (border_ && !(st = border_->run(stream_, batch(bin), border_px.data()))) return st.message();
+      if (border_ && !(st = border_->run(stream_, batch(bin), border_px.data())))
+        return st.message();
     }
     // Download gray and binary into pinned memory, one sync for the chunk.
     pinned_.used = 0;
@@ -273,8 +283,8 @@ class CudaExecutor final : public Executor {
       const int64_t bytes = cur[i].pitch * cur[i].height;
       hgray[i] = pinned_.take(bytes);
       if (!hgray[i]) return "batch does not fit the staging buffer";
-      if ((e = cudaMemcpyAsync(hgray[i], cur[i].data, static_cast<size_t>(bytes), cudaMemcpyDeviceToHost,
-                               stream_)) != cudaSuccess)
+      if ((e = cudaMemcpyAsync(hgray[i], cur[i].data, static_cast<size_t>(bytes),
+                               cudaMemcpyDeviceToHost, stream_)) != cudaSuccess)
         return cuda_error_text(e, "download");
       if (binarize_) {
         hbin[i] = pinned_.take(bytes);
@@ -293,7 +303,8 @@ class CudaExecutor final : public Executor {
       if (hbin[i]) {
         p.binary.create(cur[i].height, cur[i].width, CV_8UC1);
         for (int y = 0; y < cur[i].height; ++y)
-          std::memcpy(p.binary.ptr(y), hbin[i] + y * cur[i].pitch, static_cast<size_t>(cur[i].width));
+          std::memcpy(p.binary.ptr(y), hbin[i] + y * cur[i].pitch,
+                      static_cast<size_t>(cur[i].width));
       }
       p.specks_removed = specks[i];
       p.border_pixels_removed = border_px[i];
@@ -320,7 +331,8 @@ class CudaExecutor final : public Executor {
 }  // namespace
 
 std::unique_ptr<Executor> make_cuda_executor(const StepConfig& steps, int device, int max_batch,
-                                             std::unique_ptr<Executor> fallback, std::string* error) {
+                                             std::unique_ptr<Executor> fallback,
+                                             std::string* error) {
   auto ex = std::make_unique<CudaExecutor>(steps, device, max_batch, std::move(fallback));
   const std::string err = ex->init();
   if (!err.empty()) {

@@ -25,10 +25,14 @@ std::string hocr_document(const std::string& body, const std::string& title) {
       "<html xmlns=\"http://www.w3.org/1999/xhtml\" xml:lang=\"en\" lang=\"en\">\n <head>\n"
       "  <title>";
   for (char c : title) {
-    if (c == '<') doc += "&lt;";
-    else if (c == '>') doc += "&gt;";
-    else if (c == '&') doc += "&amp;";
-    else doc.push_back(c);
+    if (c == '<')
+      doc += "&lt;";
+    else if (c == '>')
+      doc += "&gt;";
+    else if (c == '&')
+      doc += "&amp;";
+    else
+      doc.push_back(c);
   }
   doc +=
       "</title>\n"
@@ -44,7 +48,9 @@ std::string hocr_document(const std::string& body, const std::string& title) {
 
 }  // namespace
 
-void set_ocr_thread_limit() { setenv("OMP_THREAD_LIMIT", "1", /*overwrite=*/0); }
+void set_ocr_thread_limit() {
+  setenv("OMP_THREAD_LIMIT", "1", /*overwrite=*/0);
+}
 
 std::vector<std::string> installed_ocr_languages() {
   tesseract::TessBaseAPI api;
@@ -65,8 +71,8 @@ OcrEngine::~OcrEngine() {
 bool OcrEngine::init(const std::string& lang, std::string* error) {
   lang_ = lang;
   if (api_->Init(nullptr, lang.c_str(), tesseract::OEM_LSTM_ONLY) != 0) {
-    *error = "tesseract could not load language '" + lang +
-             "' (is tesseract-ocr-" + lang + " installed? TESSDATA_PREFIX=" +
+    *error = "tesseract could not load language '" + lang + "' (is tesseract-ocr-" + lang +
+             " installed? TESSDATA_PREFIX=" +
              (std::getenv("TESSDATA_PREFIX") ? std::getenv("TESSDATA_PREFIX") : "unset") + ")";
     return false;
   }

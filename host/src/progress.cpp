@@ -23,7 +23,9 @@ void Progress::page_done(bool ok) {
   draw(false);
 }
 
-void Progress::tick() { draw(false); }
+void Progress::tick() {
+  draw(false);
+}
 
 void Progress::clear_line() {
   if (bar_visible_) {
@@ -53,13 +55,15 @@ void Progress::draw(bool force) {
     const int filled = total_ > 0 ? static_cast<int>(kWidth * done_ / total_) : kWidth;
     std::string bar(static_cast<size_t>(filled), '#');
     bar.resize(kWidth, '.');
-    std::snprintf(line, sizeof line, "\r[%s] %lld/%lld pages  %.2f pages/s  ETA %s  failed %lld\033[K",
-                  bar.c_str(), static_cast<long long>(done_), static_cast<long long>(total_), rate, eta_text,
+    std::snprintf(line, sizeof line,
+                  "\r[%s] %lld/%lld pages  %.2f pages/s  ETA %s  failed %lld\033[K", bar.c_str(),
+                  static_cast<long long>(done_), static_cast<long long>(total_), rate, eta_text,
                   static_cast<long long>(failed_));
     out_ << line << std::flush;
     bar_visible_ = true;
   } else {
-    std::snprintf(line, sizeof line, "pageprep: %lld/%lld pages, %.2f pages/s, ETA %s, %lld failed\n",
+    std::snprintf(line, sizeof line,
+                  "pageprep: %lld/%lld pages, %.2f pages/s, ETA %s, %lld failed\n",
                   static_cast<long long>(done_), static_cast<long long>(total_), rate, eta_text,
                   static_cast<long long>(failed_));
     out_ << line << std::flush;

@@ -112,10 +112,10 @@ std::string hex64(uint64_t v) {
 /// Every option that changes a page's outputs; hashed into journal keys.
 std::string output_parameters(const RunConfig& cfg) {
   std::ostringstream s;
-  s << "v1|" << cfg.steps.canonical() << "|ocr=" << static_cast<int>(cfg.ocr) << "|lang=" << cfg.lang
-    << "|ocrin=" << static_cast<int>(cfg.ocr_input) << "|bf=" << static_cast<int>(cfg.binary_format)
-    << "|gf=" << static_cast<int>(cfg.gray_format) << "|sg=" << cfg.save_gray
-    << "|sb=" << cfg.save_binary << "|raw=" << cfg.eval_raw;
+  s << "v1|" << cfg.steps.canonical() << "|ocr=" << static_cast<int>(cfg.ocr)
+    << "|lang=" << cfg.lang << "|ocrin=" << static_cast<int>(cfg.ocr_input)
+    << "|bf=" << static_cast<int>(cfg.binary_format) << "|gf=" << static_cast<int>(cfg.gray_format)
+    << "|sg=" << cfg.save_gray << "|sb=" << cfg.save_binary << "|raw=" << cfg.eval_raw;
   return s.str();
 }
 
@@ -254,7 +254,8 @@ bool Pipeline::prepare_outdir() {
   std::string msg;
   const std::string probe = (fs::path(cfg_.outdir) / ".pageprep-write-test").string();
   if (write_file_atomic(probe, {'o', 'k'}, &msg) != PageError::kNone) {
-    err_ << "pageprep: fatal: output folder '" << cfg_.outdir << "' is not writable: " << msg << "\n";
+    err_ << "pageprep: fatal: output folder '" << cfg_.outdir << "' is not writable: " << msg
+         << "\n";
     return false;
   }
   fs::remove(probe, ec);
@@ -287,7 +288,11 @@ void Pipeline::enumerate() {
     for (int32_t p = 0; p < n; ++p) {
       PageTask t;
       t.id = {paths[i], p, ordinal++};
-      t.stem = n > 1 ? stems[i] + ".p" + (p < 1000 ? std::string(p < 10 ? "000" : p < 100 ? "00" : "0") : "") +
+      t.stem = n > 1 ? stems[i] + ".p" +
+                           (p < 1000 ? std::string(p < 10    ? "000"
+                                                   : p < 100 ? "00"
+                                                             : "0")
+                                     : "") +
                            std::to_string(p)
                      : stems[i];
       t.key = fs::absolute(paths[i]).lexically_normal().string() + "|" + std::to_string(p) + "|" +
@@ -408,7 +413,8 @@ void Pipeline::finish_page(PageWork& w, OcrEngine* ocr) {
   const int dpi = static_cast<int>(std::lround(w.decoded.dpi_x));
   // OCR.
   if (ocr) {
-    const cv::Mat& input = (cfg_.ocr_input == OcrInput::kBinary && !w.binary.empty()) ? w.binary : w.gray;
+    const cv::Mat& input =
+        (cfg_.ocr_input == OcrInput::kBinary && !w.binary.empty()) ? w.binary : w.gray;
     const auto t0 = Clock::now();
     OcrResult r = ocr->recognize(input, dpi, w.stem);
     const auto t1 = Clock::now();
@@ -459,7 +465,8 @@ void Pipeline::finish_page(PageWork& w, OcrEngine* ocr) {
     if (e.error != PageError::kNone)
       w.fail(e.error, e.message);
     else
-      write_output(w, "gray", w.stem + (clash ? ".gray" : "") + output_extension(cfg_.gray_format, false),
+      write_output(w, "gray",
+                   w.stem + (clash ? ".gray" : "") + output_extension(cfg_.gray_format, false),
                    e.bytes);
   }
   const auto tw1 = Clock::now();
@@ -530,8 +537,8 @@ void Pipeline::journal_loop() {
     if (!rec->ok) {
       std::lock_guard<std::mutex> lock(err_mutex_);
       progress_->clear_line();
-      err_ << "pageprep: error: " << rec->input << " [page " << rec->page << "]: " << rec->error_code
-           << ": " << rec->message << "\n";
+      err_ << "pageprep: error: " << rec->input << " [page " << rec->page
+           << "]: " << rec->error_code << ": " << rec->message << "\n";
     }
     progress_->page_done(rec->ok);
     records_.push_back(std::move(*rec));
@@ -550,13 +557,16 @@ bool Pipeline::write_reports(const RunSummary& s) {
     }
   }
   std::string msg;
-  bool ok = write_file_atomic((fs::path(cfg_.outdir) / "pages.jsonl").string(),
-                              std::vector<uint8_t>(lines.begin(), lines.end()), &msg) == PageError::kNone;
+  bool ok =
+      write_file_atomic((fs::path(cfg_.outdir) / "pages.jsonl").string(),
+                        std::vector<uint8_t>(lines.begin(), lines.end()), &msg) == PageError::kNone;
   if (!ok) err_ << "pageprep: error: cannot write pages.jsonl: " << msg << "\n";
 
   const double wall = s.wall_s;
-  const int64_t ocr_start = stats_.first_ocr_start_ns.load(), ocr_end = stats_.last_ocr_end_ns.load();
-  const double ocr_window = ocr_end > ocr_start ? static_cast<double>(ocr_end - ocr_start) * 1e-9 : 0;
+  const int64_t ocr_start = stats_.first_ocr_start_ns.load(),
+                ocr_end = stats_.last_ocr_end_ns.load();
+  const double ocr_window =
+      ocr_end > ocr_start ? static_cast<double>(ocr_end - ocr_start) * 1e-9 : 0;
   JsonWriter j;
   j.begin_object();
   j.str("pageprep_version", PAGEPREP_VERSION);
@@ -666,7 +676,8 @@ RunSummary Pipeline::run() {
   std::vector<std::thread> decoders, finishers;
   for (int i = 0; i < budget_.decode_threads; ++i) decoders.emplace_back([this] { decode_loop(); });
   std::thread executor([this, &ex] { executor_loop(ex.get()); });
-  for (int i = 0; i < budget_.finish_threads; ++i) finishers.emplace_back([this] { finish_loop(); });
+  for (int i = 0; i < budget_.finish_threads; ++i)
+    finishers.emplace_back([this] { finish_loop(); });
   std::thread journal([this] { journal_loop(); });
 
   bool interrupted = false;
@@ -694,11 +705,12 @@ RunSummary Pipeline::run() {
   if (!cfg_.quiet) {
     const int64_t processed = s.pages_ok + s.pages_failed;
     char buf[256];
-    std::snprintf(buf, sizeof buf,
-                  "pageprep: done: %lld ok, %lld failed, %lld already done, in %.2f s (%.2f pages/s)\n",
-                  static_cast<long long>(s.pages_ok), static_cast<long long>(s.pages_failed),
-                  static_cast<long long>(s.pages_resumed), s.wall_s,
-                  s.wall_s > 0 ? static_cast<double>(processed) / s.wall_s : 0.0);
+    std::snprintf(
+        buf, sizeof buf,
+        "pageprep: done: %lld ok, %lld failed, %lld already done, in %.2f s (%.2f pages/s)\n",
+        static_cast<long long>(s.pages_ok), static_cast<long long>(s.pages_failed),
+        static_cast<long long>(s.pages_resumed), s.wall_s,
+        s.wall_s > 0 ? static_cast<double>(processed) / s.wall_s : 0.0);
     err_ << buf;
   }
   if (interrupted || g_stop.load())
@@ -752,6 +764,8 @@ RunSummary run_pipeline(const RunConfig& cfg, std::ostream& err) {
   }
 }
 
-void request_stop() { g_stop.store(true); }
+void request_stop() {
+  g_stop.store(true);
+}
 
 }  // namespace pageprep::host

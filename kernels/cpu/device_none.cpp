@@ -3,8 +3,14 @@
 
 namespace pageprep::kernels {
 
-bool cuda_built() { return false; }
-int cuda_device_count() { return 0; }
-std::string cuda_device_description(int) { return "built without CUDA (PAGEPREP_CUDA=OFF)"; }
+bool cuda_built() {
+  return false;
+}
+int cuda_device_count() {
+  return 0;
+}
+std::string cuda_device_description(int) {
+  return "built without CUDA (PAGEPREP_CUDA=OFF)";
+}
 
 }  // namespace pageprep::kernels

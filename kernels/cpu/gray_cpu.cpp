@@ -28,7 +28,8 @@ void convert_page(ThreadPool& pool, ConstGrayView src, GrayView dst) {
   const int64_t grain = std::max<int64_t>(1, 65536 / std::max<int32_t>(1, dst.width));
   pool.parallel_for(dst.height, grain, [&](int64_t y0, int64_t y1) {
     for (int64_t y = y0; y < y1; ++y)
-      ops::gray_row<F>(src.row(static_cast<int32_t>(y)), dst.row(static_cast<int32_t>(y)), dst.width);
+      ops::gray_row<F>(src.row(static_cast<int32_t>(y)), dst.row(static_cast<int32_t>(y)),
+                       dst.width);
   });
 }
 
@@ -39,13 +40,26 @@ Status gray_convert(ThreadPool& pool, PixelFormat format, ConstGrayBatch in, Gra
   for (int32_t i = 0; i < in.count; ++i) {
     if (in[i].empty()) continue;
     switch (format) {
-      case PixelFormat::kGray8: convert_page<PixelFormat::kGray8>(pool, in[i], out[i]); break;
-      case PixelFormat::kGray16: convert_page<PixelFormat::kGray16>(pool, in[i], out[i]); break;
-      case PixelFormat::kRgb8: convert_page<PixelFormat::kRgb8>(pool, in[i], out[i]); break;
-      case PixelFormat::kBgr8: convert_page<PixelFormat::kBgr8>(pool, in[i], out[i]); break;
-      case PixelFormat::kRgba8: convert_page<PixelFormat::kRgba8>(pool, in[i], out[i]); break;
-      case PixelFormat::kBgra8: convert_page<PixelFormat::kBgra8>(pool, in[i], out[i]); break;
-      default: return {StatusCode::kInvalidArgument, "gray: unknown pixel format"};
+      case PixelFormat::kGray8:
+        convert_page<PixelFormat::kGray8>(pool, in[i], out[i]);
+        break;
+      case PixelFormat::kGray16:
+        convert_page<PixelFormat::kGray16>(pool, in[i], out[i]);
+        break;
+      case PixelFormat::kRgb8:
+        convert_page<PixelFormat::kRgb8>(pool, in[i], out[i]);
+        break;
+      case PixelFormat::kBgr8:
+        convert_page<PixelFormat::kBgr8>(pool, in[i], out[i]);
+        break;
+      case PixelFormat::kRgba8:
+        convert_page<PixelFormat::kRgba8>(pool, in[i], out[i]);
+        break;
+      case PixelFormat::kBgra8:
+        convert_page<PixelFormat::kBgra8>(pool, in[i], out[i]);
+        break;
+      default:
+        return {StatusCode::kInvalidArgument, "gray: unknown pixel format"};
     }
   }
   return Status::ok();

@@ -17,18 +17,18 @@ inline Status cuda_status(cudaError_t err, const char* expr, const char* file, i
                           : (err == cudaErrorNoDevice || err == cudaErrorInsufficientDriver)
                               ? StatusCode::kNoDevice
                               : StatusCode::kCudaError;
-  return Status(code, std::string(cudaGetErrorName(err)) + " (" + cudaGetErrorString(err) + ") in " +
-                          expr + " at " + file + ":" + std::to_string(line));
+  return Status(code, std::string(cudaGetErrorName(err)) + " (" + cudaGetErrorString(err) +
+                          ") in " + expr + " at " + file + ":" + std::to_string(line));
 }
 
 }  // namespace pageprep::kernels::cuda
 
 /// Evaluates a CUDA runtime call; returns a non-ok Status from the enclosing function on failure.
-#define PAGEPREP_CUDA_CHECK(expr)                                                              \
-  do {                                                                                         \
-    cudaError_t e_ = (expr);                                                                   \
-    if (e_ != cudaSuccess)                                                                     \
-      return ::pageprep::kernels::cuda::cuda_status(e_, #expr, __FILE__, __LINE__);            \
+#define PAGEPREP_CUDA_CHECK(expr)                                                   \
+  do {                                                                              \
+    cudaError_t e_ = (expr);                                                        \
+    if (e_ != cudaSuccess)                                                          \
+      return ::pageprep::kernels::cuda::cuda_status(e_, #expr, __FILE__, __LINE__); \
   } while (0)
 
 #if defined(PAGEPREP_DEBUG_SYNC)
@@ -40,8 +40,8 @@ inline Status cuda_status(cudaError_t err, const char* expr, const char* file, i
 #endif
 
 /// After every launch: catches configuration errors; synchronizes in debug builds.
-#define PAGEPREP_CUDA_CHECK_LAUNCH(stream)       \
-  do {                                           \
-    PAGEPREP_CUDA_CHECK(cudaGetLastError());     \
-    PAGEPREP_CUDA_SYNC_IF_DEBUG(stream);         \
+#define PAGEPREP_CUDA_CHECK_LAUNCH(stream)   \
+  do {                                       \
+    PAGEPREP_CUDA_CHECK(cudaGetLastError()); \
+    PAGEPREP_CUDA_SYNC_IF_DEBUG(stream);     \
   } while (0)

@@ -7,7 +7,9 @@
 
 namespace pageprep::kernels {
 
-bool cuda_built() { return true; }
+bool cuda_built() {
+  return true;
+}
 
 int cuda_device_count() {
   int n = 0;

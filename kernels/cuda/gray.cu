@@ -44,12 +44,18 @@ Status gray_convert(Stream stream, PixelFormat format, ConstGrayBatch in, GrayBa
     const auto tin = make_page_table(in, first, n);
     const auto tout = make_page_table(out, first, n);
     switch (format) {
-      case PixelFormat::kGray8: return launch_gray_convert<PixelFormat::kGray8>(stream, tin, tout);
-      case PixelFormat::kGray16: return launch_gray_convert<PixelFormat::kGray16>(stream, tin, tout);
-      case PixelFormat::kRgb8: return launch_gray_convert<PixelFormat::kRgb8>(stream, tin, tout);
-      case PixelFormat::kBgr8: return launch_gray_convert<PixelFormat::kBgr8>(stream, tin, tout);
-      case PixelFormat::kRgba8: return launch_gray_convert<PixelFormat::kRgba8>(stream, tin, tout);
-      case PixelFormat::kBgra8: return launch_gray_convert<PixelFormat::kBgra8>(stream, tin, tout);
+      case PixelFormat::kGray8:
+        return launch_gray_convert<PixelFormat::kGray8>(stream, tin, tout);
+      case PixelFormat::kGray16:
+        return launch_gray_convert<PixelFormat::kGray16>(stream, tin, tout);
+      case PixelFormat::kRgb8:
+        return launch_gray_convert<PixelFormat::kRgb8>(stream, tin, tout);
+      case PixelFormat::kBgr8:
+        return launch_gray_convert<PixelFormat::kBgr8>(stream, tin, tout);
+      case PixelFormat::kRgba8:
+        return launch_gray_convert<PixelFormat::kRgba8>(stream, tin, tout);
+      case PixelFormat::kBgra8:
+        return launch_gray_convert<PixelFormat::kBgra8>(stream, tin, tout);
     }
     return {StatusCode::kInvalidArgument, "gray: unknown pixel format"};
   });

@@ -31,7 +31,8 @@ inline std::string read_file(const fs::path& p) {
 
 /// Runs a shell command line, stderr captured, stdout discarded.
 inline CommandResult run(const std::string& cmd) {
-  const fs::path err = fs::temp_directory_path() / ("pageprep_e2e_err_" + std::to_string(::getpid()));
+  const fs::path err =
+      fs::temp_directory_path() / ("pageprep_e2e_err_" + std::to_string(::getpid()));
   const int rc = std::system((cmd + " >/dev/null 2>" + err.string()).c_str());
   CommandResult r;
   r.exit_code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
@@ -40,11 +41,14 @@ inline CommandResult run(const std::string& cmd) {
   return r;
 }
 
-inline std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+inline std::string q(const fs::path& p) {
+  return "'" + p.string() + "'";
+}
 
 /// A fresh, empty folder under the system temp dir.
 inline fs::path fresh_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("pageprep_e2e_" + name + "_" + std::to_string(::getpid()));
+  const fs::path d =
+      fs::temp_directory_path() / ("pageprep_e2e_" + name + "_" + std::to_string(::getpid()));
   fs::remove_all(d);
   fs::create_directories(d);
   return d;
@@ -101,7 +105,11 @@ inline std::map<std::string, double> manifest_skews(const fs::path& dir) {
   return out;
 }
 
-inline std::string cli() { return PAGEPREP_CLI_PATH; }
-inline std::string synth() { return PAGEPREP_SYNTH_PATH; }
+inline std::string cli() {
+  return PAGEPREP_CLI_PATH;
+}
+inline std::string synth() {
+  return PAGEPREP_SYNTH_PATH;
+}
 
 }  // namespace pageprep::e2e

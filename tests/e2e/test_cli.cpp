@@ -95,8 +95,8 @@ TEST_F(Cli, BadInputsGetPerPageErrorsAndTheRestIsDone) {
   // An output path that cannot be written: a folder where page-0003.tif goes.
   fs::create_directories(out / "page-0003.tif");
   const fs::path missing = in / "does-not-exist.png";
-  const auto r = run(cli() + " run " + q(in) + " " + q(missing) + " -o " + q(out) +
-                     " --ocr none -q");
+  const auto r =
+      run(cli() + " run " + q(in) + " " + q(missing) + " -o " + q(out) + " --ocr none -q");
   EXPECT_EQ(r.exit_code, 3) << r.err;
   const auto pages = read_pages(out);
   ASSERT_EQ(pages.size(), 14u);  // 10 good + 3 bad files + 1 missing path
@@ -150,8 +150,8 @@ TEST_F(Cli, MultiPageTiffGivesOneRecordAndOneOutputPerPage) {
 TEST_F(Cli, UnwritableOutputFolderIsFatal) {
   const fs::path d = fresh_dir("unwritable");
   std::ofstream(d / "a-file") << "x";
-  const auto r = run(cli() + " run " + q(*samples_ / "page-0001.png") + " -o " + q(d / "a-file" / "out") +
-                     " --ocr none -q");
+  const auto r = run(cli() + " run " + q(*samples_ / "page-0001.png") + " -o " +
+                     q(d / "a-file" / "out") + " --ocr none -q");
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("cannot create output folder"), std::string::npos) << r.err;
   fs::remove_all(d);

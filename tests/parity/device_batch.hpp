@@ -14,9 +14,9 @@
 #include "pageprep/kernels/device.hpp"
 #include "support/random_image.hpp"
 
-#define PAGEPREP_REQUIRE_CUDA_DEVICE()                                        \
-  do {                                                                        \
-    if (::pageprep::kernels::cuda_device_count() == 0)                        \
+#define PAGEPREP_REQUIRE_CUDA_DEVICE()                                                       \
+  do {                                                                                       \
+    if (::pageprep::kernels::cuda_device_count() == 0)                                       \
       GTEST_SKIP() << "no CUDA device: " << ::pageprep::kernels::cuda_device_description(0); \
   } while (0)
 
@@ -58,10 +58,10 @@ class DeviceImages {
   void download(int i, OwnedImage* host) const {
     const auto& v = views_[i];
     if (v.width == 0 || v.height == 0) return;
-    EXPECT_EQ(cudaMemcpy2D(host->bytes.data(), host->pitch, v.data, v.pitch,
-                           static_cast<size_t>(v.width * host->bpp), v.height,
-                           cudaMemcpyDeviceToHost),
-              cudaSuccess);
+    EXPECT_EQ(
+        cudaMemcpy2D(host->bytes.data(), host->pitch, v.data, v.pitch,
+                     static_cast<size_t>(v.width * host->bpp), v.height, cudaMemcpyDeviceToHost),
+        cudaSuccess);
   }
 
   kernels::GrayBatch batch() const { return {views_.data(), static_cast<int32_t>(views_.size())}; }

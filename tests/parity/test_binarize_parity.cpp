@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "pageprep/kernels/binarize.hpp"
-#include "support/printers.hpp"
 #include "parity/device_batch.hpp"
+#include "support/printers.hpp"
 
 namespace pageprep {
 namespace {

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "pageprep/kernels/gray.hpp"
-#include "support/printers.hpp"
 #include "parity/device_batch.hpp"
+#include "support/printers.hpp"
 
 namespace pageprep {
 namespace {
@@ -33,7 +33,9 @@ TEST_P(GrayParity, VarShapeBatchMatchesCpuExactly) {
     out.push_back(cpu_out[i].view());
   }
   kernels::cpu::ThreadPool pool(2);
-  ASSERT_TRUE(kernels::cpu::gray_convert(pool, f, testsupport::batch_of(in), testsupport::batch_of(out)).is_ok());
+  ASSERT_TRUE(
+      kernels::cpu::gray_convert(pool, f, testsupport::batch_of(in), testsupport::batch_of(out))
+          .is_ok());
   ASSERT_TRUE(kernels::cuda::gray_convert(nullptr, f, d_src.const_batch(), d_out.batch()).is_ok());
   ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
   for (size_t i = 0; i < src.size(); ++i) {

@@ -7,7 +7,10 @@
 namespace pageprep::testsupport {
 
 OwnedImage::OwnedImage(int32_t w, int32_t h, int32_t bytes_per_pixel, int32_t pad, uint8_t fill)
-    : width(w), height(h), pitch(static_cast<int64_t>(w) * bytes_per_pixel + pad), bpp(bytes_per_pixel) {
+    : width(w),
+      height(h),
+      pitch(static_cast<int64_t>(w) * bytes_per_pixel + pad),
+      bpp(bytes_per_pixel) {
   bytes.assign(static_cast<size_t>(std::max<int64_t>(1, pitch * h)), fill);
 }
 
@@ -24,7 +27,8 @@ OwnedImage random_image(int32_t w, int32_t h, uint64_t seed, int32_t bpp, int32_
   OwnedImage img(w, h, bpp, pad, kPoison);
   std::mt19937_64 rng(seed);
   for (int32_t y = 0; y < h; ++y)
-    for (int32_t x = 0; x < w * bpp; ++x) img.bytes[y * img.pitch + x] = static_cast<uint8_t>(rng());
+    for (int32_t x = 0; x < w * bpp; ++x)
+      img.bytes[y * img.pitch + x] = static_cast<uint8_t>(rng());
   return img;
 }
 
@@ -41,7 +45,8 @@ OwnedImage random_document(int32_t w, int32_t h, uint64_t seed, int32_t pad) {
   const int blobs = std::max(1, w * h / 400);
   for (int b = 0; b < blobs; ++b) {
     const int32_t cx = static_cast<int32_t>(u(rng) * w), cy = static_cast<int32_t>(u(rng) * h);
-    const int32_t rw = 1 + static_cast<int32_t>(u(rng) * 6), rh = 1 + static_cast<int32_t>(u(rng) * 6);
+    const int32_t rw = 1 + static_cast<int32_t>(u(rng) * 6),
+                  rh = 1 + static_cast<int32_t>(u(rng) * 6);
     const uint8_t ink = static_cast<uint8_t>(20 + u(rng) * 60);
     for (int32_t y = cy; y < std::min(h, cy + rh); ++y)
       for (int32_t x = cx; x < std::min(w, cx + rw); ++x) img.at(x, y) = ink;

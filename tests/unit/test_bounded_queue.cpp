@@ -3,8 +3,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <memory>
 #include <chrono>
+#include <memory>
 #include <numeric>
 #include <thread>
 #include <vector>

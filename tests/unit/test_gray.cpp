@@ -18,15 +18,18 @@ uint8_t reference_gray(const OwnedImage& src, PixelFormat f, int32_t x, int32_t 
     return static_cast<uint8_t>(std::floor(0.299 * r + 0.587 * g + 0.114 * b + 0.5));
   };
   switch (f) {
-    case PixelFormat::kGray8: return src.at(x, y);
+    case PixelFormat::kGray8:
+      return src.at(x, y);
     case PixelFormat::kGray16: {
       const uint16_t v = static_cast<uint16_t>(src.at(x, y, 0) | (src.at(x, y, 1) << 8));
       return static_cast<uint8_t>(std::floor(v * 255.0 / 65535.0 + 0.5));
     }
     case PixelFormat::kRgb8:
-    case PixelFormat::kRgba8: return rgb(src.at(x, y, 0), src.at(x, y, 1), src.at(x, y, 2));
+    case PixelFormat::kRgba8:
+      return rgb(src.at(x, y, 0), src.at(x, y, 1), src.at(x, y, 2));
     case PixelFormat::kBgr8:
-    case PixelFormat::kBgra8: return rgb(src.at(x, y, 2), src.at(x, y, 1), src.at(x, y, 0));
+    case PixelFormat::kBgra8:
+      return rgb(src.at(x, y, 2), src.at(x, y, 1), src.at(x, y, 0));
   }
   return 0;
 }
@@ -43,9 +46,9 @@ TEST_P(GrayTest, MatchesReferenceOnOddShapes) {
       OwnedImage dst(w, h, 1, pad, testsupport::kPoison);
       std::vector<kernels::ConstGrayView> in{src.cview()};
       std::vector<kernels::GrayView> out{dst.view()};
-      ASSERT_TRUE(kernels::cpu::gray_convert(pool, f, testsupport::batch_of(in),
-                                             testsupport::batch_of(out))
-                      .is_ok());
+      ASSERT_TRUE(
+          kernels::cpu::gray_convert(pool, f, testsupport::batch_of(in), testsupport::batch_of(out))
+              .is_ok());
       int mismatches = 0;
       int max_diff = 0;
       for (int32_t y = 0; y < h; ++y)
@@ -94,9 +97,11 @@ TEST(Gray, IndependentOfThreadCount) {
   std::vector<kernels::GrayView> o1{d1.view()}, o4{d4.view()};
   kernels::cpu::ThreadPool p1(1), p4(4);
   ASSERT_TRUE(kernels::cpu::gray_convert(p1, PixelFormat::kRgb8, testsupport::batch_of(in),
-                                         testsupport::batch_of(o1)).is_ok());
+                                         testsupport::batch_of(o1))
+                  .is_ok());
   ASSERT_TRUE(kernels::cpu::gray_convert(p4, PixelFormat::kRgb8, testsupport::batch_of(in),
-                                         testsupport::batch_of(o4)).is_ok());
+                                         testsupport::batch_of(o4))
+                  .is_ok());
   EXPECT_TRUE(d1.same_pixels(d4));
 }
 

@@ -24,7 +24,8 @@ std::string slurp(const fs::path& p) {
 class Pipeline : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    dir_ = new fs::path(fs::temp_directory_path() / ("pageprep_pipeline_" + std::to_string(::getpid())));
+    dir_ = new fs::path(fs::temp_directory_path() /
+                        ("pageprep_pipeline_" + std::to_string(::getpid())));
     fs::remove_all(*dir_);
     fs::create_directories(*dir_ / "in");
     // Small pages (A6 at 150 dpi) keep this fast enough for a TSan build.

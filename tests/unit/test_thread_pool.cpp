@@ -29,7 +29,8 @@ TEST(ThreadPool, OneThreadRunsInlineOnTheCaller) {
   EXPECT_EQ(pool.size(), 1);
   const auto caller = std::this_thread::get_id();
   bool other_thread = false;
-  pool.parallel_for(100, 1, [&](int64_t, int64_t) { other_thread |= std::this_thread::get_id() != caller; });
+  pool.parallel_for(
+      100, 1, [&](int64_t, int64_t) { other_thread |= std::this_thread::get_id() != caller; });
   EXPECT_FALSE(other_thread);
 }
 

@@ -30,8 +30,8 @@ std::vector<std::string> installed_ocr_languages();
 struct OcrResult {
   bool ok = false;
   std::string error;
-  std::string text;  ///< UTF-8 plain text
-  std::string hocr;  ///< a complete hOCR document for the page
+  std::string text;           ///< UTF-8 plain text
+  std::string hocr;           ///< a complete hOCR document for the page
   float mean_confidence = 0;  ///< Tesseract's mean word confidence, 0..100
 };
 

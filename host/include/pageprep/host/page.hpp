@@ -15,16 +15,16 @@ namespace pageprep::host {
 /// Why a page failed. Stable names (error_code_name) appear in pages.jsonl and run.json.
 enum class PageError : int32_t {
   kNone = 0,
-  kNotFound,          ///< input path does not exist
-  kUnreadable,        ///< exists but cannot be read (permissions, I/O error, a directory)
-  kEmptyFile,         ///< zero bytes
-  kUnsupportedFormat, ///< not an image format we decode
-  kCorrupt,           ///< recognised format, but decoding failed (truncated, damaged)
-  kTooLarge,          ///< exceeds the decode limits (decompression-bomb guard)
-  kPreprocessFailed,  ///< an operation returned an error
-  kOcrFailed,         ///< Tesseract failed on the page
-  kWriteFailed,       ///< an output could not be written
-  kInternal,          ///< a bug: an unexpected exception
+  kNotFound,           ///< input path does not exist
+  kUnreadable,         ///< exists but cannot be read (permissions, I/O error, a directory)
+  kEmptyFile,          ///< zero bytes
+  kUnsupportedFormat,  ///< not an image format we decode
+  kCorrupt,            ///< recognised format, but decoding failed (truncated, damaged)
+  kTooLarge,           ///< exceeds the decode limits (decompression-bomb guard)
+  kPreprocessFailed,   ///< an operation returned an error
+  kOcrFailed,          ///< Tesseract failed on the page
+  kWriteFailed,        ///< an output could not be written
+  kInternal,           ///< a bug: an unexpected exception
 };
 
 const char* error_code_name(PageError e);

@@ -28,22 +28,22 @@ struct StageTimes {
 
 struct PageWork {
   PageId id;
-  std::string stem;  ///< output path without extension, relative to OUTDIR
-  std::string key;   ///< journal key
+  std::string stem;     ///< output path without extension, relative to OUTDIR
+  std::string key;      ///< journal key
   DecodedPage decoded;  ///< decoded.gray is freed after preprocessing unless still needed
   int32_t width = 0;    ///< decoded size, kept for the report
   int32_t height = 0;
 
   // Preprocessing results.
-  cv::Mat gray;    ///< cleaned (deskewed) gray
-  cv::Mat binary;  ///< 0/255, empty when not binarizing
-  float skew_deg = 0;          ///< measured on the input, CCW positive
+  cv::Mat gray;        ///< cleaned (deskewed) gray
+  cv::Mat binary;      ///< 0/255, empty when not binarizing
+  float skew_deg = 0;  ///< measured on the input, CCW positive
   float skew_confidence = 0;
   bool rotated = false;
-  std::string skew_note;       ///< e.g. "low confidence: left unrotated"
+  std::string skew_note;  ///< e.g. "low confidence: left unrotated"
   int64_t specks_removed = 0;
   int64_t border_pixels_removed = 0;
-  std::string executor;        ///< "cpu", "cuda", or "cpu (retry after cuda: ...)"
+  std::string executor;  ///< "cpu", "cuda", or "cpu (retry after cuda: ...)"
 
   // OCR and evaluation.
   std::string text;

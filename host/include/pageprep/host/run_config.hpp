@@ -44,16 +44,16 @@ struct RunConfig {
   int jobs = 0;  ///< 0: the machine's cores
   DeviceChoice device = DeviceChoice::kAuto;
   int cuda_device = 0;
-  int batch_pages = 8;         ///< a batch closes at this many pages,
+  int batch_pages = 8;                ///< a batch closes at this many pages,
   int64_t batch_bytes = 256ll << 20;  ///< or this many decoded bytes,
-  int batch_latency_ms = 50;   ///< or when its first page has waited this long
+  int batch_latency_ms = 50;          ///< or when its first page has waited this long
   StepConfig steps;
   OutputFormat binary_format = OutputFormat::kTiffG4;
   OutputFormat gray_format = OutputFormat::kPng;
-  bool save_gray = false;     ///< also write the cleaned gray page
-  bool save_binary = true;    ///< write the binary page (when binarizing)
-  bool eval_raw = false;      ///< also OCR the raw page, to report cer_raw beside cer
-  bool force = false;         ///< ignore the journal: redo every page
+  bool save_gray = false;   ///< also write the cleaned gray page
+  bool save_binary = true;  ///< write the binary page (when binarizing)
+  bool eval_raw = false;    ///< also OCR the raw page, to report cer_raw beside cer
+  bool force = false;       ///< ignore the journal: redo every page
   bool quiet = false;
   int progress_interval_s = 5;  ///< off a terminal
   DecodeLimits limits;

@@ -38,11 +38,11 @@ namespace pageprep::host {
 
 /// Process exit codes of `pageprep run` (also documented in README.md).
 enum ExitCode : int {
-  kExitOk = 0,            ///< every page succeeded (or was already done)
-  kExitFatal = 1,         ///< the run could not start or could not finish its reports
-  kExitUsage = 2,         ///< bad command line
-  kExitPagesFailed = 3,   ///< the run finished, but at least one page failed
-  kExitInterrupted = 130, ///< stopped by SIGINT/SIGTERM; finished pages are journaled
+  kExitOk = 0,             ///< every page succeeded (or was already done)
+  kExitFatal = 1,          ///< the run could not start or could not finish its reports
+  kExitUsage = 2,          ///< bad command line
+  kExitPagesFailed = 3,    ///< the run finished, but at least one page failed
+  kExitInterrupted = 130,  ///< stopped by SIGINT/SIGTERM; finished pages are journaled
 };
 
 struct RunSummary {

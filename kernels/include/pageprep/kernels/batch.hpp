@@ -48,7 +48,7 @@ inline void batch_extent(const BatchView<T>& b, int32_t* max_w, int32_t* max_h) 
 /// allocated once for these and run() never allocates.
 struct BatchLimits {
   int32_t max_batch = 16;
-  int32_t max_width = 2480 * 2;   ///< A4 at 600 dpi
+  int32_t max_width = 2480 * 2;  ///< A4 at 600 dpi
   int32_t max_height = 3508 * 2;
 };
 

@@ -36,10 +36,10 @@ class [[nodiscard]] Status {
 };
 
 /// Propagates a non-ok Status to the caller.
-#define PAGEPREP_RETURN_IF_ERROR(expr)           \
-  do {                                           \
-    ::pageprep::kernels::Status s_ = (expr);     \
-    if (!s_.is_ok()) return s_;                  \
+#define PAGEPREP_RETURN_IF_ERROR(expr)       \
+  do {                                       \
+    ::pageprep::kernels::Status s_ = (expr); \
+    if (!s_.is_ok()) return s_;              \
   } while (0)
 
 }  // namespace pageprep::kernels

@@ -23,8 +23,8 @@ enum class PixelFormat : int32_t {
 };
 
 PAGEPREP_HD constexpr int32_t bytes_per_pixel(PixelFormat f) {
-  return f == PixelFormat::kGray8    ? 1
-         : f == PixelFormat::kGray16 ? 2
+  return f == PixelFormat::kGray8                               ? 1
+         : f == PixelFormat::kGray16                            ? 2
          : (f == PixelFormat::kRgb8 || f == PixelFormat::kBgr8) ? 3
                                                                 : 4;
 }
@@ -32,13 +32,13 @@ PAGEPREP_HD constexpr int32_t bytes_per_pixel(PixelFormat f) {
 namespace ops {
 
 constexpr int32_t kGrayShift = 14;
-constexpr int32_t kGrayWr = 4899;   // round(0.299 * 2^14)
-constexpr int32_t kGrayWg = 9617;   // round(0.587 * 2^14)
-constexpr int32_t kGrayWb = 1868;   // round(0.114 * 2^14)
+constexpr int32_t kGrayWr = 4899;  // round(0.299 * 2^14)
+constexpr int32_t kGrayWg = 9617;  // round(0.587 * 2^14)
+constexpr int32_t kGrayWb = 1868;  // round(0.114 * 2^14)
 
 PAGEPREP_HD PAGEPREP_FORCEINLINE uint8_t rgb_to_gray(uint32_t r, uint32_t g, uint32_t b) {
-  return static_cast<uint8_t>((r * kGrayWr + g * kGrayWg + b * kGrayWb + (1u << (kGrayShift - 1))) >>
-                              kGrayShift);
+  return static_cast<uint8_t>(
+      (r * kGrayWr + g * kGrayWg + b * kGrayWb + (1u << (kGrayShift - 1))) >> kGrayShift);
 }
 
 /// 16-bit to 8-bit with rounding: v * 255 / 65535, exactly.
