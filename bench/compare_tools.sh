@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# Compares pageprep with the command-line tools people use for the same job, on
+# the same generated pages and the same cores (docs/PERFORMANCE.md):
+#   (a) preprocessing only, one core:
+#       pageprep run --ocr none --jobs 1   vs   unpaper (default filters), page by page
+#   (b) end to end with OCR, J cores:
+#       pageprep run --jobs J   vs   tesseract alone (J in parallel)
+#                                vs   ocrmypdf --deskew --clean (J in parallel)
+# Each command runs RUNS times (default 3) into a fresh output folder; the table
+# shows the median wall time, the spread (min..max) and the ratios.
+#
+# usage: bench/compare_tools.sh [--pages N] [--jobs J] [--runs R] [--build DIR]
+#                               [--work DIR] [--skip-e2e] [--skip-ocrmypdf]
+# Environment: BUILD_DIR (default: build) holds host/pageprep and
+# tests/support/pageprep-synth.
+#
+# Installs nothing itself: when unpaper, ocrmypdf or tesseract is missing it
+# runs `PAGEPREP_WITH_PEERS=1 bash .ci/setup-debian.sh`.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+pages=20
+jobs=$(nproc)
+runs=3
+build=${BUILD_DIR:-$root/build}
+work=""
+skip_e2e=0
+skip_ocrmypdf=0
+while (($#)); do
+  case "$1" in
+    --pages) pages=$2; shift 2 ;;
+    --jobs) jobs=$2; shift 2 ;;
+    --runs) runs=$2; shift 2 ;;
+    --build) build=$2; shift 2 ;;
+    --work) work=$2; shift 2 ;;
+    --skip-e2e) skip_e2e=1; shift ;;
+    --skip-ocrmypdf) skip_ocrmypdf=1; shift ;;
+    -h|--help) sed -n '2,19p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    *) echo "compare_tools: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+
+pageprep=$build/host/pageprep
+synth=$build/tests/support/pageprep-synth
+[[ -x $synth ]] || { echo "compare_tools: $synth not built (ninja -C $build pageprep-synth)" >&2; exit 1; }
+have_pageprep=1
+[[ -x $pageprep ]] || { echo "compare_tools: $pageprep not built: its rows are skipped" >&2; have_pageprep=0; }
+
+if ! command -v unpaper >/dev/null || ! command -v tesseract >/dev/null ||
+   { ((!skip_ocrmypdf)) && ! command -v ocrmypdf >/dev/null; }; then
+  PAGEPREP_WITH_PEERS=1 bash "$root/.ci/setup-debian.sh"
+fi
+
+[[ -n $work ]] || work=$(mktemp -d /tmp/pageprep-compare.XXXXXX)
+mkdir -p "$work"
+export OMP_THREAD_LIMIT=1  # Tesseract: one thread per process, J processes
+
+# Cores: the runs of (a) share core 0, the runs of (b) cores 0..J-1.
+pin_one=()
+pin_j=()
+if command -v taskset >/dev/null; then
+  pin_one=(taskset -c 0)
+  pin_j=(taskset -c "0-$((jobs - 1))")
+fi
+
+echo "== generating $pages pages in $work/pages"
+rm -rf "$work/pages" "$work/pgm"
+"$synth" --count "$pages" --seed 1 --skew-max 5 --noise 6 --specks 20 --out "$work/pages" >/dev/null
+mkdir -p "$work/pgm"
+# unpaper reads PNM: convert outside the timing, with Pillow (a dependency of
+# ocrmypdf, so present wherever the peers are).
+/usr/bin/python3 - "$work/pages" "$work/pgm" <<'EOF'
+import glob, os, sys
+from PIL import Image
+src, dst = sys.argv[1], sys.argv[2]
+for p in sorted(glob.glob(os.path.join(src, "*.png"))):
+    Image.open(p).convert("L").save(os.path.join(dst, os.path.basename(p)[:-4] + ".pgm"))
+EOF
+
+# time_runs NAME CMD...: runs CMD `runs` times (CMD sees $OUT, a fresh folder),
+# records the wall times in $work/times/NAME.
+mkdir -p "$work/times"
+time_runs() {
+  local name=$1
+  shift
+  : >"$work/times/$name"
+  for ((r = 1; r <= runs; r++)); do
+    export OUT="$work/out/$name"
+    rm -rf "$OUT"
+    mkdir -p "$OUT"
+    sync
+    local t0 t1
+    t0=$(date +%s.%N)
+    if ! "$@" >"$work/$name.log" 2>&1; then
+      echo "compare_tools: $name failed (see $work/$name.log)" >&2
+      tail -5 "$work/$name.log" >&2
+      return 1
+    fi
+    t1=$(date +%s.%N)
+    echo "$t0 $t1" | awk '{printf "%.3f\n", $2 - $1}' >>"$work/times/$name"
+    echo "   $name run $r: $(tail -1 "$work/times/$name") s"
+  done
+}
+
+run_unpaper() {
+  local f
+  for f in "$work"/pgm/*.pgm; do
+    "${pin_one[@]}" unpaper --overwrite "$f" "$OUT/$(basename "$f")"
+  done
+}
+run_tesseract() {
+  find "$work/pages" -name '*.png' -print0 | sort -z |
+    xargs -0 -P "$jobs" -I{} sh -c 'b=$(basename "$1" .png); tesseract "$1" "$OUT/$b" -l eng txt hocr' _ {}
+}
+run_ocrmypdf() {
+  # Its cheapest settings (no PDF/A conversion, no optimization), one page per
+  # process, J processes.
+  find "$work/pages" -name '*.png' -print0 | sort -z |
+    xargs -0 -P "$jobs" -I{} sh -c 'b=$(basename "$1" .png); ocrmypdf -q --image-dpi 300 --deskew --clean -l eng --jobs 1 --output-type pdf --optimize 0 "$1" "$OUT/$b.pdf"' _ {}
+}
+
+echo "== (a) preprocessing only, one core"
+if ((have_pageprep)); then
+  pp_pre() { "${pin_one[@]}" "$pageprep" run "$work/pages" -o "$OUT" --ocr none --jobs 1 --quiet; }
+  time_runs pageprep_preprocess pp_pre
+fi
+time_runs unpaper run_unpaper
+
+if ((!skip_e2e)); then
+  echo "== (b) end to end with OCR, $jobs cores"
+  if ((have_pageprep)); then
+    pp_e2e() { "${pin_j[@]}" "$pageprep" run "$work/pages" -o "$OUT" --jobs "$jobs" --quiet; }
+    time_runs pageprep_e2e pp_e2e
+  fi
+  tess() { "${pin_j[@]}" bash -c "$(declare -f run_tesseract); work='$work' jobs=$jobs run_tesseract"; }
+  time_runs tesseract tess
+  if ((!skip_ocrmypdf)); then
+    ocrm() { "${pin_j[@]}" bash -c "$(declare -f run_ocrmypdf); work='$work' jobs=$jobs run_ocrmypdf"; }
+    time_runs ocrmypdf ocrm
+  fi
+fi
+
+echo
+echo "== results: $pages pages, A4 300 dpi, $runs runs each (median, min..max wall seconds)"
+python3 - "$work/times" "$pages" <<'EOF'
+import os, statistics, sys
+d, pages = sys.argv[1], int(sys.argv[2])
+t = {}
+for name in os.listdir(d):
+    v = [float(x) for x in open(os.path.join(d, name)) if x.strip()]
+    if v:
+        t[name] = v
+def row(name):
+    v = t[name]
+    m = statistics.median(v)
+    print(f"  {name:<22} {m:9.2f} s  ({min(v):.2f}..{max(v):.2f})  {pages / m:7.2f} pages/s")
+for n in ["pageprep_preprocess", "unpaper", "pageprep_e2e", "tesseract", "ocrmypdf"]:
+    if n in t:
+        row(n)
+med = {n: statistics.median(v) for n, v in t.items()}
+print()
+def ratio(a, b, what, target):
+    if a in med and b in med:
+        r = med[b] / med[a]
+        print(f"  {what:<52} {r:7.2f}x   (target {target})")
+ratio("pageprep_preprocess", "unpaper", "unpaper / pageprep preprocessing (1 core)", ">= 30x")
+ratio("pageprep_e2e", "ocrmypdf", "ocrmypdf --deskew --clean / pageprep end to end", ">= 1.5x")
+if "pageprep_e2e" in med and "tesseract" in med:
+    slower = med["pageprep_e2e"] / med["tesseract"] - 1
+    print(f"  {'pageprep end to end vs tesseract alone':<52} {slower * 100:+7.1f}%   (target <= +5%)")
+EOF
+echo "(work folder: $work)"
