@@ -39,7 +39,13 @@ the same options (journal in OUTDIR/.pageprep) and redoes the rest.
 Options:
   -o, --output DIR        output folder (required)
   --ocr none|tesseract    OCR engine (default tesseract); none writes only images
-  -l, --lang LANG         Tesseract language(s), e.g. eng, deu+eng (default eng)
+  -l, --lang LANG         Tesseract language(s), e.g. eng, deu+eng (default eng);
+                          auto: per page, from the script Tesseract's OSD detects,
+                          among the installed languages
+  --auto-fallback-lang L  language for -l auto when a page's script is unknown (eng)
+  --rotate-pages          detect pages turned 90/180/270 degrees and turn them
+                          upright (default: on when OCR runs, off with --ocr none)
+  --no-rotate-pages       never change a page's orientation
   -j, --jobs N            cores to use (default: all)
   --device auto|cpu|cuda[:N]
                           preprocessing executor (default auto: CUDA when a
@@ -56,7 +62,9 @@ Options:
   --k K                   Sauvola/Wolf k (default: method's)
   --despeckle auto|none|N remove dark specks up to N pixels (default auto: by DPI)
   --remove-border         remove dark scanner borders from the bilevel page
-  --ocr-input gray|binary what Tesseract reads (default gray: the cleaned gray page)
+  --ocr-input auto|gray|binary
+                          what Tesseract reads (default auto: the binarized page
+                          on unevenly lit or speckled pages, else the deskewed gray)
   --image-format tiff|png|pnm
                           format of bilevel outputs (default tiff = CCITT G4)
   --gray-format png|pnm   format of gray outputs (default png)
@@ -123,6 +131,12 @@ RunConfig parse_run(const std::vector<std::string>& args) {
         throw UsageError{"--ocr must be none or tesseract"};
     } else if (a == "-l" || a == "--lang") {
       c.lang = value();
+    } else if (a == "--auto-fallback-lang") {
+      c.auto_fallback_lang = value();
+    } else if (a == "--rotate-pages") {
+      c.rotate_pages = host::RotatePages::kOn;
+    } else if (a == "--no-rotate-pages") {
+      c.rotate_pages = host::RotatePages::kOff;
     } else if (a == "-j" || a == "--jobs") {
       c.jobs = parse_int(a, value(), 1, 4096);
     } else if (a == "--device") {
@@ -191,7 +205,7 @@ RunConfig parse_run(const std::vector<std::string>& args) {
       else if (v == "binary")
         c.ocr_input = host::OcrInput::kBinary;
       else
-        throw UsageError{"--ocr-input must be gray or binary"};
+        throw UsageError{"--ocr-input must be auto, gray or binary"};
     } else if (a == "--image-format") {
       const std::string v = value();
       if (v == "tiff" || v == "tif")

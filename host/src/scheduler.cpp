@@ -27,6 +27,8 @@
 #include "pageprep/host/journal.hpp"
 #include "pageprep/host/json_writer.hpp"
 #include "pageprep/host/ocr_engine.hpp"
+#include "pageprep/host/orientation.hpp"
+#include "pageprep/host/page_signals.hpp"
 #include "pageprep/host/page_work.hpp"
 #include "pageprep/host/progress.hpp"
 #include "pageprep/host/text_metrics.hpp"
@@ -115,7 +117,8 @@ std::string output_parameters(const RunConfig& cfg) {
   s << "v1|" << cfg.steps.canonical() << "|ocr=" << static_cast<int>(cfg.ocr)
     << "|lang=" << cfg.lang << "|ocrin=" << static_cast<int>(cfg.ocr_input)
     << "|bf=" << static_cast<int>(cfg.binary_format) << "|gf=" << static_cast<int>(cfg.gray_format)
-    << "|sg=" << cfg.save_gray << "|sb=" << cfg.save_binary << "|raw=" << cfg.eval_raw;
+    << "|sg=" << cfg.save_gray << "|sb=" << cfg.save_binary << "|raw=" << cfg.eval_raw
+    << "|orient=" << detects_orientation(cfg) << "|fallback=" << cfg.auto_fallback_lang;
   return s.str();
 }
 
@@ -176,6 +179,19 @@ std::string page_record_json(const PageWork& w) {
   j.num("specks_removed", w.specks_removed);
   if (w.border_pixels_removed) j.num("border_pixels_removed", w.border_pixels_removed);
   if (!w.executor.empty()) j.str("executor", w.executor);
+  if (w.orientation_checked) {
+    if (w.orientation_known)
+      j.num("orientation", static_cast<int64_t>(w.orientation_deg));
+    else
+      j.str("orientation", "unknown");
+    j.num("orientation_confidence", static_cast<double>(w.orientation_confidence), 2);
+    j.str("script", w.script.empty() ? "unknown" : w.script);
+    j.num("script_confidence", static_cast<double>(w.script_confidence), 2);
+  }
+  if (!w.ocr_lang.empty()) j.str("ocr_lang", w.ocr_lang);
+  if (!w.ocr_input.empty()) j.str("ocr_input", w.ocr_input);
+  if (w.signals_measured)
+    j.num("background_spread", w.background_spread, 3).num("noise_sigma", w.noise_sigma, 2);
   if (w.ocr_confidence >= 0) j.num("ocr_confidence", static_cast<double>(w.ocr_confidence), 1);
   if (w.have_truth) {
     j.num("cer", w.cer, 4).num("wer", w.wer, 4);
@@ -213,7 +229,15 @@ class Pipeline {
   void executor_loop(Executor* ex);
   void finish_loop();
   void journal_loop();
-  void finish_page(PageWork& w, OcrEngine* ocr);
+  /// What one finish thread owns for the whole run (never shared).
+  struct FinishWorker {
+    std::map<std::string, std::unique_ptr<OcrEngine>> engines;  ///< by language
+    std::unique_ptr<OrientationDetector> osd;
+    std::unique_ptr<Executor> redo;  ///< CPU executor for pages turned a quarter
+  };
+  OcrEngine* engine_for(FinishWorker& fw, const std::string& lang, std::string* error);
+  void correct_orientation(PageWork& w, FinishWorker& fw);
+  void finish_page(PageWork& w, FinishWorker& fw);
   void write_output(PageWork& w, const std::string& kind, const std::string& rel,
                     const std::vector<uint8_t>& bytes);
   PageRecord make_record(const PageWork& w);
@@ -237,8 +261,7 @@ class Pipeline {
   std::unique_ptr<BoundedQueue<PageRecord>> journal_q_;
 
   std::vector<PageRecord> records_;  // journal thread only
-  std::atomic<int> ocr_init_failures_{0};
-  std::string ocr_init_error_;
+  std::vector<std::string> installed_langs_;
   bool journal_failed_ = false;
 };
 
@@ -321,7 +344,13 @@ std::unique_ptr<Executor> Pipeline::make_executor(std::string* error) {
                             error);
 }
 
+/// With OCR on, background stages yield to the OCR workers (Linux: per-thread nice).
+void lower_thread_priority_if(bool lower) {
+  if (lower) setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 5);
+}
+
 void Pipeline::decode_loop() {
+  lower_thread_priority_if(cfg_.ocr == OcrMode::kTesseract);
   kernels::cpu::ThreadPool pool(1);  // decode threads are the parallelism
   while (auto idx = task_q_->pop()) {
     const PageTask& t = tasks_[*idx];
@@ -341,6 +370,12 @@ void Pipeline::decode_loop() {
           w->decoded = std::move(r.page);
         w->width = w->decoded.gray.cols;
         w->height = w->decoded.gray.rows;
+        if (cfg_.ocr == OcrMode::kTesseract && cfg_.ocr_input == OcrInput::kAuto) {
+          const PageSignals sig = measure_page_signals(w->decoded.gray, w->decoded.dpi_x);
+          w->signals_measured = true;
+          w->background_spread = sig.background_spread;
+          w->noise_sigma = sig.noise_sigma;
+        }
       } catch (const std::exception& e) {
         w->fail(PageError::kInternal, std::string("decoder threw: ") + e.what());
       }
@@ -355,6 +390,7 @@ void Pipeline::decode_loop() {
 }
 
 void Pipeline::executor_loop(Executor* ex) {
+  lower_thread_priority_if(cfg_.ocr == OcrMode::kTesseract);
   std::vector<std::unique_ptr<PageWork>> batch;
   std::vector<PageWork*> raw;
   bool open = true;
@@ -389,7 +425,8 @@ void Pipeline::executor_loop(Executor* ex) {
     stats_.preprocess.add(Clock::now() - t0);
     for (auto& p : batch) {
       if (p->executor.find("retry") != std::string::npos) ++stats_.cuda_retries;
-      if (!cfg_.eval_raw) p->decoded.gray.release();  // free the source early; keep dims in record
+      // Free the source early unless a later stage reads it again.
+      if (!cfg_.eval_raw && !detects_orientation(cfg_)) p->decoded.gray.release();
       finish_q_->push(p);
     }
   }
@@ -408,13 +445,84 @@ void Pipeline::write_output(PageWork& w, const std::string& kind, const std::str
   w.outputs.emplace_back(kind, path.string());
 }
 
-void Pipeline::finish_page(PageWork& w, OcrEngine* ocr) {
+OcrEngine* Pipeline::engine_for(FinishWorker& fw, const std::string& lang, std::string* error) {
+  auto it = fw.engines.find(lang);
+  if (it != fw.engines.end()) return it->second.get();
+  auto engine = std::make_unique<OcrEngine>();
+  if (!engine->init(lang, error)) return nullptr;
+  return (fw.engines[lang] = std::move(engine)).get();
+}
+
+void Pipeline::correct_orientation(PageWork& w, FinishWorker& fw) {
+  if (!fw.osd) {
+    fw.osd = std::make_unique<OrientationDetector>();
+    std::string error;
+    if (!fw.osd->init(&error)) {
+      w.fail(PageError::kOcrFailed, "orientation detection unavailable: " + error);
+      return;
+    }
+  }
+  const int dpi = static_cast<int>(std::lround(w.decoded.dpi_x));
+  const OrientationResult o = fw.osd->detect(w.binary.empty() ? w.gray : w.binary, dpi);
+  w.orientation_checked = true;
+  w.orientation_known = o.known;
+  w.orientation_deg = o.known ? o.rotation_deg : 0;
+  w.orientation_confidence = o.orientation_confidence;
+  w.script = o.script_known ? o.script : "";
+  w.script_confidence = o.script_confidence;
+  if (!o.known || o.rotation_deg == 0 || w.decoded.gray.empty()) return;
+  // A page turned a quarter was deskewed sideways: turn the source upright
+  // and preprocess it again, so deskew and binarization see real text lines.
+  if (!fw.redo) {
+    std::string error;
+    fw.redo = make_cpu_executor(cfg_.steps, 1, &error);
+    if (!fw.redo) {
+      w.fail(PageError::kPreprocessFailed, error);
+      return;
+    }
+  }
+  w.decoded.gray = rotate_quarter_turns(w.decoded.gray, -o.rotation_deg);
+  w.gray.release();
+  w.binary.release();
+  const double decode_ms = w.times.decode_ms, pre_ms = w.times.preprocess_ms;
+  std::vector<PageWork*> one{&w};
+  fw.redo->process(one);
+  w.times.decode_ms = decode_ms;
+  w.times.preprocess_ms += pre_ms;
+  w.executor += " + cpu (after orientation)";
+}
+
+void Pipeline::finish_page(PageWork& w, FinishWorker& fw) {
   if (!w.ok()) return;
   const int dpi = static_cast<int>(std::lround(w.decoded.dpi_x));
-  // OCR.
+  if (detects_orientation(cfg_)) {
+    correct_orientation(w, fw);
+    if (!w.ok()) return;
+  }
+  // OCR, with the page's language: the script's under -l auto.
+  OcrEngine* ocr = nullptr;
+  if (cfg_.ocr == OcrMode::kTesseract) {
+    std::string lang = cfg_.lang;
+    if (lang == "auto") {
+      lang = language_for_script(w.script, installed_langs_);
+      if (lang.empty()) lang = cfg_.auto_fallback_lang;
+    }
+    std::string error;
+    ocr = engine_for(fw, lang, &error);
+    if (!ocr) {
+      w.fail(PageError::kOcrFailed, error);
+      return;
+    }
+    w.ocr_lang = lang;
+  }
   if (ocr) {
-    const cv::Mat& input =
-        (cfg_.ocr_input == OcrInput::kBinary && !w.binary.empty()) ? w.binary : w.gray;
+    bool use_binary = cfg_.ocr_input == OcrInput::kBinary;
+    if (cfg_.ocr_input == OcrInput::kAuto)
+      use_binary = choose_binary_for_ocr({w.background_spread, w.noise_sigma}, w.specks_removed,
+                                         int64_t{w.width} * w.height);
+    use_binary = use_binary && !w.binary.empty();
+    w.ocr_input = use_binary ? "binary" : "gray";
+    const cv::Mat& input = use_binary ? w.binary : w.gray;
     const auto t0 = Clock::now();
     OcrResult r = ocr->recognize(input, dpi, w.stem);
     const auto t1 = Clock::now();
@@ -475,22 +583,17 @@ void Pipeline::finish_page(PageWork& w, OcrEngine* ocr) {
 }
 
 void Pipeline::finish_loop() {
-  std::unique_ptr<OcrEngine> ocr;
-  if (cfg_.ocr == OcrMode::kTesseract) {
-    ocr = std::make_unique<OcrEngine>();
+  FinishWorker fw;
+  if (cfg_.ocr == OcrMode::kTesseract && cfg_.lang != "auto") {
+    // Load the model before the first page arrives, so OCR time excludes
+    // model loading. A failure here recurs on each page, which reports it.
     std::string error;
-    if (!ocr->init(cfg_.lang, &error)) {
-      std::lock_guard<std::mutex> lock(err_mutex_);
-      if (ocr_init_failures_++ == 0) ocr_init_error_ = error;
-      ocr.reset();
-    }
+    engine_for(fw, cfg_.lang, &error);
   }
   while (auto item = finish_q_->pop()) {
     PageWork& w = **item;
-    if (cfg_.ocr == OcrMode::kTesseract && !ocr && w.ok())
-      w.fail(PageError::kOcrFailed, ocr_init_error_);
     try {
-      finish_page(w, ocr.get());
+      finish_page(w, fw);
     } catch (const std::exception& e) {
       w.fail(PageError::kInternal, std::string("finishing threw: ") + e.what());
     }
@@ -645,7 +748,33 @@ RunSummary Pipeline::run() {
     return s;
   }
   executor_name_ = ex->name();
-  if (cfg_.ocr == OcrMode::kTesseract) set_ocr_thread_limit();
+  if (cfg_.ocr == OcrMode::kTesseract || detects_orientation(cfg_)) {
+    set_ocr_thread_limit();
+    installed_langs_ = installed_ocr_languages();
+    // A language that is not installed would fail every page: refuse to start.
+    if (cfg_.ocr == OcrMode::kTesseract) {
+      std::string langs = cfg_.lang == "auto" ? cfg_.auto_fallback_lang : cfg_.lang;
+      for (size_t b = 0; b <= langs.size();) {
+        const size_t e = std::min(langs.find('+', b), langs.size());
+        const std::string one = langs.substr(b, e - b);
+        if (!one.empty() && std::find(installed_langs_.begin(), installed_langs_.end(), one) ==
+                                installed_langs_.end()) {
+          err_ << "pageprep: fatal: Tesseract language '" << one
+               << "' is not installed (Debian: apt-get install tesseract-ocr-" << one << ")\n";
+          s.exit_code = kExitFatal;
+          return s;
+        }
+        b = e + 1;
+      }
+    }
+    if (detects_orientation(cfg_) && std::find(installed_langs_.begin(), installed_langs_.end(),
+                                               "osd") == installed_langs_.end()) {
+      err_ << "pageprep: fatal: orientation detection needs Tesseract's osd data "
+              "(apt-get install tesseract-ocr-osd), or pass --no-rotate-pages\n";
+      s.exit_code = kExitFatal;
+      return s;
+    }
+  }
 
   // Pages done by an earlier run with the same parameters, outputs intact.
   std::vector<size_t> todo;
@@ -727,19 +856,37 @@ RunSummary Pipeline::run() {
 ThreadBudget plan_threads(const RunConfig& cfg, int cores) {
   ThreadBudget b;
   b.cores = std::max(1, cfg.jobs > 0 ? cfg.jobs : cores);
-  // Decoding a page costs ~1-3% of OCRing it: one decoder per 8 cores keeps
-  // the OCR workers fed; OCR workers take the rest, so the two never exceed
-  // the cores. With OCR off, decoding and encoding are the work: split evenly.
   if (cfg.ocr == OcrMode::kTesseract) {
+    // OCR is >= 95% of the CPU work (docs/PERFORMANCE.md: preprocessing is
+    // ~5% of Tesseract's time per page), so OCR workers take every core and
+    // run single-threaded (OMP_THREAD_LIMIT=1). Decoding and preprocessing
+    // run on background threads at lower priority (nice +5, see
+    // lower_thread_priority), which fill the gaps without taking a core from
+    // OCR. Giving decoding a whole core instead cost 65% against tesseract
+    // alone on 2 cores.
+    b.finish_threads = b.cores;
     b.decode_threads = std::max(1, b.cores / 8);
-    b.finish_threads = std::max(1, b.cores - b.decode_threads);
-    b.preprocess_threads = std::max(1, b.decode_threads);
+    b.preprocess_threads = std::max(1, b.cores / 8);
   } else {
+    // Without OCR, decoding, preprocessing and encoding are the work.
     b.decode_threads = std::max(1, b.cores / 2);
     b.finish_threads = std::max(1, b.cores - b.decode_threads);
     b.preprocess_threads = b.cores;
   }
   return b;
+}
+
+bool detects_orientation(const RunConfig& cfg) {
+  if (cfg.ocr == OcrMode::kTesseract && cfg.lang == "auto") return true;
+  switch (cfg.rotate_pages) {
+    case RotatePages::kOn:
+      return true;
+    case RotatePages::kOff:
+      return false;
+    case RotatePages::kAuto:
+      return cfg.ocr == OcrMode::kTesseract;
+  }
+  return false;
 }
 
 std::string StepConfig::canonical() const {

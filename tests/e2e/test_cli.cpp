@@ -147,6 +147,28 @@ TEST_F(Cli, MultiPageTiffGivesOneRecordAndOneOutputPerPage) {
   fs::remove_all(out);
 }
 
+TEST_F(Cli, AutoLanguageReadsChineseWithChiSimAndTurnsSidewaysPagesUpright) {
+  const fs::path in = fresh_dir("auto_in"), out = fresh_dir("auto_out");
+  const auto zh = run(synth() + " --count 1 --seed 4 --lang chi_sim --skew -1.5 --out " + q(in / "zh"));
+  if (zh.exit_code != 0) GTEST_SKIP() << "no CJK font to render a Chinese page: " << zh.err;
+  ASSERT_EQ(run(synth() + " --count 1 --seed 3 --skew 2 --rotate90 90 --out " + q(in / "en")).exit_code, 0);
+  const auto r = run(cli() + " run " + q(in) + " -o " + q(out) + " -l auto -q");
+  if (r.exit_code == 1 && r.err.find("chi_sim") != std::string::npos)
+    GTEST_SKIP() << "tesseract-ocr-chi-sim is not installed";
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto pages = read_pages(out);
+  ASSERT_EQ(pages.size(), 2u);
+  for (const auto& p : pages) {
+    const bool chinese = p.str.at("input").find("/zh/") != std::string::npos;
+    EXPECT_EQ(p.str.at("ocr_lang"), chinese ? "chi_sim" : "eng") << p.raw;
+    EXPECT_EQ(p.str.at("script"), chinese ? "Han" : "Latin") << p.raw;
+    EXPECT_EQ(p.num.at("orientation"), chinese ? 0 : 90) << p.raw;
+    EXPECT_LT(p.num.at("cer"), 0.05) << p.raw;
+  }
+  fs::remove_all(in);
+  fs::remove_all(out);
+}
+
 TEST_F(Cli, UnwritableOutputFolderIsFatal) {
   const fs::path d = fresh_dir("unwritable");
   std::ofstream(d / "a-file") << "x";

@@ -45,6 +45,21 @@ struct PageWork {
   int64_t border_pixels_removed = 0;
   std::string executor;  ///< "cpu", "cuda", or "cpu (retry after cuda: ...)"
 
+  // Orientation and script (when detected).
+  bool orientation_checked = false;
+  int32_t orientation_deg = 0;  ///< content was turned this much CCW; corrected when known
+  float orientation_confidence = 0;
+  bool orientation_known = false;
+  std::string script;
+  float script_confidence = 0;
+  std::string ocr_lang;  ///< the Tesseract language actually used
+
+  // Page signals (measured on the raw page when the OCR input is chosen per page).
+  bool signals_measured = false;
+  double background_spread = 0;
+  double noise_sigma = 0;
+  std::string ocr_input;  ///< "gray" or "binary": what Tesseract read
+
   // OCR and evaluation.
   std::string text;
   float ocr_confidence = -1;

@@ -13,9 +13,10 @@ namespace pageprep::host {
 
 enum class OcrMode { kNone, kTesseract };
 enum class DeviceChoice { kAuto, kCpu, kCuda };
-/// What Tesseract is handed. kGray (deskewed, cleaned gray) is the default:
-/// see docs/QUALITY.md for the CER measurements behind it.
-enum class OcrInput { kGray, kBinary };
+/// What Tesseract is handed. kAuto decides per page (page_signals.hpp): the
+/// binarized, despeckled page on unevenly lit or speckled pages, the deskewed
+/// gray page otherwise. docs/QUALITY.md has the CER measurements behind it.
+enum class OcrInput { kAuto, kGray, kBinary };
 
 /// The preprocessing steps, in the order they run.
 struct StepConfig {
@@ -35,12 +36,19 @@ struct StepConfig {
   std::string canonical() const;
 };
 
+/// Orientation correction (quarter turns found by Tesseract's OSD).
+/// kAuto: on when OCR runs (a sideways page reads as garbage), off with
+/// --ocr none unless asked; always on with -l auto, which needs the script.
+enum class RotatePages { kAuto, kOn, kOff };
+
 struct RunConfig {
   std::vector<std::string> inputs;
   std::string outdir;
   OcrMode ocr = OcrMode::kTesseract;
-  std::string lang = "eng";
-  OcrInput ocr_input = OcrInput::kGray;
+  std::string lang = "eng";                ///< "auto": per page, from the detected script
+  std::string auto_fallback_lang = "eng";  ///< -l auto when the script is unknown
+  RotatePages rotate_pages = RotatePages::kAuto;
+  OcrInput ocr_input = OcrInput::kAuto;
   int jobs = 0;  ///< 0: the machine's cores
   DeviceChoice device = DeviceChoice::kAuto;
   int cuda_device = 0;
@@ -68,5 +76,8 @@ struct ThreadBudget {
 };
 
 ThreadBudget plan_threads(const RunConfig& cfg, int cores);
+
+/// Whether the run detects orientation (and script), from rotate_pages, ocr and lang.
+bool detects_orientation(const RunConfig& cfg);
 
 }  // namespace pageprep::host
