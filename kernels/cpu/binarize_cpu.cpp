@@ -15,8 +15,11 @@
 // standard deviation, then for the decision.
 #include "pageprep/kernels/binarize.hpp"
 
+#include "cpu_clones.hpp"
+
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
 
 namespace pageprep::kernels {
@@ -75,11 +78,7 @@ namespace {
 // The decision loop mixes double compares with byte stores; GCC vectorizes that
 // from SSE4.1 on but not with the x86-64 baseline (SSE2). Function clones pick
 // the best version at load time; the result is exact either way.
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
-#define PAGEPREP_CPU_CLONES __attribute__((noinline, target_clones("avx2", "sse4.2", "default")))
-#else
-#define PAGEPREP_CPU_CLONES
-#endif
+// (PAGEPREP_CPU_CLONES, cpu_clones.hpp.)
 
 /// Most row chunks per page; each owns a workspace slice.
 constexpr int32_t kMaxChunks = 64;
@@ -241,29 +240,60 @@ Status Binarize::create(const BinarizeParams& params, const BatchLimits& limits,
   return Status::ok();
 }
 
+namespace {
+
+/// d[x] = ops::apply_threshold(s[x], t) for a row. The byte compare against a
+/// clamped uint8 threshold gives the same bits and vectorizes (pminub/pcmpeqb).
+PAGEPREP_CPU_CLONES void otsu_apply_row(const uint8_t* __restrict s, uint8_t* __restrict d,
+                                        int32_t width, int32_t t) {
+  if (t < 0 || t >= 255) {
+    const uint8_t fill = ops::apply_threshold(0, t);  // every value lands on one side
+    for (int32_t x = 0; x < width; ++x) d[x] = fill;
+    return;
+  }
+  const uint8_t tt = static_cast<uint8_t>(t);
+  for (int32_t x = 0; x < width; ++x) d[x] = s[x] <= tt ? uint8_t{0} : uint8_t{255};
+}
+
+/// Histogram of rows [y0, y1) into h (256 entries). Eight interleaved
+/// sub-histograms fed from 8-byte loads: runs of equal paper pixels would
+/// otherwise serialize on one counter's store-to-load forwarding.
+void otsu_histogram_rows(ConstGrayView in, int32_t y0, int32_t y1, uint32_t* h) {
+  uint32_t h8[8][256] = {};
+  for (int32_t y = y0; y < y1; ++y) {
+    const uint8_t* r = in.row(y);
+    int32_t x = 0;
+    for (; x + 8 <= in.width; x += 8) {
+      uint64_t v;
+      std::memcpy(&v, r + x, sizeof v);
+      ++h8[0][v & 0xff];
+      ++h8[1][(v >> 8) & 0xff];
+      ++h8[2][(v >> 16) & 0xff];
+      ++h8[3][(v >> 24) & 0xff];
+      ++h8[4][(v >> 32) & 0xff];
+      ++h8[5][(v >> 40) & 0xff];
+      ++h8[6][(v >> 48) & 0xff];
+      ++h8[7][v >> 56];
+    }
+    for (; x < in.width; ++x) ++h8[0][r[x]];
+  }
+  for (int32_t i = 0; i < 256; ++i) {
+    uint32_t sum = 0;
+    for (int32_t k = 0; k < 8; ++k) sum += h8[k][i];
+    h[i] = sum;
+  }
+}
+
+}  // namespace
+
 void Binarize::run_otsu(ThreadPool& pool, ConstGrayView in, GrayView out, int32_t page) {
   const int32_t chunks = chunk_count(pool, in.height, 16);
   const int32_t step = (in.height + chunks - 1) / chunks;
   pool.parallel_for(chunks, 1, [&](int64_t c0, int64_t c1) {
     for (int64_t c = c0; c < c1; ++c) {
-      // Four interleaved sub-histograms: runs of equal paper pixels would
-      // otherwise serialize on one counter's store-to-load forwarding.
-      uint32_t h4[4][256] = {};
       const int32_t y0 = static_cast<int32_t>(c) * step;
       const int32_t y1 = std::min(in.height, y0 + step);
-      for (int32_t y = y0; y < y1; ++y) {
-        const uint8_t* r = in.row(y);
-        int32_t x = 0;
-        for (; x + 4 <= in.width; x += 4) {
-          ++h4[0][r[x]];
-          ++h4[1][r[x + 1]];
-          ++h4[2][r[x + 2]];
-          ++h4[3][r[x + 3]];
-        }
-        for (; x < in.width; ++x) ++h4[0][r[x]];
-      }
-      uint32_t* h = hist_.data() + c * 256;
-      for (int32_t i = 0; i < 256; ++i) h[i] = h4[0][i] + h4[1][i] + h4[2][i] + h4[3][i];
+      otsu_histogram_rows(in, y0, y1, hist_.data() + c * 256);
     }
   });
   uint32_t total[256] = {};
@@ -276,7 +306,7 @@ void Binarize::run_otsu(ThreadPool& pool, ConstGrayView in, GrayView out, int32_
     for (int64_t y = y0; y < y1; ++y) {
       const uint8_t* s = in.row(static_cast<int32_t>(y));
       uint8_t* d = out.row(static_cast<int32_t>(y));
-      for (int32_t x = 0; x < in.width; ++x) d[x] = ops::apply_threshold(s[x], t);
+      otsu_apply_row(s, d, in.width, t);
     }
   });
 }

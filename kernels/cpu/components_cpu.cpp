@@ -6,24 +6,6 @@ namespace {
 
 using ops::SerialLabels;
 
-/// Calls fn(a, b) for each maximal ink run [a, b) of a row. Spans from
-/// for_each_ink_span are bounded by paper on both sides, so no run crosses one.
-template <class Fn>
-inline void for_each_ink_run(const uint8_t* row, int32_t width, Fn&& fn) {
-  for_each_ink_span(row, width, [&](int32_t xa, int32_t xb) {
-    int32_t x = xa;
-    while (x < xb) {
-      if (!ops::is_ink(row[x])) {
-        ++x;
-        continue;
-      }
-      const int32_t a = x;
-      while (x < xb && ops::is_ink(row[x])) ++x;
-      fn(a, x);
-    }
-  });
-}
-
 /// Unites the run starting at label index i0 (whose entry is already set) with
 /// every ink run of `prev` (label row prev_base) that it touches; returns
 /// whether it touched any. When `adopt`, the first touched run's parent
@@ -104,8 +86,21 @@ void label_components(ThreadPool& pool, ConstGrayView page, int32_t* labels) {
     for (int32_t y = y0; y < y1; ++y) {
       const uint8_t* cur = page.row(y);
       const int32_t base = y * w;
-      for_each_ink_span(cur, w, [&](int32_t xa, int32_t xb) {
-        ops::resolve_segment<RelaxedLabels>(cur, labels, base, xa, xb);
+      // Every pixel of a run holds the same parent here, and only run heads
+      // are ever parents, so a run resolves with one find: the head's entry
+      // is shared (relaxed store), the rest of the run is private to this band.
+      int32_t last_parent = -1;
+      int32_t last_root = -1;
+      for_each_ink_run(cur, w, [&](int32_t a, int32_t b) {
+        const int32_t i0 = base + a;
+        const int32_t p = RelaxedLabels::load(labels + i0);
+        if (p != last_parent) {
+          last_parent = p;
+          last_root = ops::find_root<RelaxedLabels>(labels, p);
+        }
+        RelaxedLabels::store(labels + i0, last_root == i0 ? ops::kRootMark : last_root);
+        int32_t* l = labels + i0;
+        for (int32_t k = 1; k < b - a; ++k) l[k] = last_root;
       });
     }
   });

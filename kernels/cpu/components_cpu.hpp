@@ -80,6 +80,48 @@ inline void for_each_ink_span(const uint8_t* row, int32_t width, Fn&& fn) {
   }
 }
 
+/// Calls fn(a, b) for each maximal ink run [a, b) of a row, in order. Works on
+/// 8-byte words: bit 7 of each byte marks paper, so a word's ink is one mask
+/// and run ends are found with count-trailing-zeros; words of all paper (no
+/// open run) or all ink (inside a run) cost one test.
+template <class Fn>
+inline void for_each_ink_run(const uint8_t* row, int32_t width, Fn&& fn) {
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
+  int32_t start = -1;  // first pixel of the open run, or -1
+  int32_t x = 0;
+  for (; x + 8 <= width; x += 8) {
+    uint64_t v;
+    std::memcpy(&v, row + x, sizeof v);
+    const uint64_t ink = ~v & kHigh;
+    if (ink == (start < 0 ? 0 : kHigh)) continue;
+    const uint64_t paper = ink ^ kHigh;
+    uint64_t done = 0;  // bits at or below the last transition
+    for (;;) {
+      const uint64_t t = (start < 0 ? ink : paper) & ~done;
+      if (t == 0) break;
+      const int bit = __builtin_ctzll(t);
+      const int32_t at = x + (bit >> 3);
+      if (start < 0) {
+        start = at;
+      } else {
+        fn(start, at);
+        start = -1;
+      }
+      done = (2ull << bit) - 1;  // bit 63 wraps to all ones
+    }
+  }
+  for (; x < width; ++x) {
+    const bool ink = ops::is_ink(row[x]);
+    if (ink && start < 0) {
+      start = x;
+    } else if (!ink && start >= 0) {
+      fn(start, x);
+      start = -1;
+    }
+  }
+  if (start >= 0) fn(start, width);
+}
+
 /// Labels the ink of `page` into `labels` (width * height entries, densely
 /// indexed y * width + x). On return every ink pixel is resolved: see the
 /// label-array contract in ops/components_ops.hpp.

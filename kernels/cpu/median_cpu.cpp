@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <string>
 
+#include "cpu_clones.hpp"
 #include "pageprep/kernels/denoise.hpp"
 
 namespace pageprep::kernels {
@@ -32,8 +33,8 @@ namespace {
 /// Pixels per block: three 258-byte column arrays stay in L1.
 constexpr int32_t kBlock = 256;
 
-void median_row(const uint8_t* up, const uint8_t* cur, const uint8_t* down, uint8_t* out,
-                int32_t width) {
+PAGEPREP_CPU_CLONES void median_row(const uint8_t* up, const uint8_t* cur, const uint8_t* down,
+                                    uint8_t* out, int32_t width) {
   uint8_t lo[kBlock + 2], mid[kBlock + 2], hi[kBlock + 2];
   for (int32_t x0 = 0; x0 < width; x0 += kBlock) {
     const int32_t n = std::min(kBlock, width - x0);

@@ -100,7 +100,9 @@ class Despeckle {
   Despeckle(const DespeckleParams& params, const BatchLimits& limits);
   DespeckleParams params_;
   BatchLimits limits_;
-  std::unique_ptr<int32_t[]> labels_;  ///< max_width * max_height
+  /// Run-labelling workspace (one union-find node per possible ink run):
+  /// about (max_width + 1) * max_height * 17 / 16 int32.
+  std::unique_ptr<int32_t[]> labels_;
 };
 
 }  // namespace cpu
