@@ -1,5 +1,7 @@
 // pageprep: the command-line front end. Only this file turns statuses into
 // exit codes (house style §3); see scheduler.hpp for their meaning.
+#include <malloc.h>
+
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
@@ -282,6 +284,11 @@ int main(int argc, char** argv) {
     std::cerr << "pageprep: usage error: " << e.message << "\n(see pageprep --help)\n";
     return host::kExitUsage;
   }
+  // Page images (several MiB each) always come from mmap and go back to the
+  // OS when freed. glibc otherwise raises its mmap threshold after the first
+  // large free, serves later pages from per-thread heaps, and fragmentation
+  // made peak memory creep up over long runs (docs/PERFORMANCE.md).
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   const host::RunSummary s = host::run_pipeline(cfg, std::cerr);

@@ -796,7 +796,9 @@ RunSummary Pipeline::run() {
 
   const size_t depth = static_cast<size_t>(std::max(1, cfg_.batch_pages));
   task_q_ = std::make_unique<BoundedQueue<size_t>>(budget_.decode_threads * 2);
-  batch_q_ = std::make_unique<BoundedQueue<std::unique_ptr<PageWork>>>(depth * 2);
+  // Enough decoded pages to fill the next batch while one is processed.
+  batch_q_ = std::make_unique<BoundedQueue<std::unique_ptr<PageWork>>>(
+      depth + static_cast<size_t>(budget_.decode_threads));
   finish_q_ = std::make_unique<BoundedQueue<std::unique_ptr<PageWork>>>(
       static_cast<size_t>(budget_.finish_threads) + depth);
   journal_q_ = std::make_unique<BoundedQueue<PageRecord>>(256);
