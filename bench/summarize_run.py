@@ -58,6 +58,10 @@ def main():
           f"{run['pages_resumed']} already done")
     print(f"throughput: {run['pages_per_s']:.3f} pages/s over {run['wall_s']:.1f} s "
           f"(executor {run['executor']}, OCR busy time included)")
+    if run.get("ocr_utilization"):
+        print(f"OCR workers busy {100 * run['ocr_utilization']:.1f}% of the time between the first "
+              f"OCR start and the last OCR end ({run['threads'].get('ocr_workers')} workers); "
+              f"peak RSS {run.get('peak_rss_mib', 0):.0f} MiB")
     if errs:
         print(f"skew error: mean {statistics.mean(errs):.3f} deg, worst {max(errs):.3f} deg "
               f"over {len(errs)} pages with known skew")
