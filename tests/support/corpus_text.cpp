@@ -1,5 +1,7 @@
 #include "support/corpus_text.hpp"
 
+#include "pageprep/host/text_metrics.hpp"
+
 #include <cmath>
 
 namespace pageprep::testsupport {
@@ -215,29 +217,10 @@ std::vector<TextToken> table_cell(Rng& rng, bool header, bool chinese) {
   return out;
 }
 
-void append_utf8(std::string* out, char32_t c) {
-  if (c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) c = 0xFFFD;
-  if (c < 0x80) {
-    out->push_back(static_cast<char>(c));
-  } else if (c < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (c >> 6)));
-    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else if (c < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (c >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (c >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
-  }
-}
-
 std::string to_utf8(const std::u32string& s) {
   std::string out;
   out.reserve(s.size());
-  for (char32_t c : s) append_utf8(&out, c);
+  for (char32_t c : s) host::append_utf8(&out, c);
   return out;
 }
 

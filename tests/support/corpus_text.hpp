@@ -66,6 +66,5 @@ std::vector<TextToken> table_cell(Rng& rng, bool header, bool chinese);
 
 /// UTF-8 encoding of code points (valid scalar values only; others become U+FFFD).
 std::string to_utf8(const std::u32string& s);
-void append_utf8(std::string* out, char32_t c);
 
 }  // namespace pageprep::testsupport

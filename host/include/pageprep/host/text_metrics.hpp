@@ -65,4 +65,7 @@ std::string normalize_for_scoring(const std::string& text);
 /// not exist or cannot be read. `found` may be null.
 std::string read_truth_for(const std::string& image_path, bool* found);
 
+/// Appends code point `c` as UTF-8 (values past U+10FFFF and surrogates as U+FFFD).
+void append_utf8(std::string* out, char32_t c);
+
 }  // namespace pageprep::host
