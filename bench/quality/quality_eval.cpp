@@ -46,6 +46,7 @@
 #include "pageprep/host/executor.hpp"
 #include "pageprep/host/ocr_engine.hpp"
 #include "pageprep/host/orientation.hpp"
+#include "pageprep/host/page_signals.hpp"
 #include "pageprep/host/page_work.hpp"
 #include "pageprep/host/run_config.hpp"
 #include "pageprep/host/text_metrics.hpp"
@@ -75,7 +76,8 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
 // Variants: what Tesseract is handed.
 // ---------------------------------------------------------------------------
 
-enum class Source { kRaw, kClean, kGray, kBinary };
+/// kAuto: the per-page rule of `pageprep run --ocr-input auto` (page_signals.hpp).
+enum class Source { kRaw, kClean, kGray, kBinary, kAuto };
 
 struct Variant {
   std::string name;
@@ -137,11 +139,15 @@ std::vector<Variant> make_variants() {
   d.name = "default";
   d.description = std::string("pageprep run defaults (") + defaults.steps.canonical() +
                   "; ocr input " +
-                  (defaults.ocr_input == host::OcrInput::kGray ? "gray" : "binary") + ")";
+                  (defaults.ocr_input == host::OcrInput::kGray     ? "gray"
+                   : defaults.ocr_input == host::OcrInput::kBinary ? "binary"
+                                                                   : "auto, per page") +
+                  ")";
   d.steps = defaults.steps;
-  d.source = defaults.ocr_input == host::OcrInput::kBinary && defaults.steps.binarize
-                 ? Source::kBinary
-                 : Source::kGray;
+  d.source = !defaults.steps.binarize                        ? Source::kGray
+             : defaults.ocr_input == host::OcrInput::kBinary ? Source::kBinary
+             : defaults.ocr_input == host::OcrInput::kAuto   ? Source::kAuto
+                                                             : Source::kGray;
   d.ocr = true;
   v.push_back(d);
   return v;
@@ -221,6 +227,14 @@ cv::Mat as_gray(const cv::Mat& m) {
   return g;
 }
 
+/// The image `pageprep run --ocr-input auto` hands Tesseract for this page.
+const cv::Mat& ocr_image_auto(const cv::Mat& raw, const PageWork& w) {
+  const host::PageSignals sig = host::measure_page_signals(raw, w.decoded.dpi_x);
+  const bool binary = !w.binary.empty() && host::choose_binary_for_ocr(sig, w.specks_removed,
+                                                                       int64_t{w.width} * w.height);
+  return binary ? w.binary : w.gray;
+}
+
 class Worker {
  public:
   Worker(const std::vector<Variant>& variants, bool need_osd) : variants_(variants) {
@@ -279,7 +293,9 @@ class Worker {
           vr.error = w.message;
           continue;
         }
-        image = var.source == Source::kBinary ? w.binary : w.gray;
+        image = var.source == Source::kBinary ? w.binary
+                : var.source == Source::kAuto ? ocr_image_auto(raw, w)
+                                              : w.gray;
         if (var.name == "default") {
           out->skew_deg = w.skew_deg;
           out->skew_confidence = w.skew_confidence;
@@ -365,8 +381,10 @@ class Worker {
     out->skew_confidence = w.skew_confidence;
     out->rotated = w.rotated;
     out->skew_note = w.skew_note;
-    const cv::Mat& cleaned =
-        variants_[default_variant].source == Source::kBinary ? w.binary : w.gray;
+    const cv::Mat& cleaned = variants_[default_variant].source == Source::kBinary ? w.binary
+                             : variants_[default_variant].source == Source::kAuto
+                                 ? ocr_image_auto(gray, w)
+                                 : w.gray;
     host::OcrResult a = ocr_.recognize(gray, dpi, out->file);
     host::OcrResult b = ocr_.recognize(cleaned, dpi, out->file);
     out->conf_raw = a.ok ? a.mean_confidence : -1;

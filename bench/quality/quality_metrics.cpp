@@ -1,5 +1,7 @@
 #include "quality_metrics.hpp"
 
+#include "pageprep/host/page_signals.hpp"
+
 #include <opencv2/core.hpp>
 
 #include <algorithm>
@@ -34,32 +36,7 @@ BinaryScore score_binary(const cv::Mat& ours, const cv::Mat& truth) {
 }
 
 double background_spread(const cv::Mat& gray, int dpi) {
-  if (gray.empty() || gray.type() != CV_8UC1) return 0;
-  const int tile = std::max(8, dpi / 4);
-  std::vector<int> levels;
-  for (int ty = 0; ty + tile <= gray.rows; ty += tile) {
-    for (int tx = 0; tx + tile <= gray.cols; tx += tile) {
-      int hist[256] = {};
-      for (int y = ty; y < ty + tile; ++y) {
-        const uint8_t* row = gray.ptr<uint8_t>(y);
-        for (int x = tx; x < tx + tile; ++x) ++hist[row[x]];
-      }
-      const int rank = (tile * tile * 95) / 100;
-      int acc = 0, v = 0;
-      for (; v < 255; ++v) {
-        acc += hist[v];
-        if (acc > rank) break;
-      }
-      levels.push_back(v);
-    }
-  }
-  if (levels.empty()) return 0;
-  std::sort(levels.begin(), levels.end());
-  const auto at = [&](double q) {
-    return levels[static_cast<size_t>(q * static_cast<double>(levels.size() - 1))];
-  };
-  const double p90 = at(0.9), p30 = at(0.3);
-  return p90 > 0 ? (p90 - p30) / p90 : 0.0;
+  return host::measure_page_signals(gray, dpi).background_spread;
 }
 
 }  // namespace pageprep::quality

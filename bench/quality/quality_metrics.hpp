@@ -19,10 +19,10 @@ struct BinaryScore {
 
 BinaryScore score_binary(const cv::Mat& ours, const cv::Mat& truth);
 
-/// Uneven-illumination signal of a raw gray page: the paper level of each
-/// quarter-inch tile (its 95th percentile, so ink is ignored), then
-/// (P90 - P30) / P90 over the tiles. Uniform paper (any colour): ~0; a page
-/// darkening towards one corner: 0.1-0.5. P30 rather than the minimum so a
+/// Uneven-illumination signal of a raw gray page, as `pageprep run` measures
+/// it (host::measure_page_signals): the paper level of each quarter-inch tile
+/// (its 95th percentile, so ink is ignored), then (P90 - P30) / P90 over the tiles. Uniform paper
+/// (any colour): ~0; a page darkening towards one corner: 0.1-0.5. P30 rather than the minimum so a
 /// photo or dark borders covering under ~30% of the page do not count.
 double background_spread(const cv::Mat& gray, int dpi);
 
