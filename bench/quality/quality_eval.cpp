@@ -243,7 +243,7 @@ class Worker {
     if (need_osd && !osd_.init(&err)) init_error_ = err;
     executors_.resize(variants.size());
     for (size_t i = 0; i < variants.size(); ++i) {
-      if (variants[i].source != Source::kGray && variants[i].source != Source::kBinary) continue;
+      if (variants[i].source == Source::kRaw || variants[i].source == Source::kClean) continue;
       executors_[i] = host::make_cpu_executor(variants[i].steps, 1, &err);
       if (!executors_[i]) init_error_ = variants[i].name + ": " + err;
     }
