@@ -5,4 +5,6 @@ set(PAGEPREP_SANITIZE "" CACHE STRING "Sanitizer: thread, address, undefined or 
 if(PAGEPREP_SANITIZE)
   add_compile_options(-fsanitize=${PAGEPREP_SANITIZE} -fno-omit-frame-pointer -g)
   add_link_options(-fsanitize=${PAGEPREP_SANITIZE})
+  # ifunc resolvers (target_clones) run before the sanitizer runtime starts.
+  add_compile_definitions(PAGEPREP_NO_CPU_CLONES=1)
 endif()

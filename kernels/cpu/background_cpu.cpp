@@ -8,6 +8,8 @@
 #include <cmath>
 #include <string>
 
+#include "cpu_clones.hpp"
+
 namespace pageprep::kernels {
 
 Status validate(const BackgroundParams& p) {
@@ -46,12 +48,6 @@ namespace cpu {
 namespace {
 
 constexpr int32_t kMaxChunks = 64;
-
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
-#define PAGEPREP_CPU_CLONES __attribute__((noinline, target_clones("avx2", "sse4.2", "default")))
-#else
-#define PAGEPREP_CPU_CLONES
-#endif
 
 /// Normalizes a run of pixels between the same two tile columns (gains g0, g1
 /// after the vertical step). 32-bit multiplies vectorize from SSE4.1 on; the

@@ -8,7 +8,12 @@
 /// float math without reassociation).
 #pragma once
 
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
+///
+/// Sanitizer builds (PAGEPREP_NO_CPU_CLONES, set by cmake/PageprepSanitizers)
+/// use the baseline only: the clones' ifunc resolvers run before the
+/// sanitizer runtime is up and crash instrumented binaries at load.
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__) && \
+    !defined(PAGEPREP_NO_CPU_CLONES)
 #define PAGEPREP_CPU_CLONES __attribute__((noinline, target_clones("avx2", "sse4.2", "default")))
 #else
 #define PAGEPREP_CPU_CLONES
