@@ -543,7 +543,12 @@ void Pipeline::finish_page(PageWork& w, FinishWorker& fw) {
       w.cer = s.cer;
       w.wer = s.wer;
       if (cfg_.eval_raw && !w.decoded.gray.empty()) {
+        // Evaluation OCR is OCR work too: it counts in the workers' busy time.
+        const auto tr0 = Clock::now();
         const OcrResult raw = ocr->recognize(w.decoded.gray, dpi, w.stem + " (raw)");
+        const auto tr1 = Clock::now();
+        stats_.ocr.add(tr1 - tr0);
+        stats_.ocr_span(tr0, tr1);
         if (raw.ok) {
           const TextScore sr = score_text(raw.text, truth);
           w.cer_raw = sr.cer;
