@@ -149,9 +149,12 @@ TEST_F(Cli, MultiPageTiffGivesOneRecordAndOneOutputPerPage) {
 
 TEST_F(Cli, AutoLanguageReadsChineseWithChiSimAndTurnsSidewaysPagesUpright) {
   const fs::path in = fresh_dir("auto_in"), out = fresh_dir("auto_out");
-  const auto zh = run(synth() + " --count 1 --seed 4 --lang chi_sim --skew -1.5 --out " + q(in / "zh"));
+  const auto zh =
+      run(synth() + " --count 1 --seed 4 --lang chi_sim --skew -1.5 --out " + q(in / "zh"));
   if (zh.exit_code != 0) GTEST_SKIP() << "no CJK font to render a Chinese page: " << zh.err;
-  ASSERT_EQ(run(synth() + " --count 1 --seed 3 --skew 2 --rotate90 90 --out " + q(in / "en")).exit_code, 0);
+  ASSERT_EQ(
+      run(synth() + " --count 1 --seed 3 --skew 2 --rotate90 90 --out " + q(in / "en")).exit_code,
+      0);
   const auto r = run(cli() + " run " + q(in) + " -o " + q(out) + " -l auto -q");
   if (r.exit_code == 1 && r.err.find("chi_sim") != std::string::npos)
     GTEST_SKIP() << "tesseract-ocr-chi-sim is not installed";
