@@ -8,9 +8,11 @@
 #include <cuda_runtime_api.h>
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <vector>
 
 #include "pageprep/kernels/batch.hpp"
+#include "pageprep/kernels/cpu/thread_pool.hpp"
 #include "pageprep/kernels/device.hpp"
 #include "support/random_image.hpp"
 
@@ -73,5 +75,42 @@ class DeviceImages {
   std::vector<kernels::GrayView> views_;
   std::vector<kernels::ConstGrayView> const_views_;
 };
+
+/// Runs a gray-to-gray operation (create(params, limits, &op); run(pool|stream,
+/// in, out, page_dpi)) on both schedules over one var-shape batch and expects
+/// identical pages. The created objects are returned for further checks.
+template <typename CpuOp, typename GpuOp, typename Params>
+void expect_gray_op_parity(const Params& p, const std::vector<OwnedImage>& src,
+                           const std::vector<float>& dpi, std::unique_ptr<CpuOp>* cpu_op,
+                           std::unique_ptr<GpuOp>* gpu_op) {
+  kernels::BatchLimits limits;
+  limits.max_batch = static_cast<int32_t>(src.size());
+  ASSERT_TRUE(CpuOp::create(p, limits, cpu_op).is_ok());
+  ASSERT_TRUE(GpuOp::create(p, limits, gpu_op).is_ok());
+  std::vector<OwnedImage> cpu_out;
+  DeviceImages d_src, d_out;
+  std::vector<kernels::ConstGrayView> in;
+  std::vector<kernels::GrayView> out;
+  for (const auto& s : src) {
+    cpu_out.emplace_back(s.width, s.height, 1, 0, kPoison);
+    d_src.add(s, true);
+    d_out.add(cpu_out.back(), false);
+  }
+  for (size_t i = 0; i < src.size(); ++i) {
+    in.push_back(src[i].cview());
+    out.push_back(cpu_out[i].view());
+  }
+  kernels::cpu::ThreadPool pool(2);
+  ASSERT_TRUE((*cpu_op)->run(pool, batch_of(in), batch_of(out), dpi.data()).is_ok());
+  const auto st = (*gpu_op)->run(nullptr, d_src.const_batch(), d_out.batch(), dpi.data());
+  ASSERT_TRUE(st.is_ok()) << st.message();
+  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
+  for (size_t i = 0; i < src.size(); ++i) {
+    OwnedImage gpu(src[i].width, src[i].height, 1, 0, 0);
+    d_out.download(static_cast<int>(i), &gpu);
+    EXPECT_TRUE(gpu.same_pixels(cpu_out[i]))
+        << "page " << i << " (" << src[i].width << "x" << src[i].height << ")";
+  }
+}
 
 }  // namespace pageprep::testsupport

@@ -19,37 +19,10 @@ using testsupport::OwnedImage;
 /// for Otsu, identical thresholds.
 void expect_parity(const BinarizeParams& p, const std::vector<OwnedImage>& src,
                    const std::vector<float>& dpi) {
-  kernels::BatchLimits limits;
-  limits.max_batch = static_cast<int32_t>(src.size());
   std::unique_ptr<kernels::cpu::Binarize> cpu_op;
   std::unique_ptr<kernels::cuda::Binarize> gpu_op;
-  ASSERT_TRUE(kernels::cpu::Binarize::create(p, limits, &cpu_op).is_ok());
-  ASSERT_TRUE(kernels::cuda::Binarize::create(p, limits, &gpu_op).is_ok());
-  std::vector<OwnedImage> cpu_out;
-  testsupport::DeviceImages d_src, d_out;
-  std::vector<kernels::ConstGrayView> in;
-  std::vector<kernels::GrayView> out;
-  for (const auto& s : src) {
-    cpu_out.emplace_back(s.width, s.height, 1, 0, testsupport::kPoison);
-    d_src.add(s, true);
-    d_out.add(cpu_out.back(), false);
-  }
-  for (size_t i = 0; i < src.size(); ++i) {
-    in.push_back(src[i].cview());
-    out.push_back(cpu_out[i].view());
-  }
-  kernels::cpu::ThreadPool pool(2);
-  ASSERT_TRUE(
-      cpu_op->run(pool, testsupport::batch_of(in), testsupport::batch_of(out), dpi.data()).is_ok());
-  const auto st = gpu_op->run(nullptr, d_src.const_batch(), d_out.batch(), dpi.data());
-  ASSERT_TRUE(st.is_ok()) << st.message();
-  ASSERT_EQ(cudaDeviceSynchronize(), cudaSuccess);
-  for (size_t i = 0; i < src.size(); ++i) {
-    OwnedImage gpu(src[i].width, src[i].height, 1, 0, 0);
-    d_out.download(static_cast<int>(i), &gpu);
-    EXPECT_TRUE(gpu.same_pixels(cpu_out[i]))
-        << "page " << i << " (" << src[i].width << "x" << src[i].height << ")";
-  }
+  testsupport::expect_gray_op_parity(p, src, dpi, &cpu_op, &gpu_op);
+  if (::testing::Test::HasFatalFailure()) return;
   if (p.method == BinarizeMethod::kOtsu) {
     std::vector<int32_t> t(src.size(), 0);
     ASSERT_EQ(cudaMemcpy(t.data(), gpu_op->device_otsu_thresholds(), t.size() * sizeof(int32_t),

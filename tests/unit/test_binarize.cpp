@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "pageprep/kernels/binarize.hpp"
+#include "support/op_harness.hpp"
 #include "support/printers.hpp"
 #include "support/random_image.hpp"
 
@@ -24,20 +25,12 @@ using testsupport::OwnedImage;
 
 std::unique_ptr<kernels::cpu::Binarize> make_op(const BinarizeParams& p,
                                                 BatchLimits limits = BatchLimits{}) {
-  std::unique_ptr<kernels::cpu::Binarize> op;
-  const auto st = kernels::cpu::Binarize::create(p, limits, &op);
-  EXPECT_TRUE(st.is_ok()) << st.message();
-  return op;
+  return testsupport::make_cpu_op<kernels::cpu::Binarize>(p, limits);
 }
 
 OwnedImage run_one(kernels::cpu::Binarize& op, kernels::cpu::ThreadPool& pool,
                    const OwnedImage& src, int32_t pad = 0, float dpi = 300.f) {
-  OwnedImage dst(src.width, src.height, 1, pad, testsupport::kPoison);
-  std::vector<kernels::ConstGrayView> in{src.cview()};
-  std::vector<kernels::GrayView> out{dst.view()};
-  const auto st = op.run(pool, testsupport::batch_of(in), testsupport::batch_of(out), &dpi);
-  EXPECT_TRUE(st.is_ok()) << st.message();
-  return dst;
+  return testsupport::run_one_page(op, pool, src, pad, dpi);
 }
 
 bool only_binary(const OwnedImage& img) {
