@@ -79,4 +79,9 @@ PageError write_file_atomic(const std::string& path, const std::vector<uint8_t>&
   return PageError::kNone;
 }
 
+bool is_atomic_temp_name(const std::string& filename) {
+  return filename.size() > 5 && filename[0] == '.' &&
+         filename.compare(filename.size() - 4, 4, ".tmp") == 0;
+}
+
 }  // namespace pageprep::host

@@ -42,11 +42,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 std::atomic<bool> g_stop{false};
 
-/// write_file_atomic's temporaries: hidden, ".tmp" suffix (atomic_file.hpp).
-bool is_atomic_temp_name(const std::string& name) {
-  return name.size() > 5 && name[0] == '.' && name.compare(name.size() - 4, 4, ".tmp") == 0;
-}
-
 double ms_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
 }

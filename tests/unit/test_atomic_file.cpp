@@ -141,5 +141,19 @@ TEST_F(AtomicFileTest, ConcurrentWritersLeaveOneCompleteFileAndNoTemporaries) {
   EXPECT_EQ(names_in(dir_), std::vector<std::string>{"shared.bin"});
 }
 
+TEST(AtomicFileNames, TemporariesAreRecognizedAndOutputsAreNot) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("pageprep_tmpname_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  ASSERT_EQ(host::write_file_atomic((dir / "page.tif").string(), {1, 2, 3}, nullptr),
+            PageError::kNone);
+  for (const auto& e : fs::directory_iterator(dir))
+    EXPECT_FALSE(host::is_atomic_temp_name(e.path().filename().string())) << e.path();
+  EXPECT_TRUE(host::is_atomic_temp_name(".page.tif.123.0.tmp"));
+  EXPECT_FALSE(host::is_atomic_temp_name("page.tmp"));
+  EXPECT_FALSE(host::is_atomic_temp_name(".tmp"));
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace pageprep

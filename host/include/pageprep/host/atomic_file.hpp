@@ -23,4 +23,8 @@ namespace pageprep::host {
 PageError write_file_atomic(const std::string& path, const std::vector<uint8_t>& bytes,
                             std::string* message);
 
+/// True for a file name write_file_atomic uses for its temporaries
+/// (".<name>.<pid>.<n>.tmp"); a run cleans such leftovers of a crashed run.
+bool is_atomic_temp_name(const std::string& filename);
+
 }  // namespace pageprep::host
