@@ -36,20 +36,16 @@ class CpuExecutor final : public Executor {
       PAGEPREP_RETURN_IF_ERROR(kernels::cpu::BackgroundNormalize::create(
           kernels::BackgroundParams{}, limits, &background_));
     if (steps_.deskew) {
-      kernels::SkewParams sp;
-      sp.max_angle_deg = steps_.max_skew_deg;
-      if (steps_.skew_min_confidence >= 0) sp.min_confidence = steps_.skew_min_confidence;
+      const kernels::SkewParams sp = skew_params(steps_);
       min_confidence_ = sp.min_confidence;
       PAGEPREP_RETURN_IF_ERROR(kernels::cpu::SkewEstimator::create(sp, limits, &skew_));
     }
     if (steps_.binarize)
       PAGEPREP_RETURN_IF_ERROR(
           kernels::cpu::Binarize::create(steps_.binarize_params, limits, &binarize_));
-    if (steps_.binarize && steps_.despeckle) {
-      kernels::DespeckleParams dp;
-      dp.max_area = steps_.despeckle_max_area;
-      PAGEPREP_RETURN_IF_ERROR(kernels::cpu::Despeckle::create(dp, limits, &despeckle_));
-    }
+    if (steps_.binarize && steps_.despeckle)
+      PAGEPREP_RETURN_IF_ERROR(
+          kernels::cpu::Despeckle::create(despeckle_params(steps_), limits, &despeckle_));
     if (steps_.binarize && steps_.remove_border)
       PAGEPREP_RETURN_IF_ERROR(
           kernels::cpu::BorderRemove::create(kernels::BorderParams{}, limits, &border_));
@@ -120,9 +116,7 @@ class CpuExecutor final : public Executor {
         const float angle = -r.angle_deg;
         kernels::rotated_size(gray.cols, gray.rows, angle, rp.expand, &ow, &oh);
         cv::Mat rotated(oh, ow, CV_8UC1);
-        // Corners take the paper's level: the normalized target, or the source's.
-        const uint8_t fill = background_ ? kernels::BackgroundParams{}.target
-                                         : kernels::cpu::background_level(cview(src));
+        const uint8_t fill = rotation_fill(steps_, cview(src));
         kernels::ConstGrayView rin[1] = {cview(gray)};
         kernels::GrayView rout[1] = {view(rotated)};
         if (!check(page, kernels::cpu::rotate(pool_, rp, {rin, 1}, {rout, 1}, &angle, &fill),
@@ -181,6 +175,24 @@ class CpuExecutor final : public Executor {
 };
 
 }  // namespace
+
+kernels::SkewParams skew_params(const StepConfig& steps) {
+  kernels::SkewParams sp;
+  sp.max_angle_deg = steps.max_skew_deg;
+  if (steps.skew_min_confidence >= 0) sp.min_confidence = steps.skew_min_confidence;
+  return sp;
+}
+
+kernels::DespeckleParams despeckle_params(const StepConfig& steps) {
+  kernels::DespeckleParams dp;
+  dp.max_area = steps.despeckle_max_area;
+  return dp;
+}
+
+uint8_t rotation_fill(const StepConfig& steps, kernels::ConstGrayView source) {
+  return steps.background_norm ? kernels::BackgroundParams{}.target
+                               : kernels::cpu::background_level(source);
+}
 
 kernels::BatchLimits executor_limits(int max_batch) {
   kernels::BatchLimits l;

@@ -270,20 +270,16 @@ class CudaExecutor final : public Executor {
                                         kernels::BackgroundParams{}, limits, &s->background)))
       return st.message();
     if (steps_.deskew) {
-      kernels::SkewParams sp;
-      sp.max_angle_deg = steps_.max_skew_deg;
-      if (steps_.skew_min_confidence >= 0) sp.min_confidence = steps_.skew_min_confidence;
+      const kernels::SkewParams sp = skew_params(steps_);
       min_confidence_ = sp.min_confidence;
       if (!(st = kernels::cuda::SkewEstimator::create(sp, limits, &s->skew))) return st.message();
     }
     if (steps_.binarize &&
         !(st = kernels::cuda::Binarize::create(steps_.binarize_params, limits, &s->binarize)))
       return st.message();
-    if (steps_.binarize && steps_.despeckle) {
-      kernels::DespeckleParams dp;
-      dp.max_area = steps_.despeckle_max_area;
-      if (!(st = kernels::cuda::Despeckle::create(dp, limits, &s->despeckle))) return st.message();
-    }
+    if (steps_.binarize && steps_.despeckle &&
+        !(st = kernels::cuda::Despeckle::create(despeckle_params(steps_), limits, &s->despeckle)))
+      return st.message();
     if (steps_.binarize && steps_.remove_border &&
         !(st = kernels::cuda::BorderRemove::create(kernels::BorderParams{}, limits, &s->border)))
       return st.message();
@@ -393,15 +389,13 @@ class CudaExecutor final : public Executor {
   }
 
   // Host work while the uploads and background kernels run. Same rule as the
-  // CPU executor: the normalized paper level, or the source's.
+  // Same rule as the CPU executor (rotation_fill).
   std::string fill_levels(Slot& s) {
     if (!s.skew) return {};
     for (int32_t i = 0; i < s.n(); ++i) {
       const cv::Mat& g = s.pages[static_cast<size_t>(i)]->decoded.gray;
       s.fill[static_cast<size_t>(i)] =
-          s.background ? kernels::BackgroundParams{}.target
-                       : kernels::cpu::background_level(
-                             {g.data, g.cols, g.rows, static_cast<int64_t>(g.step[0])});
+          rotation_fill(steps_, {g.data, g.cols, g.rows, static_cast<int64_t>(g.step[0])});
     }
     return {};
   }

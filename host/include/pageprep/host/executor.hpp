@@ -15,6 +15,8 @@
 #include "pageprep/host/page_work.hpp"
 #include "pageprep/host/run_config.hpp"
 #include "pageprep/kernels/batch.hpp"
+#include "pageprep/kernels/denoise.hpp"
+#include "pageprep/kernels/deskew.hpp"
 
 namespace pageprep::host {
 
@@ -24,6 +26,15 @@ class Executor {
   virtual std::string name() const = 0;
   virtual void process(std::vector<PageWork*>& batch) = 0;
 };
+
+/// Operation parameters from the steps, shared by both executors so they
+/// cannot drift apart.
+kernels::SkewParams skew_params(const StepConfig& steps);
+kernels::DespeckleParams despeckle_params(const StepConfig& steps);
+
+/// The level uncovered corners get after rotation: the normalized paper level
+/// when background normalization ran, else the source page's paper level.
+uint8_t rotation_fill(const StepConfig& steps, kernels::ConstGrayView source);
 
 /// Largest page the executors are built for; larger pages fail with too_large.
 kernels::BatchLimits executor_limits(int max_batch);
