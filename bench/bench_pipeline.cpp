@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #include "bench_common.hpp"
-#include "pageprep/host/codec.hpp"
+#include "io/codec.hpp"
 #include "pageprep/kernels/background.hpp"
 #include "pageprep/kernels/binarize.hpp"
 #include "pageprep/kernels/denoise.hpp"

@@ -42,14 +42,14 @@
 #include <thread>
 #include <vector>
 
-#include "pageprep/host/codec.hpp"
-#include "pageprep/host/executor.hpp"
-#include "pageprep/host/ocr_engine.hpp"
-#include "pageprep/host/orientation.hpp"
-#include "pageprep/host/page_signals.hpp"
-#include "pageprep/host/page_work.hpp"
-#include "pageprep/host/run_config.hpp"
-#include "pageprep/host/text_metrics.hpp"
+#include "io/codec.hpp"
+#include "pipeline/executor.hpp"
+#include "ocr/ocr_engine.hpp"
+#include "ocr/orientation.hpp"
+#include "pipeline/page_signals.hpp"
+#include "pipeline/page_work.hpp"
+#include "pipeline/run_config.hpp"
+#include "report/text_metrics.hpp"
 #include "quality_corpus.hpp"
 #include "quality_metrics.hpp"
 #include "support/page_generator.hpp"

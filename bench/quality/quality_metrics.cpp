@@ -1,6 +1,6 @@
 #include "quality_metrics.hpp"
 
-#include "pageprep/host/page_signals.hpp"
+#include "pipeline/page_signals.hpp"
 
 #include <opencv2/core.hpp>
 

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "pageprep/host/run_config.hpp"
-#include "pageprep/host/scheduler.hpp"
-#include "pageprep/host/version.hpp"
+#include "pipeline/run_config.hpp"
+#include "pipeline/scheduler.hpp"
+#include "report/version.hpp"
 
 namespace {
 

@@ -1,6 +1,6 @@
 #include "support/corpus_text.hpp"
 
-#include "pageprep/host/text_metrics.hpp"
+#include "report/text_metrics.hpp"
 
 #include <cmath>
 

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <thread>
 
-#include "pageprep/host/atomic_file.hpp"
+#include "io/atomic_file.hpp"
 
 namespace pageprep {
 namespace {

@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "pageprep/host/bounded_queue.hpp"
+#include "pipeline/bounded_queue.hpp"
 
 namespace pageprep::host {
 namespace {

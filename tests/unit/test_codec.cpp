@@ -18,7 +18,7 @@
 #include <random>
 #include <thread>
 
-#include "pageprep/host/codec.hpp"
+#include "io/codec.hpp"
 #include "support/random_image.hpp"
 
 namespace pageprep {

@@ -1,4 +1,4 @@
-// The CUDA executor's chunk/slot planning (host/src/cuda_batch_plan.hpp),
+// The CUDA executor's chunk/slot planning (host/pipeline/cuda_batch_plan.hpp),
 // pure host arithmetic: checked against a brute-force reference on random
 // batches and on the edge cases (empty batch, one page, a page larger than a
 // region, pages-per-slot cap).
@@ -9,7 +9,7 @@
 #include <random>
 #include <vector>
 
-#include "../../host/src/cuda_batch_plan.hpp"
+#include "pipeline/cuda_batch_plan.hpp"
 
 namespace pageprep::host {
 namespace {

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "pageprep/host/inputs.hpp"
+#include "io/inputs.hpp"
 
 namespace pageprep {
 namespace {

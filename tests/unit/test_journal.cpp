@@ -6,8 +6,8 @@
 
 #include <unistd.h>
 
-#include "pageprep/host/journal.hpp"
-#include "pageprep/host/json_writer.hpp"
+#include "pipeline/journal.hpp"
+#include "report/json_writer.hpp"
 
 namespace pageprep::host {
 namespace {

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "pageprep/host/ocr_engine.hpp"
-#include "pageprep/host/orientation.hpp"
+#include "ocr/ocr_engine.hpp"
+#include "ocr/orientation.hpp"
 #include "support/page_generator.hpp"
 #include "support/random_image.hpp"
 

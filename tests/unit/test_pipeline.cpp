@@ -9,7 +9,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <sstream>
 
-#include "pageprep/host/scheduler.hpp"
+#include "pipeline/scheduler.hpp"
 #include "support/page_generator.hpp"
 
 namespace pageprep::host {

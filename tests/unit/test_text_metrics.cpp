@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "pageprep/host/text_metrics.hpp"
+#include "report/text_metrics.hpp"
 
 namespace pageprep {
 namespace {

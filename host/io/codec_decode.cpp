@@ -1,0 +1,385 @@
+// Page decoding entry points: reading the file (with its size limit), the
+// format by magic bytes, header-first size checks, then the format's decoder
+// (OpenCV for PNG/JPEG/WebP, codec_pnm.cpp, codec_tiff.cpp) and page counts.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <opencv2/core/utils/logger.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cmath>
+#include <cstring>
+#include <mutex>
+#include <new>
+
+#include "io/codec_internal.hpp"
+#include "pageprep/kernels/ops/gray_ops.hpp"
+
+namespace pageprep::host {
+
+using kernels::PixelFormat;
+using kernels::cpu::ThreadPool;
+
+namespace detail {
+
+DecodeResult decode_error(PageError e, const std::string& name, const std::string& what) {
+  DecodeResult r;
+  r.error = e;
+  r.message = name.empty() ? what : name + ": " + what;
+  return r;
+}
+
+PageError check_dimensions(int64_t width, int64_t height, const DecodeLimits& limits,
+                           std::string* what) {
+  const std::string size = std::to_string(width) + "x" + std::to_string(height);
+  if (width <= 0 || height <= 0) {
+    *what = "invalid image size " + size + " in the header";
+    return PageError::kCorrupt;
+  }
+  if (width > limits.max_dimension || height > limits.max_dimension) {
+    *what = "image is " + size + " px; the limit is " + std::to_string(limits.max_dimension) +
+            " px per side";
+    return PageError::kTooLarge;
+  }
+  if (width * height > limits.max_pixels) {
+    *what = "image is " + size + " = " + std::to_string(width * height) + " px; the limit is " +
+            std::to_string(limits.max_pixels) + " px";
+    return PageError::kTooLarge;
+  }
+  return PageError::kNone;
+}
+
+void set_file_dpi(DecodedPage* page, double x, double y) {
+  if (!(y > 0)) y = x;
+  // Metre and centimetre units cannot hold integral dpi exactly (300 dpi is
+  // 11811 px/m = 299.9994 dpi); snap values that are that close.
+  auto snap = [](double v) {
+    const double r = std::round(v);
+    return std::fabs(v - r) < 0.05 ? r : v;
+  };
+  x = snap(x);
+  y = snap(y);
+  auto sane = [](double v) { return std::isfinite(v) && v >= kMinSaneDpi && v <= kMaxSaneDpi; };
+  if (sane(x) && sane(y)) {
+    page->dpi_x = x;
+    page->dpi_y = y;
+    page->dpi_from_file = true;
+  } else {
+    page->dpi_x = kDefaultDpi;
+    page->dpi_y = kDefaultDpi;
+    page->dpi_from_file = false;
+  }
+}
+
+void silence_libraries_once() {
+  static std::once_flag once;
+  std::call_once(once,
+                 [] { cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_SILENT); });
+}
+
+}  // namespace detail
+
+namespace {
+
+using namespace detail;
+
+// --------------------------------------------------------------- files ----
+
+struct FileBytes {
+  std::vector<uint8_t> bytes;
+  PageError error = PageError::kNone;
+  std::string message;
+};
+
+// Reads at most `max_read` bytes of `path` (all of it when the file is
+// smaller); a regular file larger than `max_bytes` is kTooLarge unread.
+FileBytes read_file(const std::string& path, int64_t max_bytes, int64_t max_read) {
+  FileBytes r;
+  auto fail = [&](PageError e, const std::string& what) {
+    r.error = e;
+    r.message = path + ": " + what;
+    r.bytes.clear();
+    return std::move(r);
+  };
+  int fd;
+  do {
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  } while (fd < 0 && errno == EINTR);
+  if (fd < 0) {
+    const int err = errno;
+    if (err == ENOENT || err == ENOTDIR) return fail(PageError::kNotFound, "no such file");
+    if (err == EACCES || err == EPERM) return fail(PageError::kUnreadable, "permission denied");
+    return fail(PageError::kUnreadable, std::string("cannot open: ") + std::strerror(err));
+  }
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0)
+    return fail(PageError::kUnreadable, std::string("cannot stat: ") + std::strerror(errno));
+  if (S_ISDIR(st.st_mode)) return fail(PageError::kUnreadable, "is a directory, not a file");
+  const bool regular = S_ISREG(st.st_mode);
+  if (regular) {
+    if (st.st_size == 0) return fail(PageError::kEmptyFile, "empty file (0 bytes)");
+    if (st.st_size > max_bytes)
+      return fail(PageError::kTooLarge, "file is " + std::to_string(st.st_size) +
+                                            " bytes; the limit is " + std::to_string(max_bytes));
+  }
+  // Pipes and devices have no size: read until EOF, one byte over the limit.
+  const int64_t want = regular ? std::min<int64_t>(st.st_size, max_read)
+                               : (max_read >= max_bytes ? max_bytes + 1 : max_read);
+  r.bytes.resize(static_cast<size_t>(regular ? want : std::min<int64_t>(want, 1 << 20)));
+  size_t got = 0;
+  while (static_cast<int64_t>(got) < want) {
+    if (got == r.bytes.size())
+      r.bytes.resize(std::min<size_t>(r.bytes.size() * 2, static_cast<size_t>(want)));
+    const ssize_t n = ::read(fd, r.bytes.data() + got, r.bytes.size() - got);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      if (err == EISDIR) return fail(PageError::kUnreadable, "is a directory, not a file");
+      return fail(PageError::kUnreadable, std::string("read error: ") + std::strerror(err));
+    }
+    if (n == 0) break;  // EOF (or the file shrank under us)
+    got += static_cast<size_t>(n);
+  }
+  r.bytes.resize(got);
+  if (got == 0) return fail(PageError::kEmptyFile, "empty file (0 bytes)");
+  if (!regular && static_cast<int64_t>(got) > max_bytes)
+    return fail(PageError::kTooLarge,
+                "stream exceeds the limit of " + std::to_string(max_bytes) + " bytes");
+  return r;
+}
+
+// ------------------------------------------------------- OpenCV decode ----
+
+// imdecode output (8/16-bit, 1/3/4 channels) to 8-bit gray.
+DecodeResult mat_to_gray(cv::Mat m, const std::string& name, ThreadPool& pool) {
+  DecodeResult r;
+  if (m.depth() == CV_16U && m.channels() > 1) {
+    // 16-bit colour: to 8 bits per sample first (the same rounding as kGray16).
+    cv::Mat m8(m.rows, m.cols, CV_MAKETYPE(CV_8U, m.channels()));
+    const int64_t row = int64_t{m.cols} * m.channels();
+    pool.parallel_for(m.rows, std::max<int64_t>(1, 65536 / std::max<int64_t>(1, row)),
+                      [&](int64_t y0, int64_t y1) {
+                        for (int64_t y = y0; y < y1; ++y) {
+                          const uint16_t* s = m.ptr<uint16_t>(static_cast<int>(y));
+                          uint8_t* o = m8.ptr<uint8_t>(static_cast<int>(y));
+                          for (int64_t i = 0; i < row; ++i)
+                            o[i] = kernels::ops::gray16_to_gray8(s[i]);
+                        }
+                      });
+    m = m8;
+  }
+  if (m.type() == CV_8UC1) {
+    r.page.gray = m;
+    return r;
+  }
+  if (m.type() == CV_8UC2) {  // gray + alpha: expand to BGRA
+    cv::Mat bgra(m.rows, m.cols, CV_8UC4);
+    for (int y = 0; y < m.rows; ++y) {
+      const uint8_t* s = m.ptr<uint8_t>(y);
+      uint8_t* o = bgra.ptr<uint8_t>(y);
+      for (int x = 0; x < m.cols; ++x) {
+        o[4 * x] = o[4 * x + 1] = o[4 * x + 2] = s[2 * x];
+        o[4 * x + 3] = s[2 * x + 1];
+      }
+    }
+    m = bgra;
+  }
+  PixelFormat format;
+  if (m.type() == CV_16UC1) {
+    format = PixelFormat::kGray16;
+  } else if (m.type() == CV_8UC3) {
+    format = PixelFormat::kBgr8;
+  } else if (m.type() == CV_8UC4) {
+    composite_onto_white(pool, &m);
+    format = PixelFormat::kBgra8;
+  } else {
+    return decode_error(PageError::kCorrupt, name,
+                        "decoder returned an unexpected pixel type " + std::to_string(m.type()));
+  }
+  r.page.gray.create(m.rows, m.cols, CV_8UC1);
+  const kernels::Status s = detail::to_gray(pool, format, m.data, static_cast<int64_t>(m.step[0]),
+                                            m.cols, m.rows, &r.page.gray);
+  if (!s) return decode_error(PageError::kInternal, name, s.message());
+  return r;
+}
+
+// A JPEG whose EXIF orientation turns it by 90 degrees swaps the header's
+// width and height, and its dpi axes (in `h`).
+DecodeResult decode_with_opencv(const uint8_t* d, size_t n, Format f, Header* hp,
+                                const std::string& name, ThreadPool& pool) {
+  Header& h = *hp;
+  // JPEG: ANYCOLOR|ANYDEPTH keeps gray as gray and applies the EXIF
+  // orientation; PNG/WebP: UNCHANGED keeps alpha and 16 bits.
+  const int flags =
+      f == Format::kJpeg ? (cv::IMREAD_ANYCOLOR | cv::IMREAD_ANYDEPTH) : cv::IMREAD_UNCHANGED;
+  const cv::Mat buf(1, static_cast<int>(n), CV_8UC1, const_cast<uint8_t*>(d));
+  cv::Mat m;
+  try {
+    m = cv::imdecode(buf, flags);
+  } catch (const cv::Exception& e) {
+    return decode_error(PageError::kCorrupt, name,
+                        std::string(format_name(f)) + " decoder failed: " + e.msg);
+  }
+  if (m.empty())
+    return decode_error(PageError::kCorrupt, name,
+                        std::string(format_name(f)) +
+                            " decoder rejected the data (damaged or unsupported variant)");
+  const bool rotated =
+      f == Format::kJpeg && m.cols == h.height && m.rows == h.width && h.width != h.height;
+  if (!rotated && (m.cols != h.width || m.rows != h.height))
+    return decode_error(PageError::kCorrupt, name,
+                        "decoded size " + std::to_string(m.cols) + "x" + std::to_string(m.rows) +
+                            " differs from the header's " + std::to_string(h.width) + "x" +
+                            std::to_string(h.height));
+  if (rotated) std::swap(h.dpi_x, h.dpi_y);
+  return mat_to_gray(std::move(m), name, pool);
+}
+
+DecodeResult decode_bytes(const uint8_t* d, size_t n, const std::string& name, int32_t page,
+                          const DecodeLimits& limits, ThreadPool& pool) {
+  silence_libraries_once();
+  if (n == 0) return decode_error(PageError::kEmptyFile, name, "empty file (0 bytes)");
+  if (static_cast<int64_t>(n) > limits.max_file_bytes || n > static_cast<size_t>(INT_MAX))
+    return decode_error(
+        PageError::kTooLarge, name,
+        std::to_string(n) + " bytes; the limit is " + std::to_string(limits.max_file_bytes));
+  const Format f = sniff(d, n);
+  if (f == Format::kUnknown)
+    return decode_error(PageError::kUnsupportedFormat, name, describe_unknown(d, n));
+  if (f == Format::kTiff) {
+    DecodeResult r = detail::tiff_decode(d, n, name, page, limits, pool);
+    if (r.error != PageError::kNone) r.page.gray.release();
+    return r;
+  }
+  if (page != 0)
+    return decode_error(
+        PageError::kCorrupt, name,
+        "page " + std::to_string(page) + " out of range: a " + format_name(f) + " file has 1 page");
+
+  PnmHeader pnm;
+  Header h;
+  switch (f) {
+    case Format::kPng:
+      h = parse_png(d, n);
+      break;
+    case Format::kJpeg:
+      h = parse_jpeg(d, n);
+      break;
+    case Format::kWebp:
+      h = parse_webp(d, n);
+      break;
+    case Format::kPnm:
+      pnm = parse_pnm(d, n);
+      h = pnm.h;
+      h.complete = true;  // checked against the raster size while decoding
+      break;
+    default:
+      break;
+  }
+  if (!h.error.empty()) return decode_error(PageError::kCorrupt, name, h.error);
+  std::string what;
+  const PageError size_error = detail::check_dimensions(h.width, h.height, limits, &what);
+  if (size_error != PageError::kNone) return decode_error(size_error, name, what);
+  if (!h.unsupported.empty())
+    return decode_error(PageError::kUnsupportedFormat, name, h.unsupported);
+  if (!h.complete) return decode_error(PageError::kCorrupt, name, h.truncation);
+
+  DecodeResult r = f == Format::kPnm ? decode_pnm(d, n, pnm, name, pool)
+                                     : decode_with_opencv(d, n, f, &h, name, pool);
+  if (r.error != PageError::kNone) {
+    r.page.gray.release();
+    return r;
+  }
+  r.page.format = format_name(f);
+  r.page.source_channels = h.channels;
+  r.page.source_depth_bits = h.depth;
+  detail::set_file_dpi(&r.page, h.dpi_x, h.dpi_y);
+  return r;
+}
+
+DecodeResult guarded_decode(const uint8_t* d, size_t n, const std::string& name, int32_t page,
+                            const DecodeLimits& limits, ThreadPool& pool) {
+  try {
+    return decode_bytes(d, n, name, page, limits, pool);
+  } catch (const std::bad_alloc&) {
+    return decode_error(PageError::kTooLarge, name, "out of memory while decoding");
+  } catch (const std::exception& e) {
+    return decode_error(PageError::kInternal, name,
+                        std::string("unexpected exception: ") + e.what());
+  } catch (...) {
+    return decode_error(PageError::kInternal, name, "unexpected exception");
+  }
+}
+
+}  // namespace
+
+std::string sniff_format(const uint8_t* data, size_t size) {
+  return format_name(sniff(data, size));
+}
+
+PageCount count_pages_from_memory(const std::vector<uint8_t>& bytes,
+                                  const std::string& name_for_errors) {
+  silence_libraries_once();
+  PageCount c;
+  auto fail = [&](PageError e, const std::string& what) {
+    c.error = e;
+    c.message = name_for_errors.empty() ? what : name_for_errors + ": " + what;
+    return c;
+  };
+  if (bytes.empty()) return fail(PageError::kEmptyFile, "empty file (0 bytes)");
+  const Format f = sniff(bytes.data(), bytes.size());
+  if (f == Format::kUnknown)
+    return fail(PageError::kUnsupportedFormat, describe_unknown(bytes.data(), bytes.size()));
+  if (f != Format::kTiff) {
+    c.count = 1;
+    return c;
+  }
+  try {
+    return detail::tiff_count_pages(bytes.data(), bytes.size(), name_for_errors);
+  } catch (const std::exception& e) {
+    return fail(PageError::kInternal, std::string("unexpected exception: ") + e.what());
+  }
+}
+
+PageCount count_pages(const std::string& path, const DecodeLimits& limits) {
+  // Only TIFF needs more than the magic bytes.
+  FileBytes head = read_file(path, limits.max_file_bytes, 16);
+  if (head.error == PageError::kNone &&
+      sniff(head.bytes.data(), head.bytes.size()) == Format::kTiff)
+    head = read_file(path, limits.max_file_bytes, limits.max_file_bytes);
+  if (head.error != PageError::kNone) {
+    PageCount c;
+    c.error = head.error;
+    c.message = head.message;
+    return c;
+  }
+  return count_pages_from_memory(head.bytes, path);
+}
+
+DecodeResult decode_page(const std::string& path, int32_t page, const DecodeLimits& limits,
+                         ThreadPool& pool) {
+  FileBytes file = read_file(path, limits.max_file_bytes, limits.max_file_bytes);
+  if (file.error != PageError::kNone) {
+    DecodeResult r;
+    r.error = file.error;
+    r.message = file.message;
+    return r;
+  }
+  return guarded_decode(file.bytes.data(), file.bytes.size(), path, page, limits, pool);
+}
+
+DecodeResult decode_page_from_memory(const std::vector<uint8_t>& bytes,
+                                     const std::string& name_for_errors, int32_t page,
+                                     const DecodeLimits& limits, ThreadPool& pool) {
+  return guarded_decode(bytes.data(), bytes.size(), name_for_errors, page, limits, pool);
+}
+
+}  // namespace pageprep::host

@@ -1,0 +1,53 @@
+/// \file finish_stage.hpp
+/// \brief The last stage a page passes: orientation and script, OCR,
+/// evaluation against ground truth, encoding and atomic writes of its outputs.
+///
+/// Threading: each finish thread owns one FinishStage for the whole run, with
+/// its own Tesseract instances (one per language it has met, created once), its
+/// own OSD instance and its own CPU executor for pages turned a quarter. Only
+/// `stats` (atomic) is shared.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ocr/ocr_engine.hpp"
+#include "ocr/orientation.hpp"
+#include "pipeline/executor.hpp"
+#include "pipeline/page_work.hpp"
+#include "pipeline/run_config.hpp"
+#include "pipeline/run_stats.hpp"
+
+namespace pageprep::host {
+
+class FinishStage {
+ public:
+  /// `installed_langs` outlives the stage.
+  FinishStage(const RunConfig& cfg, RunStats& stats,
+              const std::vector<std::string>& installed_langs);
+
+  /// Loads the run's OCR model before the first page arrives, so OCR time
+  /// excludes model loading. A failure here recurs on each page, which reports it.
+  void preload();
+
+  /// Finishes a preprocessed page; a failure is recorded in `w`. May throw on
+  /// a bug; the caller records that as kInternal.
+  void finish(PageWork& w);
+
+ private:
+  OcrEngine* engine_for(const std::string& lang, std::string* error);
+  void correct_orientation(PageWork& w);
+  void write_output(PageWork& w, const std::string& kind, const std::string& rel,
+                    const std::vector<uint8_t>& bytes);
+
+  const RunConfig& cfg_;
+  RunStats& stats_;
+  const std::vector<std::string>& installed_langs_;
+  std::map<std::string, std::unique_ptr<OcrEngine>> engines_;  ///< by language
+  std::unique_ptr<OrientationDetector> osd_;
+  std::unique_ptr<Executor> redo_;  ///< CPU executor for pages turned a quarter
+};
+
+}  // namespace pageprep::host

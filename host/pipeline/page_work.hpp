@@ -1,0 +1,86 @@
+/// \file page_work.hpp
+/// \brief The unit of work that moves through the pipeline: one page, its
+/// images at each step, its measurements and its status.
+///
+/// Ownership: exactly one stage owns a PageWork at a time; stages hand it on by
+/// moving a std::unique_ptr through the bounded queues (scheduler.hpp).
+#pragma once
+
+#include <opencv2/core/mat.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "io/page.hpp"
+
+namespace pageprep::host {
+
+struct StageTimes {
+  double decode_ms = 0;
+  double preprocess_ms = 0;
+  double ocr_ms = 0;
+  double write_ms = 0;
+  // Per-operation split of preprocess_ms (CPU executor; CUDA reports per batch).
+  double background_ms = 0, skew_ms = 0, rotate_ms = 0, median_ms = 0, binarize_ms = 0,
+         despeckle_ms = 0, border_ms = 0;
+};
+
+struct PageWork {
+  PageId id;
+  std::string stem;     ///< output path without extension, relative to OUTDIR
+  std::string key;      ///< journal key
+  DecodedPage decoded;  ///< decoded.gray is freed after preprocessing unless still needed
+  int32_t width = 0;    ///< decoded size, kept for the report
+  int32_t height = 0;
+
+  // Preprocessing results.
+  cv::Mat gray;        ///< cleaned (deskewed) gray
+  cv::Mat binary;      ///< 0/255, empty when not binarizing
+  float skew_deg = 0;  ///< measured on the input, CCW positive
+  float skew_confidence = 0;
+  bool rotated = false;
+  std::string skew_note;  ///< e.g. "low confidence: left unrotated"
+  int64_t specks_removed = 0;
+  int64_t border_pixels_removed = 0;
+  std::string executor;  ///< "cpu", "cuda", or "cpu (retry after cuda: ...)"
+
+  // Orientation and script (when detected).
+  bool orientation_checked = false;
+  int32_t orientation_deg = 0;  ///< content was turned this much CCW; corrected when known
+  float orientation_confidence = 0;
+  bool orientation_known = false;
+  std::string script;
+  float script_confidence = 0;
+  std::string ocr_lang;  ///< the Tesseract language actually used
+
+  // Page signals (measured on the raw page when the OCR input is chosen per page).
+  bool signals_measured = false;
+  double background_spread = 0;
+  double noise_sigma = 0;
+  std::string ocr_input;  ///< "gray" or "binary": what Tesseract read
+
+  // OCR and evaluation.
+  std::string text;
+  float ocr_confidence = -1;
+  bool have_truth = false;
+  double cer = -1, wer = -1, cer_raw = -1, wer_raw = -1;
+
+  std::vector<std::pair<std::string, std::string>> outputs;  ///< (kind, path)
+  PageError error = PageError::kNone;
+  std::string message;
+  StageTimes times;
+
+  bool ok() const { return error == PageError::kNone; }
+  void fail(PageError e, std::string why) {
+    if (error == PageError::kNone) {
+      error = e;
+      message = std::move(why);
+    }
+  }
+  int64_t decoded_bytes() const {
+    return static_cast<int64_t>(decoded.gray.total() * decoded.gray.elemSize());
+  }
+};
+
+}  // namespace pageprep::host

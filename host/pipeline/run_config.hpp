@@ -1,0 +1,89 @@
+/// \file run_config.hpp
+/// \brief Everything `pageprep run` can be told, with the defaults it uses.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "io/codec.hpp"
+#include "pageprep/kernels/binarize.hpp"
+
+namespace pageprep::host {
+
+enum class OcrMode { kNone, kTesseract };
+enum class DeviceChoice { kAuto, kCpu, kCuda };
+/// What Tesseract is handed. kAuto decides per page (page_signals.hpp): the
+/// binarized, despeckled page on unevenly lit or speckled pages, the deskewed
+/// gray page otherwise. docs/QUALITY.md has the CER measurements behind it.
+enum class OcrInput { kAuto, kGray, kBinary };
+
+/// The preprocessing steps, in the order they run.
+struct StepConfig {
+  bool background_norm = false;  ///< flatten illumination before anything else
+  bool deskew = true;
+  float max_skew_deg = 15.f;
+  float skew_min_confidence = -1.f;  ///< <0: the estimator's default
+  bool expand_canvas = false;        ///< grow the canvas when rotating instead of cropping
+  bool median = false;               ///< 3x3 median on gray
+  bool binarize = true;
+  kernels::BinarizeParams binarize_params{};
+  bool despeckle = true;
+  int32_t despeckle_max_area = 0;  ///< 0: scale with DPI
+  bool remove_border = false;      ///< remove dark scanner borders from the binary page
+
+  /// Canonical text of every field; hashed into the journal keys.
+  std::string canonical() const;
+};
+
+/// Orientation correction (quarter turns found by Tesseract's OSD).
+/// kAuto: on when OCR runs (a sideways page reads as garbage), off with
+/// --ocr none unless asked; always on with -l auto, which needs the script.
+enum class RotatePages { kAuto, kOn, kOff };
+
+struct RunConfig {
+  std::vector<std::string> inputs;
+  std::string outdir;
+  OcrMode ocr = OcrMode::kTesseract;
+  std::string lang = "eng";                ///< "auto": per page, from the detected script
+  std::string auto_fallback_lang = "eng";  ///< -l auto when the script is unknown
+  RotatePages rotate_pages = RotatePages::kAuto;
+  OcrInput ocr_input = OcrInput::kAuto;
+  int jobs = 0;  ///< 0: the machine's cores
+  DeviceChoice device = DeviceChoice::kAuto;
+  int cuda_device = 0;
+  int batch_pages = 8;                ///< a batch closes at this many pages,
+  int64_t batch_bytes = 256ll << 20;  ///< or this many decoded bytes,
+  int batch_latency_ms = 50;          ///< or when its first page has waited this long
+  StepConfig steps;
+  OutputFormat binary_format = OutputFormat::kTiffG4;
+  OutputFormat gray_format = OutputFormat::kPng;
+  bool save_gray = false;   ///< also write the cleaned gray page
+  bool save_binary = true;  ///< write the binary page (when binarizing)
+  bool eval_raw = false;    ///< also OCR the raw page, to report cer_raw beside cer
+  bool force = false;       ///< ignore the journal: redo every page
+  bool quiet = false;
+  int progress_interval_s = 5;  ///< off a terminal
+  DecodeLimits limits;
+};
+
+/// Resolved thread counts for a run (see scheduler.hpp for the core budget).
+struct ThreadBudget {
+  int cores = 1;
+  int decode_threads = 1;
+  int preprocess_threads = 1;  ///< the CPU executor's pool
+  int finish_threads = 1;      ///< OCR workers, or image writers with --ocr none
+};
+
+ThreadBudget plan_threads(const RunConfig& cfg, int cores);
+
+/// Every option that changes a page's outputs, as canonical text, and its
+/// 64-bit hash in hex: journal keys carry the hash, so changing any of these
+/// options redoes the page.
+std::string output_parameters(const RunConfig& cfg);
+std::string output_parameters_hash(const RunConfig& cfg);
+
+/// Whether the run detects orientation (and script), from rotate_pages, ocr and lang.
+bool detects_orientation(const RunConfig& cfg);
+
+}  // namespace pageprep::host

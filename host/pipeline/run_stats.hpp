@@ -1,0 +1,49 @@
+/// \file run_stats.hpp
+/// \brief Clocks and counters the pipeline's stages share during a run (run.json).
+///
+/// Thread safety: every member is atomic or written before the stages start.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <climits>
+#include <cstdint>
+
+namespace pageprep::host {
+
+using Clock = std::chrono::steady_clock;
+inline double ms_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+/// Busy time per stage, summed over the stage's threads.
+struct StageClock {
+  std::atomic<int64_t> busy_ns{0};
+  void add(Clock::duration d) {
+    busy_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+  }
+  double seconds() const { return static_cast<double>(busy_ns.load()) * 1e-9; }
+};
+
+struct RunStats {
+  StageClock decode, preprocess, ocr, write;
+  std::atomic<int64_t> first_ocr_start_ns{INT64_MAX};
+  std::atomic<int64_t> last_ocr_end_ns{0};
+  Clock::time_point t0 = Clock::now();
+  std::atomic<int64_t> cuda_retries{0};
+
+  int64_t since_start_ns(Clock::time_point t) const {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(t - t0).count();
+  }
+  void ocr_span(Clock::time_point start, Clock::time_point end) {
+    const int64_t s = since_start_ns(start), e = since_start_ns(end);
+    int64_t cur = first_ocr_start_ns.load();
+    while (s < cur && !first_ocr_start_ns.compare_exchange_weak(cur, s)) {
+    }
+    cur = last_ocr_end_ns.load();
+    while (e > cur && !last_ocr_end_ns.compare_exchange_weak(cur, e)) {
+    }
+  }
+};
+
+}  // namespace pageprep::host

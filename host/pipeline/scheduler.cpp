@@ -1,0 +1,435 @@
+#include "pipeline/scheduler.hpp"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "io/atomic_file.hpp"
+#include "io/codec.hpp"
+#include "io/inputs.hpp"
+#include "ocr/ocr_engine.hpp"
+#include "ocr/orientation.hpp"
+#include "pageprep/kernels/device.hpp"
+#include "pipeline/bounded_queue.hpp"
+#include "pipeline/executor.hpp"
+#include "pipeline/finish_stage.hpp"
+#include "pipeline/journal.hpp"
+#include "pipeline/page_signals.hpp"
+#include "pipeline/page_task.hpp"
+#include "pipeline/page_work.hpp"
+#include "pipeline/run_stats.hpp"
+#include "report/page_record.hpp"
+#include "report/progress.hpp"
+#include "report/run_report.hpp"
+
+namespace pageprep::host {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+class Pipeline {
+ public:
+  Pipeline(const RunConfig& cfg, std::ostream& err) : cfg_(cfg), err_(err) {}
+
+  RunSummary run();
+
+ private:
+  bool prepare_outdir();
+  std::unique_ptr<Executor> make_executor(std::string* error);
+  void decode_loop();
+  void executor_loop(Executor* ex);
+  void finish_loop();
+  void journal_loop();
+  bool write_reports(const RunSummary& s);
+
+  const RunConfig& cfg_;
+  std::ostream& err_;
+  std::mutex err_mutex_;
+  ThreadBudget budget_;
+  std::string executor_name_;
+  Journal journal_;
+  std::vector<PageTask> tasks_;
+  std::vector<std::string> input_warnings_;
+  RunStats stats_;
+  std::unique_ptr<Progress> progress_;
+
+  std::unique_ptr<BoundedQueue<size_t>> task_q_;
+  std::unique_ptr<BoundedQueue<std::unique_ptr<PageWork>>> batch_q_;
+  std::unique_ptr<BoundedQueue<std::unique_ptr<PageWork>>> finish_q_;
+  std::unique_ptr<BoundedQueue<PageRecord>> journal_q_;
+
+  std::vector<PageRecord> records_;  // journal thread only
+  std::vector<std::string> installed_langs_;
+  bool journal_failed_ = false;
+};
+
+bool Pipeline::prepare_outdir() {
+  std::error_code ec;
+  fs::create_directories(cfg_.outdir, ec);
+  if (ec || !fs::is_directory(cfg_.outdir)) {
+    err_ << "pageprep: fatal: cannot create output folder '" << cfg_.outdir
+         << "': " << (ec ? ec.message() : "exists and is not a folder") << "\n";
+    return false;
+  }
+  // A probe write catches read-only folders before any page is processed.
+  std::string msg;
+  const std::string probe = (fs::path(cfg_.outdir) / ".pageprep-write-test").string();
+  if (write_file_atomic(probe, {'o', 'k'}, &msg) != PageError::kNone) {
+    err_ << "pageprep: fatal: output folder '" << cfg_.outdir << "' is not writable: " << msg
+         << "\n";
+    return false;
+  }
+  fs::remove(probe, ec);
+  // Temporary files of a run killed mid-write are never valid outputs.
+  for (auto it = fs::recursive_directory_iterator(cfg_.outdir, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_regular_file(ec) && is_atomic_temp_name(it->path().filename().string()))
+      fs::remove(it->path(), ec);
+  }
+  std::string jerr;
+  if (!journal_.open(cfg_.outdir, &jerr)) {
+    err_ << "pageprep: fatal: " << jerr << "\n";
+    return false;
+  }
+  return true;
+}
+
+std::unique_ptr<Executor> Pipeline::make_executor(std::string* error) {
+  const bool want_cuda = cfg_.device == DeviceChoice::kCuda ||
+                         (cfg_.device == DeviceChoice::kAuto && kernels::cuda_device_count() > 0);
+  if (!want_cuda) return make_cpu_executor(cfg_.steps, budget_.preprocess_threads, error);
+  if (kernels::cuda_device_count() == 0) {
+    *error = "--device cuda: no CUDA device is usable here (" +
+             kernels::cuda_device_description(cfg_.cuda_device) + ")";
+    return nullptr;
+  }
+  auto fallback = make_cpu_executor(cfg_.steps, budget_.preprocess_threads, error);
+  if (!fallback) return nullptr;
+  return make_cuda_executor(cfg_.steps, cfg_.cuda_device, cfg_.batch_pages, std::move(fallback),
+                            error);
+}
+
+/// With OCR on, background stages yield to the OCR workers (Linux: per-thread nice).
+void lower_thread_priority_if(bool lower) {
+  if (lower) setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 5);
+}
+
+void Pipeline::decode_loop() {
+  lower_thread_priority_if(cfg_.ocr == OcrMode::kTesseract);
+  kernels::cpu::ThreadPool pool(1);  // decode threads are the parallelism
+  while (auto idx = task_q_->pop()) {
+    const PageTask& t = tasks_[*idx];
+    auto w = std::make_unique<PageWork>();
+    w->id = t.id;
+    w->stem = t.stem;
+    w->key = t.key;
+    const auto t0 = Clock::now();
+    if (t.pre_error != PageError::kNone) {
+      w->fail(t.pre_error, t.pre_message);
+    } else {
+      try {
+        DecodeResult r = decode_page(t.id.input, t.id.page, cfg_.limits, pool);
+        if (r.error != PageError::kNone)
+          w->fail(r.error, r.message);
+        else
+          w->decoded = std::move(r.page);
+        w->width = w->decoded.gray.cols;
+        w->height = w->decoded.gray.rows;
+        if (cfg_.ocr == OcrMode::kTesseract && cfg_.ocr_input == OcrInput::kAuto) {
+          const PageSignals sig = measure_page_signals(w->decoded.gray, w->decoded.dpi_x);
+          w->signals_measured = true;
+          w->background_spread = sig.background_spread;
+          w->noise_sigma = sig.noise_sigma;
+        }
+      } catch (const std::exception& e) {
+        w->fail(PageError::kInternal, std::string("decoder threw: ") + e.what());
+      }
+    }
+    const auto t1 = Clock::now();
+    w->times.decode_ms = ms_between(t0, t1);
+    stats_.decode.add(t1 - t0);
+    // Failed pages skip preprocessing but still get a record.
+    auto& q = w->ok() ? *batch_q_ : *finish_q_;
+    q.push(w);
+  }
+}
+
+void Pipeline::executor_loop(Executor* ex) {
+  lower_thread_priority_if(cfg_.ocr == OcrMode::kTesseract);
+  std::vector<std::unique_ptr<PageWork>> batch;
+  std::vector<PageWork*> raw;
+  bool open = true;
+  while (open) {
+    batch.clear();
+    int64_t bytes = 0;
+    Clock::time_point first;
+    while (static_cast<int>(batch.size()) < cfg_.batch_pages && bytes < cfg_.batch_bytes) {
+      std::optional<std::unique_ptr<PageWork>> item;
+      if (batch.empty()) {
+        item = batch_q_->pop();
+        first = Clock::now();
+      } else {
+        const auto left = std::chrono::milliseconds(cfg_.batch_latency_ms) - (Clock::now() - first);
+        if (left <= Clock::duration::zero()) break;
+        bool timed_out = false;
+        item = batch_q_->pop_for(left, &timed_out);
+        if (!item && timed_out) break;
+      }
+      if (!item) {
+        open = false;
+        break;
+      }
+      bytes += (*item)->decoded_bytes();
+      batch.push_back(std::move(*item));
+    }
+    if (batch.empty()) continue;
+    raw.clear();
+    for (auto& p : batch) raw.push_back(p.get());
+    const auto t0 = Clock::now();
+    ex->process(raw);
+    stats_.preprocess.add(Clock::now() - t0);
+    for (auto& p : batch) {
+      if (p->executor.find("retry") != std::string::npos) ++stats_.cuda_retries;
+      // Free the source early unless a later stage reads it again.
+      if (!cfg_.eval_raw && !detects_orientation(cfg_)) p->decoded.gray.release();
+      finish_q_->push(p);
+    }
+  }
+}
+
+void Pipeline::finish_loop() {
+  FinishStage stage(cfg_, stats_, installed_langs_);
+  stage.preload();
+  while (auto item = finish_q_->pop()) {
+    PageWork& w = **item;
+    try {
+      stage.finish(w);
+    } catch (const std::exception& e) {
+      w.fail(PageError::kInternal, std::string("finishing threw: ") + e.what());
+    }
+    PageRecord rec = make_page_record(w);
+    item->reset();  // images freed before the record moves on
+    journal_q_->push(rec);
+  }
+}
+
+void Pipeline::journal_loop() {
+  for (;;) {
+    bool timed_out = false;
+    auto rec = journal_q_->pop_for(std::chrono::milliseconds(250), &timed_out);
+    if (!rec) {
+      if (timed_out) {
+        progress_->tick();
+        continue;
+      }
+      break;
+    }
+    std::string jerr;
+    if (!journal_failed_ && !journal_.append(rec->key, rec->json, rec->ok, &jerr)) {
+      journal_failed_ = true;
+      std::lock_guard<std::mutex> lock(err_mutex_);
+      err_ << "pageprep: error: " << jerr << " (this run cannot be resumed)\n";
+    }
+    if (!rec->ok) {
+      std::lock_guard<std::mutex> lock(err_mutex_);
+      progress_->clear_line();
+      err_ << "pageprep: error: " << rec->input << " [page " << rec->page
+           << "]: " << rec->error_code << ": " << rec->message << "\n";
+    }
+    progress_->page_done(rec->ok);
+    records_.push_back(std::move(*rec));
+  }
+}
+
+bool Pipeline::write_reports(const RunSummary& s) {
+  // pages.jsonl: one line per page of this run, in input order, from the
+  // journal (so pages done by an earlier run keep their record).
+  std::string lines;
+  for (const auto& t : tasks_) {
+    const JournalEntry* e = journal_.find(t.key);
+    if (e) {
+      lines += e->record;
+      lines += '\n';
+    }
+  }
+  std::string msg;
+  bool ok =
+      write_file_atomic((fs::path(cfg_.outdir) / "pages.jsonl").string(),
+                        std::vector<uint8_t>(lines.begin(), lines.end()), &msg) == PageError::kNone;
+  if (!ok) err_ << "pageprep: error: cannot write pages.jsonl: " << msg << "\n";
+
+  RunReport report;
+  report.summary = s;
+  report.executor = executor_name_;
+  report.budget = budget_;
+  report.ocr = cfg_.ocr == OcrMode::kTesseract;
+  report.batch_pages = cfg_.batch_pages;
+  report.stats = &stats_;
+  report.records = &records_;
+  report.input_warnings = &input_warnings_;
+  const std::string run_text = run_json(report);
+  if (write_file_atomic((fs::path(cfg_.outdir) / "run.json").string(),
+                        std::vector<uint8_t>(run_text.begin(), run_text.end()),
+                        &msg) != PageError::kNone) {
+    err_ << "pageprep: error: cannot write run.json: " << msg << "\n";
+    ok = false;
+  }
+  return ok;
+}
+
+RunSummary Pipeline::run() {
+  RunSummary s;
+  budget_ = plan_threads(cfg_, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  if (!prepare_outdir()) {
+    s.exit_code = kExitFatal;
+    return s;
+  }
+  InputList inputs = expand_inputs(cfg_.inputs, std::cin);
+  input_warnings_ = std::move(inputs.warnings);
+  tasks_ = list_page_tasks(inputs, output_parameters_hash(cfg_), cfg_.limits);
+  for (const auto& w : input_warnings_) err_ << "pageprep: warning: " << w << "\n";
+  s.pages_total = static_cast<int64_t>(tasks_.size());
+
+  std::string error;
+  std::unique_ptr<Executor> ex = make_executor(&error);
+  if (!ex) {
+    err_ << "pageprep: fatal: " << error << "\n";
+    s.exit_code = kExitFatal;
+    return s;
+  }
+  executor_name_ = ex->name();
+  if (cfg_.ocr == OcrMode::kTesseract || detects_orientation(cfg_)) {
+    set_ocr_thread_limit();
+    installed_langs_ = installed_ocr_languages();
+    // A language that is not installed would fail every page: refuse to start.
+    if (cfg_.ocr == OcrMode::kTesseract) {
+      std::string langs = cfg_.lang == "auto" ? cfg_.auto_fallback_lang : cfg_.lang;
+      for (size_t b = 0; b <= langs.size();) {
+        const size_t e = std::min(langs.find('+', b), langs.size());
+        const std::string one = langs.substr(b, e - b);
+        if (!one.empty() && std::find(installed_langs_.begin(), installed_langs_.end(), one) ==
+                                installed_langs_.end()) {
+          err_ << "pageprep: fatal: Tesseract language '" << one
+               << "' is not installed (Debian: apt-get install tesseract-ocr-" << one << ")\n";
+          s.exit_code = kExitFatal;
+          return s;
+        }
+        b = e + 1;
+      }
+    }
+    if (detects_orientation(cfg_) && std::find(installed_langs_.begin(), installed_langs_.end(),
+                                               "osd") == installed_langs_.end()) {
+      err_ << "pageprep: fatal: orientation detection needs Tesseract's osd data "
+              "(apt-get install tesseract-ocr-osd), or pass --no-rotate-pages\n";
+      s.exit_code = kExitFatal;
+      return s;
+    }
+  }
+
+  // Pages done by an earlier run with the same parameters, outputs intact.
+  std::vector<size_t> todo;
+  for (size_t i = 0; i < tasks_.size(); ++i) {
+    const JournalEntry* e = cfg_.force ? nullptr : journal_.find(tasks_[i].key);
+    if (e && e->ok) {
+      ++s.pages_resumed;
+    } else {
+      todo.push_back(i);
+    }
+  }
+
+  progress_ = std::make_unique<Progress>(err_, err_mutex_, static_cast<int64_t>(todo.size()),
+                                         cfg_.quiet, cfg_.progress_interval_s);
+  if (!cfg_.quiet)
+    err_ << "pageprep: " << tasks_.size() << " page(s), " << s.pages_resumed
+         << " already done; executor " << executor_name_ << ", " << budget_.finish_threads
+         << (cfg_.ocr == OcrMode::kTesseract ? " OCR worker(s)" : " writer(s)") << "\n";
+
+  const size_t depth = static_cast<size_t>(std::max(1, cfg_.batch_pages));
+  task_q_ = std::make_unique<BoundedQueue<size_t>>(budget_.decode_threads * 2);
+  // Enough decoded pages to fill the next batch while one is processed.
+  batch_q_ = std::make_unique<BoundedQueue<std::unique_ptr<PageWork>>>(
+      depth + static_cast<size_t>(budget_.decode_threads));
+  finish_q_ = std::make_unique<BoundedQueue<std::unique_ptr<PageWork>>>(
+      static_cast<size_t>(budget_.finish_threads) + depth);
+  journal_q_ = std::make_unique<BoundedQueue<PageRecord>>(256);
+
+  stats_.t0 = Clock::now();
+  std::vector<std::thread> decoders, finishers;
+  for (int i = 0; i < budget_.decode_threads; ++i) decoders.emplace_back([this] { decode_loop(); });
+  std::thread executor([this, &ex] { executor_loop(ex.get()); });
+  for (int i = 0; i < budget_.finish_threads; ++i)
+    finishers.emplace_back([this] { finish_loop(); });
+  std::thread journal([this] { journal_loop(); });
+
+  bool interrupted = false;
+  for (size_t idx : todo) {
+    if (g_stop.load()) {
+      interrupted = true;
+      break;
+    }
+    task_q_->push(idx);
+  }
+  task_q_->close();
+  for (auto& t : decoders) t.join();
+  batch_q_->close();
+  executor.join();
+  finish_q_->close();
+  for (auto& t : finishers) t.join();
+  journal_q_->close();
+  journal.join();
+  progress_->finish();
+
+  s.wall_s = std::chrono::duration<double>(Clock::now() - stats_.t0).count();
+  for (const auto& r : records_) (r.ok ? s.pages_ok : s.pages_failed)++;
+  const bool reports_ok = write_reports(s);
+
+  if (!cfg_.quiet) {
+    const int64_t processed = s.pages_ok + s.pages_failed;
+    char buf[256];
+    std::snprintf(
+        buf, sizeof buf,
+        "pageprep: done: %lld ok, %lld failed, %lld already done, in %.2f s (%.2f pages/s)\n",
+        static_cast<long long>(s.pages_ok), static_cast<long long>(s.pages_failed),
+        static_cast<long long>(s.pages_resumed), s.wall_s,
+        s.wall_s > 0 ? static_cast<double>(processed) / s.wall_s : 0.0);
+    err_ << buf;
+  }
+  if (interrupted || g_stop.load())
+    s.exit_code = kExitInterrupted;
+  else if (!reports_ok || journal_failed_)
+    s.exit_code = kExitFatal;
+  else if (s.pages_failed > 0)
+    s.exit_code = kExitPagesFailed;
+  return s;
+}
+
+}  // namespace
+
+RunSummary run_pipeline(const RunConfig& cfg, std::ostream& err) {
+  try {
+    Pipeline p(cfg, err);
+    return p.run();
+  } catch (const std::exception& e) {
+    err << "pageprep: fatal: " << e.what() << "\n";
+    RunSummary s;
+    s.exit_code = kExitFatal;
+    return s;
+  }
+}
+
+void request_stop() {
+  g_stop.store(true);
+}
+
+}  // namespace pageprep::host

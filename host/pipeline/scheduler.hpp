@@ -1,0 +1,64 @@
+/// \file scheduler.hpp
+/// \brief The pipeline that runs a whole job: enumerate → decode → batch →
+/// preprocess → OCR or write → journal.
+///
+/// Threading contract (who owns a page when):
+///
+///   main thread        enumerates inputs into PageTasks (paths and page
+///                      indices only), consults the journal, then starts:
+///   decode pool        (ThreadBudget::decode_threads) takes a PageTask from
+///                      the task queue and creates the page's PageWork; owns it
+///                      until it is pushed to the batch queue (or, on a decode
+///                      error, straight to the finish queue);
+///   executor thread    (one) owns the pages of the batch it is filling and
+///                      processing, then pushes each to the finish queue;
+///   finish pool        (ThreadBudget::finish_threads) owns one page at a time:
+///                      OCR with its own OcrEngine (one TessBaseAPI per
+///                      thread, created once), evaluation against ground truth,
+///                      encoding and atomic writes of every output; then pushes
+///                      a PageRecord (JSON only, images freed) to the journal queue;
+///   journal thread     (one) appends records to the journal, counts, and
+///                      prints progress.
+///
+/// Shared objects: the queues (internally locked), the atomic counters in
+/// RunStats, and the Journal (journal thread only after startup). Every queue
+/// is bounded, so at most (sum of capacities + threads) pages are decoded at
+/// once and peak memory does not grow with the number of pages.
+///
+/// Core budget: see plan_threads(). Output does not depend on thread counts or
+/// batch size: every per-page result is a function of the page alone.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+
+#include "pipeline/run_config.hpp"
+
+namespace pageprep::host {
+
+/// Process exit codes of `pageprep run` (also documented in README.md).
+enum ExitCode : int {
+  kExitOk = 0,             ///< every page succeeded (or was already done)
+  kExitFatal = 1,          ///< the run could not start or could not finish its reports
+  kExitUsage = 2,          ///< bad command line
+  kExitPagesFailed = 3,    ///< the run finished, but at least one page failed
+  kExitInterrupted = 130,  ///< stopped by SIGINT/SIGTERM; finished pages are journaled
+};
+
+struct RunSummary {
+  int64_t pages_total = 0;
+  int64_t pages_ok = 0;
+  int64_t pages_failed = 0;
+  int64_t pages_resumed = 0;  ///< already done by an earlier run with the same parameters
+  double wall_s = 0;
+  int exit_code = kExitOk;
+};
+
+/// Runs the job. Reports go to cfg.outdir (pages.jsonl, run.json) and to `err`
+/// (per-page errors, progress, summary). Never throws.
+RunSummary run_pipeline(const RunConfig& cfg, std::ostream& err);
+
+/// Asks a running pipeline to stop taking new pages (signal-safe).
+void request_stop();
+
+}  // namespace pageprep::host

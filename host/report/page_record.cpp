@@ -1,0 +1,81 @@
+#include "report/page_record.hpp"
+
+#include "report/json_writer.hpp"
+
+namespace pageprep::host {
+
+std::string page_record_json(const PageWork& w) {
+  JsonWriter j;
+  j.begin_object();
+  j.str("input", w.id.input).num("page", static_cast<int64_t>(w.id.page));
+  j.num("ordinal", w.id.ordinal);
+  j.str("status", w.ok() ? "ok" : "error");
+  if (!w.ok()) j.str("error_code", error_code_name(w.error)).str("error", w.message);
+  if (w.width > 0) {
+    j.num("width", static_cast<int64_t>(w.width));
+    j.num("height", static_cast<int64_t>(w.height));
+    j.num("dpi", w.decoded.dpi_x, 1);
+    j.str("dpi_source", w.decoded.dpi_from_file ? "file" : "assumed 300");
+    j.str("format", w.decoded.format);
+  }
+  j.num("skew_deg", static_cast<double>(w.skew_deg), 3);
+  j.num("skew_confidence", static_cast<double>(w.skew_confidence), 3);
+  j.boolean("rotated", w.rotated);
+  if (!w.skew_note.empty()) j.str("skew_note", w.skew_note);
+  j.num("specks_removed", w.specks_removed);
+  if (w.border_pixels_removed) j.num("border_pixels_removed", w.border_pixels_removed);
+  if (!w.executor.empty()) j.str("executor", w.executor);
+  if (w.orientation_checked) {
+    if (w.orientation_known)
+      j.num("orientation", static_cast<int64_t>(w.orientation_deg));
+    else
+      j.str("orientation", "unknown");
+    j.num("orientation_confidence", static_cast<double>(w.orientation_confidence), 2);
+    j.str("script", w.script.empty() ? "unknown" : w.script);
+    j.num("script_confidence", static_cast<double>(w.script_confidence), 2);
+  }
+  if (!w.ocr_lang.empty()) j.str("ocr_lang", w.ocr_lang);
+  if (!w.ocr_input.empty()) j.str("ocr_input", w.ocr_input);
+  if (w.signals_measured)
+    j.num("background_spread", w.background_spread, 3).num("noise_sigma", w.noise_sigma, 2);
+  if (w.ocr_confidence >= 0) j.num("ocr_confidence", static_cast<double>(w.ocr_confidence), 1);
+  if (w.have_truth) {
+    j.num("cer", w.cer, 4).num("wer", w.wer, 4);
+    if (w.cer_raw >= 0) j.num("cer_raw", w.cer_raw, 4).num("wer_raw", w.wer_raw, 4);
+  }
+  j.key("outputs").begin_object();
+  for (const auto& [kind, path] : w.outputs) j.str(kind, path);
+  j.end_object();
+  j.key("timings_ms").begin_object();
+  j.num("decode", w.times.decode_ms, 2).num("preprocess", w.times.preprocess_ms, 2);
+  if (w.times.background_ms > 0) j.num("background", w.times.background_ms, 2);
+  if (w.times.skew_ms > 0) j.num("skew", w.times.skew_ms, 2);
+  if (w.times.rotate_ms > 0) j.num("rotate", w.times.rotate_ms, 2);
+  if (w.times.median_ms > 0) j.num("median", w.times.median_ms, 2);
+  if (w.times.binarize_ms > 0) j.num("binarize", w.times.binarize_ms, 2);
+  if (w.times.despeckle_ms > 0) j.num("despeckle", w.times.despeckle_ms, 2);
+  if (w.times.border_ms > 0) j.num("border", w.times.border_ms, 2);
+  j.num("ocr", w.times.ocr_ms, 2).num("write", w.times.write_ms, 2);
+  j.end_object();
+  j.end_object();
+  return j.take();
+}
+
+PageRecord make_page_record(const PageWork& w) {
+  PageRecord r;
+  r.ordinal = w.id.ordinal;
+  r.key = w.key;
+  r.json = page_record_json(w);
+  r.ok = w.ok();
+  r.input = w.id.input;
+  r.page = w.id.page;
+  r.error_code = error_code_name(w.error);
+  r.message = w.message;
+  r.skew_deg = w.skew_deg;
+  r.have_cer = w.have_truth;
+  r.cer = w.cer;
+  r.cer_raw = w.cer_raw;
+  return r;
+}
+
+}  // namespace pageprep::host

@@ -1,0 +1,34 @@
+/// \file page_record.hpp
+/// \brief A page's line in pages.jsonl (and in the journal), made from its PageWork.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "pipeline/page_work.hpp"
+
+namespace pageprep::host {
+
+/// A finished page as the journal stage sees it: images already freed.
+struct PageRecord {
+  int64_t ordinal = 0;
+  std::string key;
+  std::string json;
+  bool ok = false;
+  std::string input;
+  int32_t page = 0;
+  std::string error_code;
+  std::string message;
+  double skew_deg = 0;
+  bool have_cer = false;
+  double cer = -1, cer_raw = -1;
+};
+
+/// The page's pages.jsonl object (one line of JSON, no newline).
+std::string page_record_json(const PageWork& w);
+
+/// The record the journal stage keeps for `w`: its JSON and the fields the
+/// run's summary needs, so the page's images can be freed.
+PageRecord make_page_record(const PageWork& w);
+
+}  // namespace pageprep::host

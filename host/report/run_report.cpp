@@ -1,0 +1,67 @@
+#include "report/run_report.hpp"
+
+#include <sys/resource.h>
+
+#include "report/json_writer.hpp"
+
+namespace pageprep::host {
+
+std::string run_json(const RunReport& r) {
+  const RunSummary& s = r.summary;
+  const double wall = s.wall_s;
+  const int64_t ocr_start = r.stats->first_ocr_start_ns.load(),
+                ocr_end = r.stats->last_ocr_end_ns.load();
+  const double ocr_window =
+      ocr_end > ocr_start ? static_cast<double>(ocr_end - ocr_start) * 1e-9 : 0;
+  JsonWriter j;
+  j.begin_object();
+  j.str("pageprep_version", PAGEPREP_VERSION);
+  j.str("executor", r.executor);
+  j.key("threads").begin_object();
+  j.num("cores", static_cast<int64_t>(r.budget.cores))
+      .num("decode", static_cast<int64_t>(r.budget.decode_threads))
+      .num("preprocess", static_cast<int64_t>(r.budget.preprocess_threads))
+      .num(r.ocr ? "ocr_workers" : "writers", static_cast<int64_t>(r.budget.finish_threads));
+  j.end_object();
+  j.num("batch_pages", static_cast<int64_t>(r.batch_pages));
+  j.num("pages_total", s.pages_total).num("pages_ok", s.pages_ok);
+  j.num("pages_failed", s.pages_failed).num("pages_resumed", s.pages_resumed);
+  j.num("pages_not_processed", s.pages_total - s.pages_ok - s.pages_failed - s.pages_resumed);
+  j.num("wall_s", wall, 3);
+  const int64_t processed = s.pages_ok + s.pages_failed;
+  j.num("pages_per_s", wall > 0 ? static_cast<double>(processed) / wall : 0.0, 3);
+  j.key("stage_busy_s").begin_object();
+  j.num("decode", r.stats->decode.seconds(), 3).num("preprocess", r.stats->preprocess.seconds(), 3);
+  j.num("ocr", r.stats->ocr.seconds(), 3).num("write", r.stats->write.seconds(), 3);
+  j.end_object();
+  if (r.ocr) {
+    // Busy share of the OCR workers between the first OCR start and the last
+    // OCR end: the "pipeline filled" window.
+    j.num("ocr_window_s", ocr_window, 3);
+    j.num("ocr_utilization",
+          ocr_window > 0 ? r.stats->ocr.seconds() / (ocr_window * r.budget.finish_threads) : 0.0,
+          4);
+  }
+  j.num("cuda_batches_retried_on_cpu", r.stats->cuda_retries.load());
+  // Peak resident memory of the process: flat in the number of pages, since
+  // every queue is bounded (docs/PERFORMANCE.md has the 200/2000-page runs).
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  j.num("peak_rss_mib", static_cast<double>(ru.ru_maxrss) / 1024.0, 1);
+  j.begin_array("failures");
+  for (const auto& rec : *r.records) {
+    if (rec.ok) continue;
+    j.begin_object();
+    j.str("input", rec.input).num("page", static_cast<int64_t>(rec.page));
+    j.str("error_code", rec.error_code).str("error", rec.message);
+    j.end_object();
+  }
+  j.end_array();
+  j.begin_array("input_warnings");
+  for (const auto& w : *r.input_warnings) j.str_value(w);
+  j.end_array();
+  j.end_object();
+  return j.text() + "\n";
+}
+
+}  // namespace pageprep::host

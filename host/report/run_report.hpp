@@ -1,0 +1,31 @@
+/// \file run_report.hpp
+/// \brief run.json: what a run did, how fast, with which threads and executor,
+/// and every failure.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "pipeline/run_config.hpp"
+#include "pipeline/run_stats.hpp"
+#include "pipeline/scheduler.hpp"
+#include "report/page_record.hpp"
+
+namespace pageprep::host {
+
+/// Everything run.json is made from; the pointers outlive the call.
+struct RunReport {
+  RunSummary summary;
+  std::string executor;
+  ThreadBudget budget;
+  bool ocr = false;  ///< OCR workers (else image writers) finished the pages
+  int batch_pages = 0;
+  const RunStats* stats = nullptr;
+  const std::vector<PageRecord>* records = nullptr;  ///< pages processed by this run
+  const std::vector<std::string>* input_warnings = nullptr;
+};
+
+/// run.json's text, with a trailing newline.
+std::string run_json(const RunReport& r);
+
+}  // namespace pageprep::host
