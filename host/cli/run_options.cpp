@@ -1,0 +1,239 @@
+#include "cli/run_options.hpp"
+
+#include <cstdlib>
+#include <string>
+
+namespace pageprep::cli {
+
+using host::RunConfig;
+
+const char* const kUsage = R"(usage: pageprep run INPUT... -o OUTDIR [options]
+       pageprep --help | --version
+
+Cleans scanned pages (deskew, binarize, denoise) on a CUDA GPU or the CPU and
+OCRs them with Tesseract. INPUT is an image file (PNG, JPEG, TIFF incl.
+multi-page and CCITT G4, PNM, WebP), a folder (searched recursively, in sorted
+order), a list file (@FILE, or a .txt/.lst file: one path per line) or '-'
+(a list of paths on stdin).
+
+Outputs in OUTDIR, mirroring the inputs' folders:
+  NAME.tif        the cleaned bilevel page (CCITT G4), unless --binarize none
+  NAME.png        the cleaned gray page (with --save-gray, or --binarize none)
+  NAME.txt/.hocr  OCR text and hOCR (with --ocr tesseract)
+  pages.jsonl     one JSON line per page: status, error, skew, outputs, timings
+  run.json        counts, per-stage busy time, pages/s, executor, failures
+Multi-page files give NAME.p0000, NAME.p0001, ...
+
+Re-running the same command on the same OUTDIR skips pages already done with
+the same options (journal in OUTDIR/.pageprep) and redoes the rest.
+
+Options:
+  -o, --output DIR        output folder (required)
+  --ocr none|tesseract    OCR engine (default tesseract); none writes only images
+  -l, --lang LANG         Tesseract language(s), e.g. eng, deu+eng (default eng);
+                          auto: per page, from the script Tesseract's OSD detects,
+                          among the installed languages
+  --auto-fallback-lang L  language for -l auto when a page's script is unknown (eng)
+  --rotate-pages          detect pages turned 90/180/270 degrees and turn them
+                          upright (default: on when OCR runs, off with --ocr none)
+  --no-rotate-pages       never change a page's orientation
+  -j, --jobs N            cores to use (default: all)
+  --device auto|cpu|cuda[:N]
+                          preprocessing executor (default auto: CUDA when a
+                          device is present); asking for cuda without one is an error
+  --batch N               pages per GPU batch (default 8)
+  --no-deskew             do not estimate or correct skew
+  --max-skew DEG          skew search range +-DEG (default 15, at most 45)
+  --skew-min-confidence C leave pages below this confidence unrotated
+  --expand                grow the canvas when rotating instead of cropping corners
+  --background-norm       flatten uneven illumination before thresholding
+  --median                3x3 median on the gray page
+  --binarize METHOD       sauvola (default), otsu, wolf or none
+  --window N              binarization window in pixels (default: scales with DPI)
+  --k K                   Sauvola/Wolf k (default: method's)
+  --despeckle auto|none|N remove dark specks up to N pixels (default auto: by DPI)
+  --remove-border         remove dark scanner borders from the bilevel page
+  --ocr-input auto|gray|binary
+                          what Tesseract reads (default auto: the binarized page
+                          on unevenly lit or speckled pages, else the deskewed gray)
+  --image-format tiff|png|pnm
+                          format of bilevel outputs (default tiff = CCITT G4)
+  --gray-format png|pnm   format of gray outputs (default png)
+  --save-gray             also write the cleaned gray page
+  --eval-raw              with ground truth (NAME.gt.txt beside an input), also
+                          OCR the raw page and report cer_raw beside cer
+  --force                 redo every page, ignoring the journal
+  --max-pixels N          refuse pages with more decoded pixels (default 300000000)
+  --max-dimension N       refuse pages wider or taller than N (default 30000)
+  -q, --quiet             no progress or summary on stderr (errors still print)
+  --progress-interval S   seconds between progress lines off a terminal (default 5)
+  -h, --help              this text
+  --version               versions of pageprep, Tesseract, OpenCV, and the CUDA state
+
+Exit codes: 0 all pages ok; 1 fatal error (nothing or not everything could
+run: unwritable OUTDIR, missing OCR language, no CUDA device with --device
+cuda); 2 usage error; 3 the run finished but some pages failed (see stderr
+and pages.jsonl); 130 interrupted (finished pages are kept; re-run to resume).
+)";
+
+namespace {
+
+int parse_int(const std::string& opt, const std::string& v, int lo, int hi) {
+  char* end = nullptr;
+  const long x = std::strtol(v.c_str(), &end, 10);
+  if (v.empty() || *end != '\0' || x < lo || x > hi)
+    throw UsageError{opt + " needs an integer in [" + std::to_string(lo) + ", " +
+                     std::to_string(hi) + "], got '" + v + "'"};
+  return static_cast<int>(x);
+}
+
+float parse_float(const std::string& opt, const std::string& v, float lo, float hi) {
+  char* end = nullptr;
+  const float x = std::strtof(v.c_str(), &end);
+  if (v.empty() || *end != '\0' || !(x >= lo && x <= hi))
+    throw UsageError{opt + " needs a number in [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                     "], got '" + v + "'"};
+  return x;
+}
+
+}  // namespace
+
+RunConfig parse_run(const std::vector<std::string>& args) {
+  RunConfig c;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= args.size()) throw UsageError{a + " needs a value"};
+      return args[++i];
+    };
+    if (a == "-o" || a == "--output") {
+      c.outdir = value();
+    } else if (a == "--ocr") {
+      const std::string v = value();
+      if (v == "none")
+        c.ocr = host::OcrMode::kNone;
+      else if (v == "tesseract")
+        c.ocr = host::OcrMode::kTesseract;
+      else
+        throw UsageError{"--ocr must be none or tesseract"};
+    } else if (a == "-l" || a == "--lang") {
+      c.lang = value();
+    } else if (a == "--auto-fallback-lang") {
+      c.auto_fallback_lang = value();
+    } else if (a == "--rotate-pages") {
+      c.rotate_pages = host::RotatePages::kOn;
+    } else if (a == "--no-rotate-pages") {
+      c.rotate_pages = host::RotatePages::kOff;
+    } else if (a == "-j" || a == "--jobs") {
+      c.jobs = parse_int(a, value(), 1, 4096);
+    } else if (a == "--device") {
+      const std::string v = value();
+      if (v == "auto")
+        c.device = host::DeviceChoice::kAuto;
+      else if (v == "cpu")
+        c.device = host::DeviceChoice::kCpu;
+      else if (v == "cuda")
+        c.device = host::DeviceChoice::kCuda;
+      else if (v.rfind("cuda:", 0) == 0) {
+        c.device = host::DeviceChoice::kCuda;
+        c.cuda_device = parse_int(a, v.substr(5), 0, 63);
+      } else
+        throw UsageError{"--device must be auto, cpu, cuda or cuda:N"};
+    } else if (a == "--batch") {
+      c.batch_pages = parse_int(a, value(), 1, 256);
+    } else if (a == "--no-deskew") {
+      c.steps.deskew = false;
+    } else if (a == "--deskew") {
+      c.steps.deskew = true;
+    } else if (a == "--max-skew") {
+      c.steps.max_skew_deg = parse_float(a, value(), 0.1f, 45.f);
+    } else if (a == "--skew-min-confidence") {
+      c.steps.skew_min_confidence = parse_float(a, value(), 0.f, 1e9f);
+    } else if (a == "--expand") {
+      c.steps.expand_canvas = true;
+    } else if (a == "--background-norm") {
+      c.steps.background_norm = true;
+    } else if (a == "--no-background-norm") {
+      c.steps.background_norm = false;
+    } else if (a == "--median") {
+      c.steps.median = true;
+    } else if (a == "--no-median") {
+      c.steps.median = false;
+    } else if (a == "--binarize") {
+      const std::string v = value();
+      c.steps.binarize = v != "none";
+      if (v == "otsu")
+        c.steps.binarize_params.method = kernels::BinarizeMethod::kOtsu;
+      else if (v == "sauvola")
+        c.steps.binarize_params.method = kernels::BinarizeMethod::kSauvola;
+      else if (v == "wolf")
+        c.steps.binarize_params.method = kernels::BinarizeMethod::kWolf;
+      else if (v != "none")
+        throw UsageError{"--binarize must be sauvola, otsu, wolf or none"};
+    } else if (a == "--window") {
+      c.steps.binarize_params.window = parse_int(a, value(), 3, 1001);
+      if (c.steps.binarize_params.window % 2 == 0) throw UsageError{"--window must be odd"};
+    } else if (a == "--k") {
+      c.steps.binarize_params.k = parse_float(a, value(), 0.f, 1.f);
+    } else if (a == "--despeckle") {
+      const std::string v = value();
+      if (v == "none")
+        c.steps.despeckle = false;
+      else if (v == "auto")
+        c.steps.despeckle_max_area = 0;
+      else
+        c.steps.despeckle_max_area = parse_int(a, v, 1, 100000);
+    } else if (a == "--remove-border") {
+      c.steps.remove_border = true;
+    } else if (a == "--ocr-input") {
+      const std::string v = value();
+      if (v == "gray")
+        c.ocr_input = host::OcrInput::kGray;
+      else if (v == "binary")
+        c.ocr_input = host::OcrInput::kBinary;
+      else
+        throw UsageError{"--ocr-input must be auto, gray or binary"};
+    } else if (a == "--image-format") {
+      const std::string v = value();
+      if (v == "tiff" || v == "tif")
+        c.binary_format = host::OutputFormat::kTiffG4;
+      else if (v == "png")
+        c.binary_format = host::OutputFormat::kPng;
+      else if (v == "pnm")
+        c.binary_format = host::OutputFormat::kPnm;
+      else
+        throw UsageError{"--image-format must be tiff, png or pnm"};
+    } else if (a == "--gray-format") {
+      const std::string v = value();
+      if (v == "png")
+        c.gray_format = host::OutputFormat::kPng;
+      else if (v == "pnm")
+        c.gray_format = host::OutputFormat::kPnm;
+      else
+        throw UsageError{"--gray-format must be png or pnm"};
+    } else if (a == "--save-gray") {
+      c.save_gray = true;
+    } else if (a == "--eval-raw") {
+      c.eval_raw = true;
+    } else if (a == "--force") {
+      c.force = true;
+    } else if (a == "--max-pixels") {
+      c.limits.max_pixels = parse_int(a, value(), 1, 2000000000);
+    } else if (a == "--max-dimension") {
+      c.limits.max_dimension = parse_int(a, value(), 1, 1000000);
+    } else if (a == "-q" || a == "--quiet") {
+      c.quiet = true;
+    } else if (a == "--progress-interval") {
+      c.progress_interval_s = parse_int(a, value(), 1, 3600);
+    } else if (a == "-" || a.empty() || a[0] != '-') {
+      c.inputs.push_back(a);
+    } else {
+      throw UsageError{"unknown option " + a};
+    }
+  }
+  if (c.outdir.empty()) throw UsageError{"-o OUTDIR is required"};
+  if (c.inputs.empty()) throw UsageError{"no INPUT given"};
+  return c;
+}
+
+}  // namespace pageprep::cli
