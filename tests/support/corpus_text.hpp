@@ -1,6 +1,7 @@
 /// \file corpus_text.hpp
 /// \brief Deterministic text for synthetic pages: English-like sentences built from
-/// real common words, and simplified Chinese sentences built from common hanzi.
+/// real common words, Russian sentences from common words, and simplified Chinese sentences built
+/// from common hanzi.
 ///
 /// Everything is a pure function of an Rng, whose mapping from the 64-bit
 /// std::mt19937_64 stream to integers and reals is our own (no
@@ -59,6 +60,10 @@ std::vector<TextToken> english_paragraph(Rng& rng, int sentences);
 /// A paragraph of `sentences` Chinese sentences: hanzi with '，' inside and '。'
 /// at the end, one token per character, no spaces.
 std::vector<TextToken> chinese_paragraph(Rng& rng, int sentences);
+
+/// A paragraph of `sentences` Russian sentences (Cyrillic, capitalised start,
+/// occasional commas, '.' or '?' at the end) from a list of common words.
+std::vector<TextToken> russian_paragraph(Rng& rng, int sentences);
 
 /// Short cell contents for tables: a capitalised word (header), or one or two
 /// words, or a number.

@@ -38,6 +38,10 @@ uint64_t splitmix64(uint64_t x) {
   return x ^ (x >> 31);
 }
 
+std::u32string ascii_u32(const std::string& s) {
+  return std::u32string(s.begin(), s.end());
+}
+
 int count_non_space(const std::u32string& s) {
   int n = 0;
   for (char32_t c : s) n += (c != U' ');
@@ -169,6 +173,9 @@ class TextFlow {
 
   int glyphs() const { return glyphs_; }
 
+  /// A fresh paragraph from the source, not drawn (for one-word pages).
+  std::vector<TextToken> next_paragraph() { return source_(); }
+
   /// Abandons the rest of the current paragraph (e.g. before a table).
   void end_paragraph() { pos_ = para_.size(); }
 
@@ -273,8 +280,9 @@ void append_region(std::string* text, const TextFlow::Region& r) {
 // Figures and tables
 
 /// A photo-like block: smooth gradient, soft blobs and hard shapes, printed
-/// either as a clustered-dot halftone (ink 0 / paper 255) or as continuous tone.
-void draw_figure(cv::Mat& img, const cv::Rect& r, int dpi, Rng& rng) {
+/// either as a clustered-dot halftone (ink 0 / paper 255) or as continuous tone
+/// (`halftone` < 0: chosen by `rng`; 0: continuous tone; > 0: halftone).
+void draw_figure(cv::Mat& img, const cv::Rect& r, int dpi, Rng& rng, int halftone = -1) {
   cv::Mat1f tone(r.height, r.width);
   const double phi = rng.uniform(0.0, 2.0 * kPi);
   const double g0 = rng.uniform(0.55, 0.9), g1 = rng.uniform(-0.5, 0.5);
@@ -311,7 +319,8 @@ void draw_figure(cv::Mat& img, const cv::Rect& r, int dpi, Rng& rng) {
     }
   }
   cv::Mat roi = img(r);
-  if (rng.chance(0.5)) {
+  const bool screen = rng.chance(0.5);  // drawn either way, so `halftone` keeps the rng stream
+  if (halftone > 0 || (halftone < 0 && screen)) {
     // Clustered-dot halftone, 45-degree screen, ~50 lines per inch.
     const double cell = std::max(4.0, dpi / 50.0);
     const double k = 2.0 * kPi / (cell * std::sqrt(2.0));
@@ -399,6 +408,85 @@ TableResult draw_table(cv::Mat& img, TextFlow& flow, FontRenderer& font, int x, 
   }
   out.height = rows * row_h + thick;
   return out;
+}
+
+/// Draws `s` turned `angle_deg` counter-clockwise about its centre, centred at
+/// (cx, cy): rendered level on its own canvas, rotated, and combined by minimum.
+void draw_rotated_text(cv::Mat& img, FontRenderer& font, const std::u32string& s, int cx, int cy,
+                       double angle_deg) {
+  const int w = static_cast<int>((font.width26(s) + 63) >> 6) + 4;
+  const int h = font.line_height() + 4;
+  const int side = static_cast<int>(std::ceil(std::hypot(w, h))) + 4;
+  cv::Mat label(side, side, CV_8UC1, cv::Scalar(255));
+  font.draw(label, (side - w) / 2 + 2, (side - h) / 2 + 2 + font.ascent(), s);
+  const float half = static_cast<float>(side) / 2.f;
+  const cv::Mat m = cv::getRotationMatrix2D(cv::Point2f(half, half), angle_deg, 1.0);
+  cv::Mat turned;
+  cv::warpAffine(label, turned, m, label.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT,
+                 cv::Scalar(255));
+  const cv::Rect dst =
+      cv::Rect(cx - side / 2, cy - side / 2, side, side) & cv::Rect(0, 0, img.cols, img.rows);
+  if (dst.empty()) return;
+  const cv::Rect src(dst.x - (cx - side / 2), dst.y - (cy - side / 2), dst.width, dst.height);
+  cv::Mat roi = img(dst);
+  cv::min(roi, turned(src), roi);
+}
+
+/// A level bar chart inside `r`: axes, 5-8 bars (black or gray), numeric tick
+/// labels on the y axis, a short word under each bar, and one caption at 45
+/// degrees above the plot. Charts carry no reading text: nothing goes into the truth.
+void draw_chart(cv::Mat& img, const cv::Rect& r, int dpi, FontRenderer& font, Rng& rng) {
+  const int thick = std::max(2, dpi / 100);
+  const int x0 = r.x + dpi, y1 = r.y + r.height - dpi;  // the origin
+  const int plot_w = r.width - dpi - dpi / 4;
+  const int plot_h = std::min(r.height - 2 * dpi, static_cast<int>(r.height * 0.55));
+  const int y0 = y1 - plot_h;
+  cv::line(img, cv::Point(x0, y0), cv::Point(x0, y1), cv::Scalar(0), thick);
+  cv::line(img, cv::Point(x0, y1), cv::Point(x0 + plot_w, y1), cv::Scalar(0), thick);
+  for (int t = 0; t <= 5; ++t) {
+    const int y = y1 - t * plot_h / 5;
+    cv::line(img, cv::Point(x0 - dpi / 20, y), cv::Point(x0, y), cv::Scalar(0), thick);
+    const std::u32string label = ascii_u32(std::to_string(t * 20));
+    const int lw = static_cast<int>((font.width26(label) + 63) >> 6);
+    font.draw(img, x0 - dpi / 12 - lw, y + font.ascent() / 2, label);
+  }
+  const int bars = static_cast<int>(rng.uniform_int(5, 8));
+  const int slot = plot_w / bars;
+  const auto& words = common_english_words();
+  for (int b = 0; b < bars; ++b) {
+    const int bw = slot * 3 / 5;
+    const int bx = x0 + b * slot + (slot - bw) / 2;
+    const int bh = static_cast<int>(rng.uniform(0.15, 0.95) * plot_h);
+    const cv::Scalar tone(rng.chance(0.5) ? 0 : static_cast<double>(rng.uniform_int(90, 170)));
+    cv::rectangle(img, cv::Rect(bx, y1 - bh, bw, bh), tone, cv::FILLED);
+    const std::u32string word = ascii_u32(
+        words[static_cast<size_t>(rng.uniform_int(0, static_cast<int64_t>(words.size()) - 1))]);
+    const int ww = static_cast<int>((font.width26(word) + 63) >> 6);
+    font.draw(img, bx + bw / 2 - ww / 2, y1 + thick + font.ascent() + dpi / 30, word);
+  }
+  draw_rotated_text(img, font, U"Relative change", x0 + plot_w / 2, y0 - dpi / 2, 45.0);
+}
+
+/// A handwritten-looking signature in the lower right of `r`: one smooth,
+/// looping pen stroke (sums of sines), with a short rule under it.
+void draw_signature(cv::Mat& img, const cv::Rect& r, int dpi, Rng& rng) {
+  const int thick = std::max(2, dpi / 90);
+  const double len = rng.uniform(1.8, 2.8) * dpi, amp = rng.uniform(0.15, 0.3) * dpi;
+  const double cx = r.x + r.width - len - dpi / 2.0, cy = r.y + r.height - 1.2 * dpi;
+  const double f1 = rng.uniform(5, 9), f2 = rng.uniform(11, 17), ph = rng.uniform(0, 2 * kPi);
+  std::vector<cv::Point> pts;
+  for (int i = 0; i <= 600; ++i) {
+    const double t = i / 600.0;
+    const double loop = 0.35 * dpi * std::sin(2 * kPi * f1 * t + ph) / (1.0 + 3.0 * t);
+    const double x = cx + len * t + loop;
+    const double y =
+        cy + amp * std::sin(2 * kPi * f1 * t) * std::cos(2 * kPi * f2 * t * 0.25) - 0.3 * amp * t;
+    pts.emplace_back(static_cast<int>(std::lround(x)), static_cast<int>(std::lround(y)));
+  }
+  cv::polylines(img, pts, false, cv::Scalar(20), thick, cv::LINE_AA);
+  cv::line(img, cv::Point(static_cast<int>(cx), static_cast<int>(cy + amp + dpi / 6)),
+           cv::Point(static_cast<int>(cx + len), static_cast<int>(cy + amp + dpi / 6)),
+           cv::Scalar(0), std::max(1, dpi / 150));
 }
 
 /// Smallest margin (>= the nominal one) that keeps the text block inside the
@@ -530,13 +618,24 @@ const char* layout_name(Layout l) {
       return "sparse";
     case Layout::kBlank:
       return "blank";
+    case Layout::kPhoto:
+      return "photo";
+    case Layout::kChart:
+      return "chart";
+    case Layout::kSignature:
+      return "signature";
+    case Layout::kPageNumber:
+      return "pagenumber";
+    case Layout::kWord:
+      return "word";
   }
   return "?";
 }
 
 bool parse_layout(const std::string& name, Layout* out) {
   for (Layout l : {Layout::kSingleColumn, Layout::kTwoColumn, Layout::kTable, Layout::kFigure,
-                   Layout::kSparse, Layout::kBlank})
+                   Layout::kSparse, Layout::kBlank, Layout::kPhoto, Layout::kChart,
+                   Layout::kSignature, Layout::kPageNumber, Layout::kWord})
     if (name == layout_name(l)) {
       *out = l;
       return true;
@@ -644,8 +743,9 @@ bool generate_page(const PageSpec& spec_in, const Degradation& deg, GeneratedPag
     return false;
   }
   const bool chinese = spec.language == "chi_sim";
-  if (!chinese && spec.language != "eng") {
-    *error = "unsupported language '" + spec.language + "' (eng, chi_sim)";
+  const bool russian = spec.language == "rus";
+  if (!chinese && !russian && spec.language != "eng") {
+    *error = "unsupported language '" + spec.language + "' (eng, chi_sim, rus)";
     return false;
   }
   std::string font_path;
@@ -677,9 +777,10 @@ bool generate_page(const PageSpec& spec_in, const Degradation& deg, GeneratedPag
 
   Rng rng(spec.seed);
   Rng text_rng(splitmix64(spec.seed ^ 0x7E47ull));
-  TextFlow flow(font, [&text_rng, chinese]() {
-    return chinese ? chinese_paragraph(text_rng, static_cast<int>(text_rng.uniform_int(2, 4)))
-                   : english_paragraph(text_rng, static_cast<int>(text_rng.uniform_int(2, 5)));
+  TextFlow flow(font, [&text_rng, chinese, russian]() {
+    if (chinese) return chinese_paragraph(text_rng, static_cast<int>(text_rng.uniform_int(2, 4)));
+    if (russian) return russian_paragraph(text_rng, static_cast<int>(text_rng.uniform_int(2, 5)));
+    return english_paragraph(text_rng, static_cast<int>(text_rng.uniform_int(2, 5)));
   });
   const cv::Rect body(margin, margin, w - 2 * margin, h - 2 * margin);
   std::string text;
@@ -741,6 +842,35 @@ bool generate_page(const PageSpec& spec_in, const Degradation& deg, GeneratedPag
     }
     case Layout::kBlank:
       break;
+    case Layout::kPhoto:
+      draw_figure(page.clean, body, spec.dpi, rng, static_cast<int>(rng.uniform_int(0, 1)));
+      break;
+    case Layout::kChart:
+      draw_chart(page.clean, body, spec.dpi, font, rng);
+      break;
+    case Layout::kSignature:
+      draw_signature(page.clean, body, spec.dpi, rng);
+      break;
+    case Layout::kPageNumber:
+    case Layout::kWord: {
+      // One token: a level page number at the foot of the page, or one word
+      // (the first of a paragraph in the page's language) in its middle.
+      std::u32string token;
+      if (spec.layout == Layout::kPageNumber) {
+        token = ascii_u32(std::to_string(rng.uniform_int(1, 400)));
+      } else {
+        const std::vector<TextToken> para = flow.next_paragraph();
+        token = para.empty() ? U"" : flow.drawable(para.front().text);
+      }
+      const int tw = static_cast<int>((font.width26(token) + 63) >> 6);
+      const int baseline = spec.layout == Layout::kPageNumber
+                               ? h - margin / 2
+                               : body.y + body.height / 2 + font.ascent() / 2;
+      font.draw(page.clean, (w - tw) / 2, baseline, token);
+      text = to_utf8(token);
+      extra_glyphs += count_non_space(token);
+      break;
+    }
   }
   page.text = std::move(text);
   page.glyphs = flow.glyphs() + extra_glyphs;

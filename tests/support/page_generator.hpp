@@ -37,9 +37,17 @@ enum class Layout {
   kFigure,     ///< text, a halftone or continuous-tone photo-like block (~1/4 page), text
   kSparse,     ///< 3-5 lines
   kBlank,      ///< nothing (text "")
+  // Pages without usable text (for the skew and orientation gates):
+  kPhoto,       ///< one photo-like block over the text area, halftone or continuous tone (text "")
+  kChart,       ///< a level bar chart: axes, bars, tick numbers, words under the bars and one
+                ///< caption at 45 degrees (labels are drawing, not reading text: text "")
+  kSignature,   ///< a handwritten-looking signature stroke in the lower right (text "")
+  kPageNumber,  ///< a level page number alone at the foot of the page (text: the number)
+  kWord,        ///< one word alone in the middle of the page (text: the word)
 };
 
-/// Stable names: "single", "two", "table", "figure", "sparse", "blank".
+/// Stable names: "single", "two", "table", "figure", "sparse", "blank", "photo",
+/// "chart", "signature", "pagenumber", "word".
 const char* layout_name(Layout l);
 /// Parses a layout_name(); false if unknown.
 bool parse_layout(const std::string& name, Layout* out);
@@ -58,7 +66,8 @@ struct PageSpec {
   /// for chi_sim unless it names a file, which must then have the CJK glyphs.
   std::string font = "DejaVuSerif";
   double font_pt = 11.0;
-  /// "eng" or "chi_sim". chi_sim needs a CJK font (wqy-zenhei.ttc or
+  /// "eng", "rus" (Cyrillic; the default DejaVu and Liberation fonts have it) or
+  /// "chi_sim". chi_sim needs a CJK font (wqy-zenhei.ttc or
   /// NotoSansCJK-Regular.ttc); without one generate_page fails with an error.
   std::string language = "eng";
 

@@ -32,10 +32,11 @@ using pageprep::testsupport::Rng;
 
 void usage(std::ostream& os) {
   os << "usage: pageprep-synth --out DIR [--count N] [--seed S] [--dpi 300]\n"
-        "  [--layout single|two|table|figure|sparse|blank|mix] [--font NAME|mix] [--font-pt 11]\n"
+        "  [--layout single|two|table|figure|sparse|blank|photo|chart|signature|\n"
+        "   pagenumber|word|mix] [--font NAME|mix] [--font-pt 11]\n"
         "  [--skew-max DEG | --skew DEG] [--noise SIGMA] [--specks PER_MPX] [--blur SIGMA]\n"
         "  [--illumination 0..1] [--yellow 0..1] [--contrast 0..1] [--border PX] [--jpeg Q]\n"
-        "  [--color] [--lang eng|chi_sim] [--rotate90 0|90|180|270] [--format png|tif|jpg]\n"
+        "  [--color] [--lang eng|rus|chi_sim] [--rotate90 0|90|180|270] [--format png|tif|jpg]\n"
         "  [--preset demo|degraded|clean] [--clean-out DIR2]\n"
         "Writes DIR/page-0001.<fmt>, DIR/page-0001.gt.txt and DIR/manifest.jsonl.\n"
         "--clean-out also writes the clean pages under DIR2 with the same names.\n"
@@ -148,8 +149,8 @@ bool parse_args(int argc, char** argv, Options* o, std::string* err) {
   else if (!o->preset.empty() && o->preset != "demo" && o->preset != "degraded" &&
            o->preset != "clean")
     *err = "--preset must be demo, degraded or clean";
-  else if (o->lang != "eng" && o->lang != "chi_sim")
-    *err = "--lang must be eng or chi_sim";
+  else if (o->lang != "eng" && o->lang != "chi_sim" && o->lang != "rus")
+    *err = "--lang must be eng, rus or chi_sim";
   else if (o->count && (*o->count < 0 || *o->count > 100000))
     *err = "--count out of range";
   Layout l{};
