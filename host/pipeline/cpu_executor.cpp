@@ -2,6 +2,7 @@
 // spread over the executor's thread pool. Operation objects (and their
 // workspaces) are created once here, never per page.
 #include <chrono>
+#include <cmath>
 #include <memory>
 #include <string>
 
@@ -106,9 +107,8 @@ class CpuExecutor final : public Executor {
       page.skew_deg = r.angle_deg;
       page.skew_confidence = r.confidence;
       page.times.skew_ms = ms_since(t);
-      if (r.confidence < min_confidence_) {
-        page.skew_note = "confidence below threshold: left unrotated";
-      } else if (r.angle_deg != 0.f) {
+      page.skew_text_lines = r.text_lines;
+      if (should_deskew(r, min_confidence_, gray.cols, gray.rows, &page.skew_note)) {
         t = Clock::now();
         kernels::RotateParams rp;
         rp.expand = steps_.expand_canvas;
@@ -181,6 +181,25 @@ kernels::SkewParams skew_params(const StepConfig& steps) {
   sp.max_angle_deg = steps.max_skew_deg;
   if (steps.skew_min_confidence >= 0) sp.min_confidence = steps.skew_min_confidence;
   return sp;
+}
+
+bool should_deskew(const kernels::SkewResult& r, float min_confidence, int32_t w, int32_t h,
+                   std::string* note) {
+  if (r.text_lines < kernels::kSkewMinTextLines) {
+    *note = "too little text to know the skew (" + std::to_string(r.text_lines) +
+            " text lines): left unrotated";
+    return false;
+  }
+  if (r.confidence < min_confidence) {
+    *note = "confidence below threshold: left unrotated";
+    return false;
+  }
+  const double half_diagonal = 0.5 * std::hypot(static_cast<double>(w), static_cast<double>(h));
+  if (half_diagonal * std::abs(r.angle_deg) * (M_PI / 180.0) < 0.5) {
+    *note = "angle rounds to zero at this resolution: not resampled";
+    return false;
+  }
+  return true;
 }
 
 kernels::DespeckleParams despeckle_params(const StepConfig& steps) {

@@ -312,6 +312,7 @@ class CudaExecutor final : public Executor {
       for (PageWork* p : pages) {  // forget what the device path already reported
         p->skew_deg = 0;
         p->skew_confidence = 0;
+        p->skew_text_lines = 0;
         p->rotated = false;
         p->skew_note.clear();
         p->specks_removed = 0;
@@ -411,9 +412,8 @@ class CudaExecutor final : public Executor {
       const kernels::SkewResult& r = s.skew_res[i];
       p.skew_deg = r.angle_deg;
       p.skew_confidence = r.confidence;
-      if (r.confidence < min_confidence_) {
-        p.skew_note = "confidence below threshold: left unrotated";
-      } else if (r.angle_deg != 0.f) {
+      p.skew_text_lines = r.text_lines;
+      if (should_deskew(r, min_confidence_, s.cur[i].width, s.cur[i].height, &p.skew_note)) {
         s.angles[i] = -r.angle_deg;
         p.rotated = true;
         s.any_rotation = true;

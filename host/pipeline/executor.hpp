@@ -32,6 +32,15 @@ class Executor {
 kernels::SkewParams skew_params(const StepConfig& steps);
 kernels::DespeckleParams despeckle_params(const StepConfig& steps);
 
+/// The deskew decision, one rule for both executors: rotate by -r.angle_deg
+/// only when the page shows text lines (r.text_lines >= kSkewMinTextLines),
+/// the confidence reaches `min_confidence`, and the rotation would move some
+/// pixel of a w x h page by at least half a pixel (the corners move most:
+/// half the diagonal times the angle). Otherwise *note says why the page is
+/// left as it is (a rotation below half a pixel would only resample it).
+bool should_deskew(const kernels::SkewResult& r, float min_confidence, int32_t w, int32_t h,
+                   std::string* note);
+
 /// The level uncovered corners get after rotation: the normalized paper level
 /// when background normalization ran, else the source page's paper level.
 uint8_t rotation_fill(const StepConfig& steps, kernels::ConstGrayView source);

@@ -39,6 +39,7 @@ struct PageWork {
   cv::Mat binary;      ///< 0/255, empty when not binarizing
   float skew_deg = 0;  ///< measured on the input, CCW positive
   float skew_confidence = 0;
+  int32_t skew_text_lines = 0;  ///< the skew estimate's evidence (kernels::SkewResult::text_lines)
   bool rotated = false;
   std::string skew_note;  ///< e.g. "low confidence: left unrotated"
   int64_t specks_removed = 0;

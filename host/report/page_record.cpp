@@ -20,6 +20,7 @@ std::string page_record_json(const PageWork& w) {
   }
   j.num("skew_deg", static_cast<double>(w.skew_deg), 3);
   j.num("skew_confidence", static_cast<double>(w.skew_confidence), 3);
+  j.num("skew_text_lines", static_cast<int64_t>(w.skew_text_lines));
   j.boolean("rotated", w.rotated);
   if (!w.skew_note.empty()) j.str("skew_note", w.skew_note);
   j.num("specks_removed", w.specks_removed);

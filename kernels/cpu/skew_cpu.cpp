@@ -62,10 +62,118 @@ Status make_skew_plan(const SkewParams& p, SkewPlan* plan) {
   return Status::ok();
 }
 
+int32_t count_text_lines(const int32_t* profile, int32_t bins, float cells_per_inch) {
+  if (profile == nullptr || bins <= 0 || !(cells_per_inch > 0.f)) return 0;
+  // 90th percentile of the nonzero bins, by counting (bins hold at most
+  // kSkewMaxReduced cells: one per column of the fine level).
+  std::array<int32_t, ops::kSkewMaxReduced + 1> count{};
+  int32_t nonzero = 0;
+  for (int32_t b = 0; b < bins; ++b) {
+    const int32_t v = std::clamp(profile[b], 0, ops::kSkewMaxReduced);
+    if (v > 0) {
+      ++count[static_cast<size_t>(v)];
+      ++nonzero;
+    }
+  }
+  if (nonzero == 0) return 0;
+  int32_t p90 = ops::kSkewMaxReduced;
+  for (int32_t v = 1, seen = 0; v <= ops::kSkewMaxReduced; ++v) {
+    seen += count[static_cast<size_t>(v)];
+    if (10 * static_cast<int64_t>(seen) >= 9 * static_cast<int64_t>(nonzero)) {
+      p90 = v;
+      break;
+    }
+  }
+  const int32_t level = std::max(2, (p90 + 4) / 5);  // 20% of it, rounded
+  const double cpi = cells_per_inch;
+  const int32_t min_h = std::max(2, static_cast<int32_t>(std::lround(0.04 * cpi)));
+  const int32_t max_h = std::max(min_h, static_cast<int32_t>(std::lround(0.6 * cpi)));
+  const double min_ink_per_row = 0.1 * cpi;
+  // Blocks: runs of bins at or above the level, a one-bin dip inside a run
+  // not counting as a gap (noise). A block is a text line when it is as tall
+  // as type, carries enough ink per row, and stands clear of its neighbours
+  // by at least a fifth of its height (photos, halftones and hatching give
+  // blocks pressed together, or one block taller than any line).
+  struct Block {
+    int32_t a = 0, b = 0;  // bins [a, b)
+    int64_t mass = 0;
+  };
+  // Candidate lines, in profile order (at most one per min_h + 2 bins).
+  std::array<Block, 2048> found;
+  int32_t n_found = 0;
+  auto judge = [&](const Block& blk, int32_t gap_before, int32_t gap_after) {
+    const int32_t h = blk.b - blk.a;
+    const int32_t clear = std::max(2, (h + 4) / 5);
+    if (h >= min_h && h <= max_h && static_cast<double>(blk.mass) >= min_ink_per_row * h &&
+        gap_before >= clear && gap_after >= clear && n_found < static_cast<int32_t>(found.size()))
+      found[static_cast<size_t>(n_found++)] = blk;
+  };
+  // Each block is judged once the next one starts (its gap after is known);
+  // the profile's ends count as clear.
+  Block pending, cur;
+  bool have_pending = false, in_block = false;
+  int32_t pending_gap_before = bins;
+  auto close_block = [&](const Block& blk) {
+    int32_t gap_before = bins;
+    if (have_pending) {
+      gap_before = blk.a - pending.b;
+      judge(pending, pending_gap_before, gap_before);
+    }
+    pending = blk;
+    pending_gap_before = gap_before;
+    have_pending = true;
+  };
+  for (int32_t b = 0; b < bins; ++b) {
+    if (profile[b] < level) continue;
+    if (in_block && b - cur.b <= 1) {  // contiguous, or over a one-bin dip
+      cur.mass += profile[b];
+      cur.b = b + 1;
+      continue;
+    }
+    if (in_block) close_block(cur);
+    cur = Block{b, b + 1, profile[b]};
+    in_block = true;
+  }
+  if (in_block) close_block(cur);
+  if (have_pending) judge(pending, pending_gap_before, bins);
+  // Text comes in lines of one size at a steady pitch: a line counts when
+  // the next or previous one is within a factor 2 of its height and within
+  // three line heights of it. A lone title, a caption or a photo's stray
+  // band does not.
+  auto alike = [&](const Block& x, const Block& y) {
+    const int32_t hx = x.b - x.a, hy = y.b - y.a;
+    const int32_t hi = std::max(hx, hy), lo = std::min(hx, hy);
+    return hi <= 2 * lo && y.a - x.b <= 3 * hi;
+  };
+  int32_t lines = 0;
+  for (int32_t i = 0; i < n_found; ++i) {
+    const size_t k = static_cast<size_t>(i);
+    if ((i > 0 && alike(found[k - 1], found[k])) ||
+        (i + 1 < n_found && alike(found[k], found[k + 1])))
+      ++lines;
+  }
+  return lines;
+}
+
+int32_t best_grid_index(const SkewPlan& plan, const int64_t* scores, const int32_t* centers) {
+  const int32_t last = ops::kSkewStages - 1;
+  const ops::SkewStage& f = plan.stages[last];
+  const int32_t j = ops::argmax_score(scores + plan.stage_offset[last], 2 * f.half + 1);
+  return ops::stage_angle_index(f, centers[last], j);
+}
+
 SkewResult finalize_skew(const SkewPlan& plan, const int64_t* scores, const int32_t* centers,
-                         int64_t kept_cells) {
+                         int64_t kept_cells, const int32_t* strip_profiles, int32_t stride,
+                         int32_t bins, float cells_per_inch) {
   SkewResult r;
   if (kept_cells < ops::kSkewMinInkCells) return r;
+  // Evidence first: without text lines at the best angle, no angle is trusted.
+  int32_t lines = 0;
+  for (int32_t s = 0; s < ops::kSkewStrips; ++s)
+    lines = std::max(lines, count_text_lines(strip_profiles + static_cast<int64_t>(s) * stride,
+                                             bins, cells_per_inch));
+  r.text_lines = lines;
+  if (lines < kSkewMinTextLines) return r;
   const ops::SkewStage& c = plan.stages[0];
   const int32_t n0 = 2 * c.half + 1;
   std::array<int64_t, ops::kSkewMaxStageAngles> sorted{};
@@ -115,6 +223,8 @@ struct SkewEstimator::Impl {
   std::vector<int32_t> kept1;                     // kept cells per fine row
   std::vector<uint16_t> hist;                     // kSkewMaxStageAngles slots of bins_max
   std::vector<int64_t> scores;
+  std::vector<int32_t> strip_profiles;  // kSkewStrips x bins_max: the evidence
+  std::vector<int32_t> strip_starts;    // segment starts at the best angle
 
   void estimate(ThreadPool& pool, ConstGrayView page, float dpi, SkewResult* result);
 };
@@ -435,7 +545,25 @@ void SkewEstimator::Impl::estimate(ThreadPool& pool, ConstGrayView page, float d
     if (k + 1 < ops::kSkewStages)
       centers[k + 1] = ops::stage_angle_index(st, center, ops::argmax_score(stage_scores, n));
   }
-  *result = detail::finalize_skew(plan, scores.data(), centers, kept);
+  // The evidence: strip profiles at the last stage's best angle (the shared
+  // per-bin count, as the CUDA schedule computes it).
+  {
+    const int32_t tq = plan.tan_q16[static_cast<size_t>(
+        detail::best_grid_index(plan, scores.data(), centers) + plan.table_half)];
+    const int32_t segs = ops::shear_segments(g.w1, tq, strip_starts.data());
+    pool.parallel_for(ops::kSkewStrips, 1, [&](int64_t b, int64_t e) {
+      for (int64_t strip = b; strip < e; ++strip) {
+        int32_t xa = 0, xb = 0;
+        ops::skew_strip_columns(g.w1, static_cast<int32_t>(strip), &xa, &xb);
+        int32_t* out = strip_profiles.data() + strip * bins_max;
+        for (int32_t bin = 0; bin < g.bins1; ++bin)
+          out[bin] = ops::sheared_bin_count_in(p1, pitch1, g.h1, strip_starts.data(), segs, tq,
+                                               g.off1, bin, xa, xb);
+      }
+    });
+  }
+  *result = detail::finalize_skew(plan, scores.data(), centers, kept, strip_profiles.data(),
+                                  bins_max, g.bins1, ops::skew_cells_per_inch(g, dpi));
 }
 
 SkewEstimator::SkewEstimator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -477,6 +605,8 @@ Status SkewEstimator::create(const SkewParams& params, const BatchLimits& limits
     impl->kept1.assign(h1 + kBand, 0);
     impl->hist.assign(static_cast<size_t>(ops::kSkewMaxStageAngles) * impl->bins_max, 0);
     impl->scores.assign(static_cast<size_t>(impl->plan.stage_offset[ops::kSkewStages]), 0);
+    impl->strip_profiles.assign(static_cast<size_t>(ops::kSkewStrips) * impl->bins_max, 0);
+    impl->strip_starts.assign(w1 + 1, 0);
   } catch (const std::bad_alloc&) {
     return {StatusCode::kOutOfMemory, "skew: workspace allocation failed"};
   }

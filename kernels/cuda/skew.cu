@@ -1,8 +1,9 @@
 // CUDA schedule of skew estimation. Every step is a kernel over a chunk of
 // pages (blockIdx.z or blockIdx.y = page) calling the shared ops in
 // ops/skew_ops.hpp; the search stages and the argmax between them run on the
-// device, so the host waits once per chunk, for the final scores (a few KiB),
-// and calls detail::finalize_skew on them exactly as the CPU schedule does.
+// device, so the host waits once per chunk, for the final scores (a few KiB)
+// and the strip profiles at the best angle (the text-line evidence), and
+// calls detail::finalize_skew on them exactly as the CPU schedule does.
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
@@ -52,6 +53,9 @@ struct DeviceWs {
   int32_t score_stride;
   int32_t* centers;  // kSkewStages per page
   int64_t* kept_total;
+  int32_t* best_index;      // the last stage's best angle-grid index, 1 per page
+  int32_t* strip_profiles;  // kSkewStrips x profile_stride per page
+  int32_t profile_stride;
   const int32_t* tan_q16;
   int32_t table_half;
 };
@@ -236,6 +240,32 @@ __global__ void stage_kernel(GeometryTable geo, DeviceWs ws, ops::SkewStage st, 
   }
 }
 
+/// One block per (strip, page): the fine-level profile of one vertical strip
+/// at the page's best angle (ops::sheared_bin_count_in, as the CPU computes
+/// it), the evidence finalize_skew reads. Shared memory: cols + 1 segment starts.
+__global__ void strip_profile_kernel(GeometryTable geo, DeviceWs ws) {
+  extern __shared__ int32_t starts[];
+  const int32_t strip = blockIdx.x, p = blockIdx.y;
+  const ops::SkewGeometry& g = geo.g[p];
+  if (g.w1 == 0) return;  // empty page (uniform over the block)
+  const int32_t tq = ws.tan_q16[ws.best_index[p] + ws.table_half];
+  for (int32_t x = threadIdx.x; x < g.w1; x += blockDim.x)
+    if (ops::opens_segment(x, tq)) starts[ops::shear_segment(x, tq)] = x;
+  const int32_t n = ops::shear_segment_count(g.w1, tq);
+  if (threadIdx.x == 0) {
+    starts[0] = 0;
+    starts[n] = g.w1;
+  }
+  __syncthreads();
+  int32_t xa = 0, xb = 0;
+  ops::skew_strip_columns(g.w1, strip, &xa, &xb);
+  const ops::SkewPrefix* prefix = ws.prefix1 + p * ws.prefix1_stride;
+  const int32_t pitch = ops::prefix_pitch(g.h1);
+  int32_t* out = ws.strip_profiles + (p * ops::kSkewStrips + strip) * ws.profile_stride;
+  for (int32_t b = threadIdx.x; b < g.bins1; b += blockDim.x)
+    out[b] = ops::sheared_bin_count_in(prefix, pitch, g.h1, starts, n, tq, g.off1, b, xa, xb);
+}
+
 /// After stage k: the next stage's centre; after stage 0 also the kept total.
 __global__ void argmax_kernel(GeometryTable geo, DeviceWs ws, ops::SkewStage st, int32_t stage,
                               int32_t score_offset) {
@@ -245,6 +275,8 @@ __global__ void argmax_kernel(GeometryTable geo, DeviceWs ws, ops::SkewStage st,
   const int32_t best = ops::argmax_score(ws.scores + p * ws.score_stride + score_offset, n);
   if (stage + 1 < ops::kSkewStages)
     ws.centers[p * ops::kSkewStages + stage + 1] = ops::stage_angle_index(st, center, best);
+  else
+    ws.best_index[p] = ops::stage_angle_index(st, center, best);
   if (stage == 0) {
     int64_t kept = 0;
     for (int32_t y = 0; y < geo.g[p].h1; ++y) kept += ws.kept1[p * ws.row_stride + y];
@@ -265,6 +297,7 @@ struct SkewEstimator::Impl {
   int64_t* h_scores = nullptr;
   int32_t* h_centers = nullptr;
   int64_t* h_kept = nullptr;
+  int32_t* h_profiles = nullptr;
   std::vector<int32_t> zero_centers;
 
   ~Impl() {
@@ -272,6 +305,7 @@ struct SkewEstimator::Impl {
     if (h_scores) cudaFreeHost(h_scores);
     if (h_centers) cudaFreeHost(h_centers);
     if (h_kept) cudaFreeHost(h_kept);
+    if (h_profiles) cudaFreeHost(h_profiles);
   }
 
   Status run_chunk(Stream stream, ConstGrayBatch in, int32_t first, int32_t n, SkewResult* results,
@@ -317,6 +351,7 @@ Status SkewEstimator::create(const SkewParams& params, const BatchLimits& limits
   ws.prefix2_stride = static_cast<int64_t>(w2 + 1) * ops::prefix_pitch(h2);
   ws.score_stride = n_scores;
   ws.table_half = impl->plan.table_half;
+  ws.profile_stride = gm.bins1;
   const size_t o_red = carve(pages * ws.cell_stride), o_kept = carve(pages * ws.cell_stride);
   const size_t o_row = carve(pages * h1 * 4), o_k1 = carve(pages * h1 * 4);
   const size_t o_tile = carve(pages * tiles * 4), o_mask = carve(pages * tiles);
@@ -326,6 +361,9 @@ Status SkewEstimator::create(const SkewParams& params, const BatchLimits& limits
   const size_t o_scores = carve(pages * n_scores * 8),
                o_centers = carve(pages * ops::kSkewStages * 4);
   const size_t o_kt = carve(pages * 8), o_tan = carve(static_cast<size_t>(table) * 4);
+  const size_t profiles_bytes =
+      static_cast<size_t>(pages) * ops::kSkewStrips * ws.profile_stride * 4;
+  const size_t o_best = carve(pages * 4), o_prof = carve(profiles_bytes);
   PAGEPREP_CUDA_CHECK(cudaMalloc(&impl->device_block, total));
   auto* base = static_cast<uint8_t*>(impl->device_block);
   ws.reduced = base + o_red;
@@ -341,6 +379,8 @@ Status SkewEstimator::create(const SkewParams& params, const BatchLimits& limits
   ws.scores = reinterpret_cast<int64_t*>(base + o_scores);
   ws.centers = reinterpret_cast<int32_t*>(base + o_centers);
   ws.kept_total = reinterpret_cast<int64_t*>(base + o_kt);
+  ws.best_index = reinterpret_cast<int32_t*>(base + o_best);
+  ws.strip_profiles = reinterpret_cast<int32_t*>(base + o_prof);
   int32_t* tan = reinterpret_cast<int32_t*>(base + o_tan);
   ws.tan_q16 = tan;
   PAGEPREP_CUDA_CHECK(cudaMemcpy(tan, impl->plan.tan_q16.data(), static_cast<size_t>(table) * 4,
@@ -350,6 +390,7 @@ Status SkewEstimator::create(const SkewParams& params, const BatchLimits& limits
   PAGEPREP_CUDA_CHECK(
       cudaMallocHost(reinterpret_cast<void**>(&impl->h_centers), pages * ops::kSkewStages * 4));
   PAGEPREP_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&impl->h_kept), pages * 8));
+  PAGEPREP_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&impl->h_profiles), profiles_bytes));
   out->reset(new SkewEstimator(std::move(impl)));
   return Status::ok();
 }
@@ -411,6 +452,9 @@ Status SkewEstimator::Impl::run_chunk(Stream stream, ConstGrayBatch in, int32_t 
       argmax_kernel<<<n, 1, 0, stream>>>(geo, ws, st, k, plan.stage_offset[k]);
       PAGEPREP_CUDA_CHECK_LAUNCH(stream);
     }
+    strip_profile_kernel<<<dim3(ops::kSkewStrips, n), SkewPolicy::kStageThreads,
+                           static_cast<size_t>(max_w1 + 1) * sizeof(int32_t), stream>>>(geo, ws);
+    PAGEPREP_CUDA_CHECK_LAUNCH(stream);
   }
   const size_t n_scores = static_cast<size_t>(ws.score_stride);
   PAGEPREP_CUDA_CHECK(cudaMemcpyAsync(h_scores, ws.scores, static_cast<size_t>(n) * n_scores * 8,
@@ -420,13 +464,21 @@ Status SkewEstimator::Impl::run_chunk(Stream stream, ConstGrayBatch in, int32_t 
                                       cudaMemcpyDeviceToHost, stream));
   PAGEPREP_CUDA_CHECK(cudaMemcpyAsync(h_kept, ws.kept_total, static_cast<size_t>(n) * 8,
                                       cudaMemcpyDeviceToHost, stream));
+  PAGEPREP_CUDA_CHECK(
+      cudaMemcpyAsync(h_profiles, ws.strip_profiles,
+                      static_cast<size_t>(n) * ops::kSkewStrips * ws.profile_stride * 4,
+                      cudaMemcpyDeviceToHost, stream));
   // The one documented sync point: results are host values.
   PAGEPREP_CUDA_CHECK(cudaStreamSynchronize(stream));
   for (int32_t i = 0; i < n; ++i) {
-    results[first + i] = in[first + i].empty()
-                             ? SkewResult{}
-                             : detail::finalize_skew(plan, h_scores + i * n_scores,
-                                                     h_centers + i * ops::kSkewStages, h_kept[i]);
+    results[first + i] =
+        in[first + i].empty()
+            ? SkewResult{}
+            : detail::finalize_skew(
+                  plan, h_scores + i * n_scores, h_centers + i * ops::kSkewStages, h_kept[i],
+                  h_profiles + static_cast<int64_t>(i) * ops::kSkewStrips * ws.profile_stride,
+                  ws.profile_stride, geo.g[i].bins1,
+                  ops::skew_cells_per_inch(geo.g[i], dpi ? dpi[first + i] : 0.f));
   }
   return Status::ok();
 }

@@ -41,7 +41,18 @@
 ///    centred on the previous stage's best angle. tan() of every grid angle is
 ///    tabulated once at create() in Q16, so the bins are integer-exact on both
 ///    schedules.
-/// 6. Finalize: a parabola through the best fine score and its neighbours
+/// 6. Evidence: at the last stage's best angle, the sheared profiles of
+///    ops::kSkewStrips vertical strips (one column of a newspaper does not
+///    line up with the next) are searched for text lines: blocks of bins at
+///    >= 20% of the strip's 90th percentile, as tall as the core of ~4-60 pt
+///    type (0.04-0.6 inch), carrying at least 0.1 inch of ink per row, clear
+///    of their neighbours by a fifth of their height, and with a neighbouring
+///    line of similar height (within 2x) less than three heights away. The
+///    page's evidence is the largest count of any strip. Below
+///    kSkewMinTextLines the result is {0, 0}: a blank page, a photo or
+///    halftone, a chart's labels, a signature, a page number or one word say
+///    nothing about the page's skew (docs/QUALITY.md has the pages).
+/// 7. Finalize: a parabola through the best fine score and its neighbours
 ///    gives the sub-step angle. Confidence (0..1) = 1 - median/peak of the
 ///    coarse sweep's scores: 0 for a flat (angle-independent) profile, ~0.5
 ///    when the peak is twice the typical score, -> 1 for sharp text lines.
@@ -67,6 +78,10 @@
 
 namespace pageprep::kernels {
 
+/// Fewer text lines than this in the profile at the best angle: the page has
+/// too little text to know its skew (finalize_skew returns {0, 0}).
+constexpr int32_t kSkewMinTextLines = 2;
+
 struct SkewParams {
   float max_angle_deg = 15.f;   ///< search range +-, in (0, 45]
   float precision_deg = 0.02f;  ///< final step of the fine search, in [0.005, 0.5]
@@ -80,9 +95,10 @@ struct SkewParams {
 Status validate(const SkewParams& p);
 
 struct SkewResult {
-  float angle_deg = 0;     ///< estimated skew, counter-clockwise positive
-  float confidence = 0;    ///< 0..1; blank page: 0
+  float angle_deg = 0;     ///< estimated skew, counter-clockwise positive; 0 without evidence
+  float confidence = 0;    ///< 0..1; 0 when text_lines < kSkewMinTextLines (blank, photo, ...)
   bool confident = false;  ///< confidence >= SkewParams::min_confidence
+  int32_t text_lines = 0;  ///< text lines in the profile at the best angle (the evidence)
 };
 
 namespace detail {
@@ -100,12 +116,25 @@ struct SkewPlan {
 
 Status make_skew_plan(const SkewParams& p, SkewPlan* plan);
 
-/// Angle and confidence from one page's scores (all stages, laid out by
-/// plan.stage_offset), the centre index each stage was searched around, and
-/// the kept ink cells. Host-only, compiled once: both schedules call it on
-/// the same integers and so return the same bits.
+/// Angle, confidence and evidence from one page's scores (all stages, laid out
+/// by plan.stage_offset), the centre index each stage was searched around,
+/// the kept ink cells, and the fine-level strip profiles at the last stage's
+/// best angle (strip s at strip_profiles + s * stride, `bins` counts each;
+/// cells_per_inch from ops::skew_cells_per_inch). Host-only, compiled once:
+/// both schedules call it on the same integers and so return the same bits.
 SkewResult finalize_skew(const SkewPlan& plan, const int64_t* scores, const int32_t* centers,
-                         int64_t kept_cells);
+                         int64_t kept_cells, const int32_t* strip_profiles, int32_t stride,
+                         int32_t bins, float cells_per_inch);
+
+/// Text lines of one sheared profile (method step 6, before the strips'
+/// maximum): blocks of bins at >= 20% of the 90th percentile of the nonzero
+/// bins, 0.04-0.6 inch tall, >= 0.1 inch of ink per row on average, clear of
+/// their neighbours by a fifth of their height, with a similar line nearby.
+/// Host-only.
+int32_t count_text_lines(const int32_t* profile, int32_t bins, float cells_per_inch);
+
+/// The last stage's best angle-grid index: where the strip profiles are taken.
+int32_t best_grid_index(const SkewPlan& plan, const int64_t* scores, const int32_t* centers);
 
 }  // namespace detail
 

@@ -86,6 +86,13 @@ PAGEPREP_HD inline SkewGeometry skew_geometry(int32_t w, int32_t h, float dpi,
   return g;
 }
 
+/// Resolution of the fine level in cells per inch (the unit of the text-line
+/// evidence): dpi / s, or the target resolution when the dpi is unknown (the
+/// reduction then follows the page size, which puts an A4 page near it).
+PAGEPREP_HD inline float skew_cells_per_inch(const SkewGeometry& g, float dpi) {
+  return dpi > 0.f ? dpi / static_cast<float>(g.s) : static_cast<float>(kSkewTargetDpi);
+}
+
 /// Darkest pixel of the s x s block of fine cell (cx, cy), clipped to the page.
 /// (The CPU schedule computes the same minimum row-vectorized.)
 PAGEPREP_HD inline uint8_t reduce_min_cell(ConstGrayView page, int32_t s, int32_t cx, int32_t cy) {
@@ -277,6 +284,57 @@ PAGEPREP_HD inline int32_t sheared_bin_count(const SkewPrefix* prefix, int32_t p
   int32_t c = 0;
   for (int32_t k = k0; k < k1; ++k)
     c += segment_cells(prefix, pitch, starts[k], starts[k + 1], tan_q16 < 0 ? r + k : r - k);
+  return c;
+}
+
+// ---------------------------------------------------------------------------
+// The evidence: profiles of vertical strips at the best angle.
+//
+// Text lines are only lines within one column: the whole-page profile of a
+// newspaper sums columns whose baselines do not align, and its lines merge.
+// So the text-line evidence (deskew.hpp, finalize_skew) is read from the
+// sheared profiles of kSkewStrips vertical strips of the fine level, at the
+// last stage's best angle.
+// ---------------------------------------------------------------------------
+
+/// Vertical strips of the fine level whose profiles carry the text-line evidence.
+constexpr int32_t kSkewStrips = 8;
+
+/// Columns [*xa, *xb) of strip `strip` of a level `w` columns wide.
+PAGEPREP_HD PAGEPREP_FORCEINLINE void skew_strip_columns(int32_t w, int32_t strip, int32_t* xa,
+                                                         int32_t* xb) {
+  *xa = static_cast<int32_t>(static_cast<int64_t>(w) * strip / kSkewStrips);
+  *xb = static_cast<int32_t>(static_cast<int64_t>(w) * (strip + 1) / kSkewStrips);
+}
+
+/// Count of sheared bin b over the columns [xa, xb) only (0 <= xa <= xb <= w):
+/// sheared_bin_count restricted to one strip. Both schedules call it per bin.
+PAGEPREP_HD inline int32_t sheared_bin_count_in(const SkewPrefix* prefix, int32_t pitch,
+                                                int32_t rows, const int32_t* starts, int32_t n,
+                                                int32_t tan_q16, int32_t off, int32_t b, int32_t xa,
+                                                int32_t xb) {
+  if (xa >= xb) return 0;
+  const int32_t r = b - off;  // row of segment 0
+  // Segments whose row is inside [0, rows) and whose columns meet [xa, xb).
+  int32_t k0, k1;
+  if (tan_q16 < 0) {
+    k0 = -r;
+    k1 = rows - r;
+  } else {
+    k0 = r - rows + 1;
+    k1 = r + 1;
+  }
+  const int32_t s0 = shear_segment(xa, tan_q16), s1 = shear_segment(xb - 1, tan_q16) + 1;
+  if (k0 < s0) k0 = s0;
+  if (k1 > s1) k1 = s1;
+  if (k0 < 0) k0 = 0;
+  if (k1 > n) k1 = n;
+  int32_t c = 0;
+  for (int32_t k = k0; k < k1; ++k) {
+    const int32_t ca = starts[k] > xa ? starts[k] : xa;
+    const int32_t cb = starts[k + 1] < xb ? starts[k + 1] : xb;
+    c += segment_cells(prefix, pitch, ca, cb, tan_q16 < 0 ? r + k : r - k);
+  }
   return c;
 }
 
