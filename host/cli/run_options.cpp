@@ -30,10 +30,14 @@ the same options (journal in OUTDIR/.pageprep) and redoes the rest.
 Options:
   -o, --output DIR        output folder (required)
   --ocr none|tesseract    OCR engine (default tesseract); none writes only images
-  -l, --lang LANG         Tesseract language(s), e.g. eng, deu+eng (default eng);
-                          auto: per page, from the script Tesseract's OSD detects,
-                          among the installed languages
-  --auto-fallback-lang L  language for -l auto when a page's script is unknown (eng)
+  -l, --lang LANG         force Tesseract language(s) on every page, e.g. eng,
+                          deu+eng; a page whose script LANG cannot read is
+                          flagged script_mismatch (warning, pages.jsonl, run.json).
+                          Default auto: each page is read with the installed
+                          model of its own script (Latin -> eng, Han -> chi_sim,
+                          Cyrillic -> rus, ...); a script without a model is
+                          read with the fallback and reported as model_missing
+  --auto-fallback-lang L  language for pages whose script stays unknown (eng)
   --rotate-pages          detect pages turned 90/180/270 degrees and turn them
                           upright (default: on when OCR runs, off with --ocr none)
   --no-rotate-pages       never change a page's orientation

@@ -92,55 +92,6 @@ cv::Mat rotate_quarter_turns(const cv::Mat& page, int32_t rotation_deg_to_apply)
   return out;
 }
 
-std::string language_for_script(const std::string& script,
-                                const std::vector<std::string>& installed) {
-  // Tesseract OSD script names -> candidate languages, best first. The
-  // script/ models (e.g. "script/Latin") are the fallback for the common ones.
-  static const std::pair<const char*, std::vector<const char*>> kTable[] = {
-      {"Latin", {"eng", "script/Latin", "Latin"}},
-      {"Han", {"chi_sim", "chi_tra", "script/HanS", "script/HanT", "HanS", "HanT"}},
-      {"Japanese", {"jpn", "script/Japanese", "Japanese"}},
-      {"Hiragana", {"jpn", "script/Japanese", "Japanese"}},
-      {"Katakana", {"jpn", "script/Japanese", "Japanese"}},
-      {"Korean", {"kor", "script/Hangul", "Hangul"}},
-      {"Hangul", {"kor", "script/Hangul", "Hangul"}},
-      {"Devanagari", {"hin", "mar", "nep", "san", "script/Devanagari", "Devanagari"}},
-      {"Arabic", {"ara", "fas", "urd", "script/Arabic", "Arabic"}},
-      {"Cyrillic", {"rus", "ukr", "bul", "srp", "script/Cyrillic", "Cyrillic"}},
-      {"Greek", {"ell", "grc", "script/Greek", "Greek"}},
-      {"Hebrew", {"heb", "script/Hebrew", "Hebrew"}},
-      {"Thai", {"tha", "script/Thai", "Thai"}},
-      {"Bengali", {"ben", "asm", "script/Bengali", "Bengali"}},
-      {"Tamil", {"tam", "script/Tamil", "Tamil"}},
-      {"Telugu", {"tel", "script/Telugu", "Telugu"}},
-      {"Kannada", {"kan", "script/Kannada", "Kannada"}},
-      {"Malayalam", {"mal", "script/Malayalam", "Malayalam"}},
-      {"Gujarati", {"guj", "script/Gujarati", "Gujarati"}},
-      {"Gurmukhi", {"pan", "script/Gurmukhi", "Gurmukhi"}},
-      {"Oriya", {"ori", "script/Oriya", "Oriya"}},
-      {"Armenian", {"hye", "script/Armenian", "Armenian"}},
-      {"Georgian", {"kat", "script/Georgian", "Georgian"}},
-      {"Ethiopic", {"amh", "script/Ethiopic", "Ethiopic"}},
-      {"Khmer", {"khm", "script/Khmer", "Khmer"}},
-      {"Lao", {"lao", "script/Lao", "Lao"}},
-      {"Myanmar", {"mya", "script/Myanmar", "Myanmar"}},
-      {"Sinhala", {"sin", "script/Sinhala", "Sinhala"}},
-      {"Tibetan", {"bod", "script/Tibetan", "Tibetan"}},
-      {"Fraktur", {"frk", "deu_latf", "script/Fraktur", "Fraktur"}},
-      {"Syriac", {"syr", "script/Syriac", "Syriac"}},
-      {"Thaana", {"div", "script/Thaana", "Thaana"}},
-      {"Cherokee", {"chr", "script/Cherokee", "Cherokee"}},
-      {"Canadian_Aboriginal", {"iku", "script/Canadian_Aboriginal", "Canadian_Aboriginal"}},
-  };
-  for (const auto& [name, langs] : kTable) {
-    if (script != name) continue;
-    for (const char* lang : langs)
-      if (std::find(installed.begin(), installed.end(), lang) != installed.end()) return lang;
-    return "";
-  }
-  return "";
-}
-
 OrientationDetector::OrientationDetector() : api_(std::make_unique<tesseract::TessBaseAPI>()) {}
 
 OrientationDetector::~OrientationDetector() {

@@ -35,6 +35,8 @@
 #include <string>
 #include <vector>
 
+#include "ocr/script_routing.hpp"
+
 namespace tesseract {
 class TessBaseAPI;
 }
@@ -48,6 +50,13 @@ constexpr float kOrientationMinConfidence = 5.0f;
 /// Tesseract's script confidence below this: script "unknown". Han scored only
 /// 0.94-1.43 on correctly identified generated Chinese pages (docs/QUALITY.md).
 constexpr float kScriptMinConfidence = 0.5f;
+
+/// A read whose mean word confidence (Tesseract's, 0-100) reaches this
+/// settles a page the rows called upright (script_routing.hpp) without OSD.
+/// Measured (docs/QUALITY.md): eng on upright English pages 80-96; eng on
+/// upside-down English 39, on Chinese 26, on Fraktur 52; chi_sim on upside
+/// down Chinese 17.
+constexpr float kReadMinConfidence = 75.0f;
 
 struct OrientationResult {
   /// 0/90/180/270: the page content is turned this many degrees
@@ -95,12 +104,5 @@ int32_t count_glyph_components(const cv::Mat& gray_or_binary, int dpi);
 /// (-90 == 270), losslessly (a transpose and/or flip). Any angle that is not
 /// a multiple of 90 returns an empty Mat. 0 returns a copy.
 cv::Mat rotate_quarter_turns(const cv::Mat& page, int32_t rotation_deg_to_apply);
-
-/// The Tesseract language to read a script with, among `installed` ones:
-/// "Latin" -> "eng", "Han" -> "chi_sim" (else "chi_tra"), "Devanagari" ->
-/// "hin", "Arabic" -> "ara", "Cyrillic" -> "rus", ... Returns "" when no
-/// installed language serves the script (or the script is unknown).
-std::string language_for_script(const std::string& script,
-                                const std::vector<std::string>& installed);
 
 }  // namespace pageprep::host

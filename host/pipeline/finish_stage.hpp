@@ -2,6 +2,18 @@
 /// \brief The last stage a page passes: orientation and script, OCR,
 /// evaluation against ground truth, encoding and atomic writes of its outputs.
 ///
+/// How a page is read (OCR on): the rows of the deskewed page
+/// (ocr/text_layout.hpp) predict upright Latin or CJK text; then the page is
+/// read at once with the model they point to (the forced -l, or for
+/// automatic language the Latin model, or the one installed CJK model), and
+/// a read whose mean word confidence reaches kReadMinConfidence settles
+/// orientation (upright) and script without OSD. Otherwise, and for pages
+/// the rows cannot place, Tesseract's OSD decides: a quarter-turned page is
+/// turned and preprocessed again, the script picks the model (or, under a
+/// forced -l, flags script_mismatch), and the earlier read is kept when the
+/// same model reads the same pixels. Pages whose rows show no text lines are
+/// read with the default model, orientation unknown, and never turned.
+///
 /// Threading: each finish thread owns one FinishStage for the whole run, with
 /// its own Tesseract instances (one per language it has met, created once), its
 /// own OSD instance and its own CPU executor for pages turned a quarter. Only
@@ -38,7 +50,14 @@ class FinishStage {
 
  private:
   OcrEngine* engine_for(const std::string& lang, std::string* error);
-  void correct_orientation(PageWork& w);
+  /// OSD on the page; a known quarter turn is corrected when `may_turn`.
+  OrientationResult detect_with_osd(PageWork& w, bool may_turn);
+  /// Turns the source by -rotation_deg and preprocesses it again (CPU).
+  void turn_upright(PageWork& w, int32_t rotation_deg);
+  /// Picks the language and orientation and reads the page (see the file comment).
+  void read_page(PageWork& w, OcrResult* result);
+  /// Tesseract on the page's OCR input (gray or binary, per cfg.ocr_input).
+  OcrResult recognize(PageWork& w, OcrEngine* engine);
   void write_output(PageWork& w, const std::string& kind, const std::string& rel,
                     const std::vector<uint8_t>& bytes);
 

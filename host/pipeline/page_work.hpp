@@ -19,6 +19,7 @@ namespace pageprep::host {
 struct StageTimes {
   double decode_ms = 0;
   double preprocess_ms = 0;
+  double detect_ms = 0;  ///< orientation and script: the rows, and OSD when it ran
   double ocr_ms = 0;
   double write_ms = 0;
   // Per-operation split of preprocess_ms (CPU executor; CUDA reports per batch).
@@ -46,14 +47,25 @@ struct PageWork {
   int64_t border_pixels_removed = 0;
   std::string executor;  ///< "cpu", "cuda", or "cpu (retry after cuda: ...)"
 
-  // Orientation and script (when detected).
+  // Orientation and script (when detected; host/ocr/script_routing.hpp).
   bool orientation_checked = false;
   int32_t orientation_deg = 0;  ///< content was turned this much CCW; corrected when known
   float orientation_confidence = 0;
   bool orientation_known = false;
+  /// How orientation and script were found: "rows" (upright lines by the rows,
+  /// then a confident read), "osd" (Tesseract's OSD), or "" (not looked for).
+  std::string detected_by;
+  std::string orientation_note;  ///< why the orientation is unknown
   std::string script;
-  float script_confidence = 0;
-  std::string ocr_lang;  ///< the Tesseract language actually used
+  float script_confidence = 0;  ///< OSD's (when detected_by == "osd")
+  std::string ocr_lang;         ///< the Tesseract language actually used
+  // The rows' signal (ocr/text_layout.hpp), when measured.
+  int32_t layout_lines = -1;
+  double layout_ascender_ratio = 0, layout_core_share = 0;
+  /// A forced -l that cannot read the script OSD found with confidence.
+  bool script_mismatch = false;
+  /// A detected script without an installed model: the package that has one.
+  std::string model_missing_script, model_missing_package;
 
   // Page signals (measured on the raw page when the OCR input is chosen per page).
   bool signals_measured = false;

@@ -57,7 +57,6 @@ ThreadBudget plan_threads(const RunConfig& cfg, int cores) {
 }
 
 bool detects_orientation(const RunConfig& cfg) {
-  if (cfg.ocr == OcrMode::kTesseract && cfg.lang == "auto") return true;
   switch (cfg.rotate_pages) {
     case RotatePages::kOn:
       return true;

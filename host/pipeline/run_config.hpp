@@ -36,17 +36,22 @@ struct StepConfig {
   std::string canonical() const;
 };
 
-/// Orientation correction (quarter turns found by Tesseract's OSD).
+/// Orientation correction (quarter turns, host/pipeline/finish_stage.hpp).
 /// kAuto: on when OCR runs (a sideways page reads as garbage), off with
-/// --ocr none unless asked; always on with -l auto, which needs the script.
+/// --ocr none unless asked. kOff never turns a page; the script is still
+/// found when OCR runs (the language depends on it).
 enum class RotatePages { kAuto, kOn, kOff };
 
 struct RunConfig {
   std::vector<std::string> inputs;
   std::string outdir;
   OcrMode ocr = OcrMode::kTesseract;
-  std::string lang = "eng";                ///< "auto": per page, from the detected script
-  std::string auto_fallback_lang = "eng";  ///< -l auto when the script is unknown
+  /// "auto" (the default): each page is read with the installed model of its
+  /// own script (finish_stage.hpp). Anything else (-l eng, -l deu+eng) is
+  /// forced on every page, and a page whose script it cannot read is flagged
+  /// script_mismatch.
+  std::string lang = "auto";
+  std::string auto_fallback_lang = "eng";  ///< automatic language: pages whose script stays unknown
   RotatePages rotate_pages = RotatePages::kAuto;
   OcrInput ocr_input = OcrInput::kAuto;
   int jobs = 0;  ///< 0: the machine's cores
@@ -83,7 +88,8 @@ ThreadBudget plan_threads(const RunConfig& cfg, int cores);
 std::string output_parameters(const RunConfig& cfg);
 std::string output_parameters_hash(const RunConfig& cfg);
 
-/// Whether the run detects orientation (and script), from rotate_pages, ocr and lang.
+/// Whether the run corrects quarter turns, from rotate_pages and ocr. (With
+/// OCR on, the script is found either way.)
 bool detects_orientation(const RunConfig& cfg);
 
 }  // namespace pageprep::host

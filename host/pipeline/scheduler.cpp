@@ -246,6 +246,11 @@ void Pipeline::journal_loop() {
       progress_->clear_line();
       err_ << "pageprep: error: " << rec->input << " [page " << rec->page
            << "]: " << rec->error_code << ": " << rec->message << "\n";
+    } else if (!rec->warning.empty()) {
+      std::lock_guard<std::mutex> lock(err_mutex_);
+      progress_->clear_line();
+      err_ << "pageprep: warning: " << rec->input << " [page " << rec->page << "]: " << rec->warning
+           << "\n";
     }
     progress_->page_done(rec->ok);
     records_.push_back(std::move(*rec));

@@ -31,9 +31,32 @@ std::string page_record_json(const PageWork& w) {
       j.num("orientation", static_cast<int64_t>(w.orientation_deg));
     else
       j.str("orientation", "unknown");
-    j.num("orientation_confidence", static_cast<double>(w.orientation_confidence), 2);
+    j.str("detected_by", w.detected_by);
+    if (w.detected_by == "osd")
+      j.num("orientation_confidence", static_cast<double>(w.orientation_confidence), 2);
+    if (!w.orientation_known && !w.orientation_note.empty())
+      j.str("orientation_note", w.orientation_note);
     j.str("script", w.script.empty() ? "unknown" : w.script);
-    j.num("script_confidence", static_cast<double>(w.script_confidence), 2);
+    if (w.detected_by == "osd")
+      j.num("script_confidence", static_cast<double>(w.script_confidence), 2);
+  }
+  if (w.layout_lines >= 0) {
+    j.key("layout").begin_object();
+    j.num("lines", static_cast<int64_t>(w.layout_lines));
+    j.num("ascender_ratio", w.layout_ascender_ratio, 2).num("core_share", w.layout_core_share, 2);
+    j.end_object();
+  }
+  if (w.script_mismatch) {
+    j.key("script_mismatch").begin_object();
+    j.str("detected", w.script).num("confidence", static_cast<double>(w.script_confidence), 2);
+    j.str("lang", w.ocr_lang);
+    j.end_object();
+  }
+  if (!w.model_missing_script.empty()) {
+    j.key("model_missing").begin_object();
+    j.str("script", w.model_missing_script).str("read_with", w.ocr_lang);
+    j.str("package", w.model_missing_package);
+    j.end_object();
   }
   if (!w.ocr_lang.empty()) j.str("ocr_lang", w.ocr_lang);
   if (!w.ocr_input.empty()) j.str("ocr_input", w.ocr_input);
@@ -49,6 +72,7 @@ std::string page_record_json(const PageWork& w) {
   j.end_object();
   j.key("timings_ms").begin_object();
   j.num("decode", w.times.decode_ms, 2).num("preprocess", w.times.preprocess_ms, 2);
+  if (w.times.detect_ms > 0) j.num("detect", w.times.detect_ms, 2);
   if (w.times.background_ms > 0) j.num("background", w.times.background_ms, 2);
   if (w.times.skew_ms > 0) j.num("skew", w.times.skew_ms, 2);
   if (w.times.rotate_ms > 0) j.num("rotate", w.times.rotate_ms, 2);
@@ -76,6 +100,18 @@ PageRecord make_page_record(const PageWork& w) {
   r.have_cer = w.have_truth;
   r.cer = w.cer;
   r.cer_raw = w.cer_raw;
+  r.script_mismatch = w.script_mismatch;
+  r.model_missing = !w.model_missing_script.empty();
+  if (w.script_mismatch) {
+    r.warning = "script_mismatch: the page is " + w.script + " script (OSD), which -l " +
+                w.ocr_lang + " does not read; run without -l to read each page in its script";
+  } else if (r.model_missing) {
+    r.warning =
+        "model_missing: the page is " + w.model_missing_script +
+        " script, and no installed model reads it; read with " + w.ocr_lang +
+        (w.model_missing_package.empty() ? std::string()
+                                         : " (apt-get install " + w.model_missing_package + ")");
+  }
   return r;
 }
 

@@ -22,6 +22,9 @@ struct PageRecord {
   double skew_deg = 0;
   bool have_cer = false;
   double cer = -1, cer_raw = -1;
+  bool script_mismatch = false;  ///< a forced -l that cannot read the page's script
+  bool model_missing = false;    ///< the page's script has no installed model
+  std::string warning;           ///< one stderr line for either, "" when none
 };
 
 /// The page's pages.jsonl object (one line of JSON, no newline).

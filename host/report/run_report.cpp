@@ -42,6 +42,16 @@ std::string run_json(const RunReport& r) {
           ocr_window > 0 ? r.stats->ocr.seconds() / (ocr_window * r.budget.finish_threads) : 0.0,
           4);
   }
+  if (r.ocr) {
+    // Pages read in a language that does not fit their script, and pages
+    // whose script has no installed model (each also has a stderr warning).
+    int64_t mismatch = 0, missing = 0;
+    for (const auto& rec : *r.records) {
+      mismatch += rec.script_mismatch;
+      missing += rec.model_missing;
+    }
+    j.num("pages_script_mismatch", mismatch).num("pages_model_missing", missing);
+  }
   j.num("cuda_batches_retried_on_cpu", r.stats->cuda_retries.load());
   // Peak resident memory of the process: flat in the number of pages, since
   // every queue is bounded (docs/PERFORMANCE.md has the 200/2000-page runs).
