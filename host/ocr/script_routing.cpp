@@ -175,12 +175,15 @@ std::string script_of_language(const std::string& lang_spec) {
 LayoutGuess guess_layout(const TextLayout& t, const LayoutRule& rule) {
   if (t.lines < rule.min_lines) return LayoutGuess::kNoText;
   const double ratio = t.ascender_ratio();
-  if (ratio >= rule.latin_min_ratio && t.core_share <= rule.latin_max_core)
-    return LayoutGuess::kLatinUpright;
-  if (ratio <= rule.turned_max_ratio && t.core_share <= rule.latin_max_core)
+  if (ratio <= rule.turned_max_ratio && t.core_share <= rule.turned_max_core)
     return LayoutGuess::kLatinTurned;
+  // Upright lines have empty rows between them; a page turned a quarter does not.
+  if (t.valley_share > rule.max_valley) return LayoutGuess::kUnsure;
+  if ((ratio >= rule.latin_sure_ratio && t.core_share <= rule.latin_sure_core) ||
+      (ratio >= rule.latin_min_ratio && t.core_share <= rule.latin_max_core))
+    return LayoutGuess::kLatinUpright;
   if (t.core_share >= rule.cjk_min_core && ratio >= rule.cjk_min_ratio &&
-      ratio <= rule.cjk_max_ratio)
+      ratio < rule.cjk_max_ratio)
     return LayoutGuess::kCjkUpright;
   return LayoutGuess::kUnsure;
 }

@@ -48,15 +48,20 @@ enum class LayoutGuess {
   kUnsure,        ///< lines, but neither of the above (Cyrillic, Arabic, 180 or 90 degrees, ...)
 };
 
-/// Thresholds of guess_layout, measured on generated pages at 0/90/180 degrees
-/// and the real scans (docs/QUALITY.md).
+/// Thresholds of guess_layout, measured on generated pages at 0/90/180/270
+/// degrees and on the real scans (docs/QUALITY.md, "The rows' signal").
 struct LayoutRule {
   int min_lines = 16;             ///< strip lines (8 strips: two full-width lines give 16)
+  double max_valley = 0.05;       ///< upright pages 0-0.03 (real scans up to 0.077),
+                                  ///< Latin turned a quarter 0.057-0.13
   double latin_min_ratio = 1.3;   ///< ascender/descender ink: upright Latin 1.3-9, 180 deg <= 0.4
-  double latin_max_core = 0.72;   ///< core rows / line rows: Latin 0.46-0.65, CJK ~0.8
-  double turned_max_ratio = 0.5;  ///< 180-degree Latin pages: 0.12-0.39
-  double cjk_min_core = 0.76;
-  double cjk_min_ratio = 0.6;  ///< below: upside down rows
+  double latin_max_core = 0.72;   ///< core rows / line rows: Latin 0.46-0.73, CJK 0.75-0.83
+  double latin_sure_ratio = 1.8;  ///< at or above it (CJK: <= 1.51) Latin up to latin_sure_core
+  double latin_sure_core = 0.78;
+  double turned_max_ratio = 0.5;  ///< upside-down Latin: 0.12-0.39
+  double turned_max_core = 0.76;
+  double cjk_min_core = 0.74;
+  double cjk_min_ratio = 0.6;  ///< below: upside-down rows
   double cjk_max_ratio = 1.8;
 };
 

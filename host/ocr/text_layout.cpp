@@ -13,7 +13,8 @@ namespace {
 /// Accumulates the lines of one profile (ink per row of one vertical strip)
 /// into `t` and the core/line row counters.
 void add_profile_lines(const std::vector<int32_t>& row, int dpi, TextLayout* t, int64_t* core_rows,
-                       int64_t* line_rows, int64_t* line_ink) {
+                       int64_t* line_rows, int64_t* line_ink, int64_t* valley_ink,
+                       int64_t* peak_ink) {
   const int h = static_cast<int>(row.size());
   std::vector<int32_t> inked;
   for (int32_t v : row)
@@ -73,6 +74,11 @@ void add_profile_lines(const std::vector<int32_t>& row, int dpi, TextLayout* t, 
     *core_rows += c1 - c0;
     *line_rows += last - first;
     *line_ink += in_line;
+    // How empty the rows between this line and the next are, against its peak.
+    if (i + 1 < blocks.size()) {
+      *valley_ink += row[static_cast<size_t>(bottom)];
+      *peak_ink += row[static_cast<size_t>(peak)];
+    }
   }
 }
 
@@ -112,8 +118,11 @@ TextLayout measure_text_layout(const cv::Mat& page, int dpi) {
     }
   }
   if (total == 0) return t;
-  int64_t core_rows = 0, line_rows = 0, line_ink = 0;
-  for (const auto& r : rows) add_profile_lines(r, dpi, &t, &core_rows, &line_rows, &line_ink);
+  int64_t core_rows = 0, line_rows = 0, line_ink = 0, valley_ink = 0, peak_ink = 0;
+  for (const auto& r : rows)
+    add_profile_lines(r, dpi, &t, &core_rows, &line_rows, &line_ink, &valley_ink, &peak_ink);
+  t.valley_share =
+      peak_ink > 0 ? static_cast<double>(valley_ink) / static_cast<double>(peak_ink) : 1.0;
   t.core_share =
       line_rows > 0 ? static_cast<double>(core_rows) / static_cast<double>(line_rows) : 0;
   t.line_ink_share = static_cast<double>(line_ink) / static_cast<double>(total);

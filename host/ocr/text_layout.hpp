@@ -29,6 +29,10 @@ struct TextLayout {
   double descender_ink = 0;   ///< ink below the cores
   double core_share = 0;      ///< core rows / line rows over all lines (CJK: near 1)
   double line_ink_share = 0;  ///< share of the page's ink inside the lines found
+  /// Ink of the emptiest row between consecutive lines over the lines' peak
+  /// ink: ~0 between real lines (the gaps line up), larger on a page turned
+  /// a quarter (its rows cut across several vertical lines of characters).
+  double valley_share = 1;
   /// ascender_ink / descender_ink (0 when there are no lines).
   double ascender_ratio() const {
     return descender_ink > 0 ? ascender_ink / descender_ink : (ascender_ink > 0 ? 99.0 : 0.0);

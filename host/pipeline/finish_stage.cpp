@@ -5,8 +5,6 @@
 
 #include "io/atomic_file.hpp"
 #include "io/codec.hpp"
-#include "ocr/script_routing.hpp"
-#include "ocr/text_layout.hpp"
 #include "pipeline/page_signals.hpp"
 #include "report/text_metrics.hpp"
 
@@ -15,10 +13,16 @@ namespace fs = std::filesystem;
 
 FinishStage::FinishStage(const RunConfig& cfg, RunStats& stats,
                          const std::vector<std::string>& installed_langs)
-    : cfg_(cfg), stats_(stats), installed_langs_(installed_langs) {}
+    : cfg_(cfg), stats_(stats), installed_langs_(installed_langs) {
+  if (cfg_.ocr == OcrMode::kTesseract) {
+    const bool forced = cfg_.lang != "auto";
+    reader_ = std::make_unique<PageReader>(cfg_.lang, forced ? cfg_.lang : cfg_.auto_fallback_lang,
+                                           installed_langs_, detects_orientation(cfg_));
+  }
+}
 
 void FinishStage::preload() {
-  if (cfg_.ocr != OcrMode::kTesseract) return;
+  if (!reader_) return;
   // The model most pages will need: the forced one, or the Latin model.
   std::string lang = cfg_.lang;
   if (lang == "auto") {
@@ -26,7 +30,7 @@ void FinishStage::preload() {
     if (lang.empty()) lang = cfg_.auto_fallback_lang;
   }
   std::string error;
-  engine_for(lang, &error);
+  reader_->preload(lang, &error);
 }
 
 void FinishStage::write_output(PageWork& w, const std::string& kind, const std::string& rel,
@@ -42,49 +46,16 @@ void FinishStage::write_output(PageWork& w, const std::string& kind, const std::
   w.outputs.emplace_back(kind, path.string());
 }
 
-OcrEngine* FinishStage::engine_for(const std::string& lang, std::string* error) {
-  auto it = engines_.find(lang);
-  if (it != engines_.end()) return it->second.get();
-  auto engine = std::make_unique<OcrEngine>();
-  if (!engine->init(lang, error)) return nullptr;
-  return (engines_[lang] = std::move(engine)).get();
-}
-
-OrientationResult FinishStage::detect_with_osd(PageWork& w, bool may_turn) {
-  OrientationResult o;
-  if (!osd_) {
-    osd_ = std::make_unique<OrientationDetector>();
-    std::string error;
-    if (!osd_->init(&error)) {
-      w.fail(PageError::kOcrFailed, "orientation detection unavailable: " + error);
-      return o;
-    }
-  }
-  const int dpi = static_cast<int>(std::lround(w.decoded.dpi_x));
-  o = osd_->detect(w.binary.empty() ? w.gray : w.binary, dpi);
-  w.orientation_checked = true;
-  w.detected_by = "osd";
-  w.orientation_known = o.known;
-  w.orientation_deg = o.known ? o.rotation_deg : 0;
-  w.orientation_confidence = o.orientation_confidence;
-  w.orientation_note = o.reason;
-  w.script = o.script_known ? o.script : "";
-  w.script_confidence = o.script_confidence;
-  if (may_turn && o.known && o.rotation_deg != 0 && !w.decoded.gray.empty())
-    turn_upright(w, o.rotation_deg);
-  return o;
-}
-
-void FinishStage::turn_upright(PageWork& w, int32_t rotation_deg) {
+bool FinishStage::turn_upright(PageWork& w, int32_t rotation_deg, std::string* error) {
   // A page turned a quarter was deskewed sideways: turn the source upright
   // and preprocess it again, so deskew and binarization see real text lines.
+  if (w.decoded.gray.empty()) {
+    *error = "the source page is no longer held";
+    return false;
+  }
   if (!redo_) {
-    std::string error;
-    redo_ = make_cpu_executor(cfg_.steps, 1, &error);
-    if (!redo_) {
-      w.fail(PageError::kPreprocessFailed, error);
-      return;
-    }
+    redo_ = make_cpu_executor(cfg_.steps, 1, error);
+    if (!redo_) return false;
   }
   w.decoded.gray = rotate_quarter_turns(w.decoded.gray, -rotation_deg);
   w.gray.release();
@@ -97,115 +68,101 @@ void FinishStage::turn_upright(PageWork& w, int32_t rotation_deg) {
   w.times.decode_ms = decode_ms;
   w.times.preprocess_ms += pre_ms;
   w.executor += " + cpu (after orientation)";
-}
-
-OcrResult FinishStage::recognize(PageWork& w, OcrEngine* engine) {
-  const int dpi = static_cast<int>(std::lround(w.decoded.dpi_x));
-  bool use_binary = cfg_.ocr_input == OcrInput::kBinary;
-  if (cfg_.ocr_input == OcrInput::kAuto)
-    use_binary = choose_binary_for_ocr({w.background_spread, w.noise_sigma}, w.specks_removed,
-                                       int64_t{w.width} * w.height);
-  use_binary = use_binary && !w.binary.empty();
-  w.ocr_input = use_binary ? "binary" : "gray";
-  const auto t0 = Clock::now();
-  OcrResult r = engine->recognize(use_binary ? w.binary : w.gray, dpi, w.stem);
-  const auto t1 = Clock::now();
-  w.times.ocr_ms += ms_between(t0, t1);
-  stats_.ocr.add(t1 - t0);
-  stats_.ocr_span(t0, t1);
-  if (!r.ok) w.fail(PageError::kOcrFailed, r.error);
-  return r;
-}
-
-void FinishStage::read_page(PageWork& w, OcrResult* result) {
-  const int dpi = static_cast<int>(std::lround(w.decoded.dpi_x));
-  const bool forced = cfg_.lang != "auto";
-  const bool may_turn = detects_orientation(cfg_);
-  // The model for pages whose script stays unknown (the scheduler checked it is installed).
-  const std::string fallback = forced ? cfg_.lang : cfg_.auto_fallback_lang;
-  std::string error;
-
-  // 1. The rows: a millisecond, and on most pages all the detection there is.
-  auto td = Clock::now();
-  const TextLayout layout = measure_text_layout(w.binary.empty() ? w.gray : w.binary, dpi);
-  w.layout_lines = layout.lines;
-  w.layout_ascender_ratio = layout.ascender_ratio();
-  w.layout_core_share = layout.core_share;
-  const LayoutGuess guess = guess_layout(layout);
-  w.times.detect_ms += ms_between(td, Clock::now());
-  if (guess == LayoutGuess::kNoText) {
-    // Nothing to turn and no script to find: read with the default model.
-    w.orientation_checked = true;
-    w.detected_by = "rows";
-    w.orientation_note = "too little text (" + std::to_string(layout.lines) + " strip lines)";
-    OcrEngine* e = engine_for(fallback, &error);
-    if (!e) return w.fail(PageError::kOcrFailed, error);
-    w.ocr_lang = fallback;
-    *result = recognize(w, e);
-    return;
+  if (!w.ok()) {
+    *error = w.message;
+    return false;
   }
+  return true;
+}
 
-  // 2. A first read with the model the rows point to; a confident one settles it.
-  const std::string first = first_reading_language(guess, cfg_.lang, installed_langs_);
-  OcrResult first_read;
-  if (!first.empty()) {
-    OcrEngine* e = engine_for(first, &error);
-    if (!e) return w.fail(PageError::kOcrFailed, error);
-    first_read = recognize(w, e);
-    if (!w.ok()) return;
-    if (first_read.mean_confidence >= kReadMinConfidence) {
-      w.orientation_checked = true;
-      w.detected_by = "rows";
-      w.orientation_known = true;
-      w.orientation_deg = 0;
-      w.script = script_of_language(first);
-      w.ocr_lang = first;
-      *result = std::move(first_read);
+void FinishStage::turn_by_osd(PageWork& w) {
+  if (!osd_) {
+    osd_ = std::make_unique<OrientationDetector>();
+    std::string error;
+    if (!osd_->init(&error)) {
+      osd_.reset();
+      w.fail(PageError::kOcrFailed, "orientation detection unavailable: " + error);
       return;
     }
   }
+  const auto t0 = Clock::now();
+  const int dpi = static_cast<int>(std::lround(w.decoded.dpi_x));
+  const OrientationResult o = osd_->detect(w.binary.empty() ? w.gray : w.binary, dpi);
+  w.times.detect_ms += ms_between(t0, Clock::now());
+  w.orientation_checked = true;
+  w.detected_by = "osd";
+  w.orientation_known = o.known;
+  w.orientation_deg = o.known ? o.rotation_deg : 0;
+  w.orientation_confidence = o.orientation_confidence;
+  w.orientation_note = o.reason;
+  w.script = o.script_known ? o.script : "";
+  w.script_confidence = o.script_confidence;
+  std::string error;
+  if (o.known && o.rotation_deg != 0 && !turn_upright(w, o.rotation_deg, &error))
+    w.fail(PageError::kPreprocessFailed, error);
+}
 
-  // 3. OSD: orientation (turning the page when allowed) and script.
-  td = Clock::now();
-  const double pre_before = w.times.preprocess_ms;
-  const OrientationResult o = detect_with_osd(w, may_turn);
-  if (!w.ok()) return;
-  const bool turned = w.times.preprocess_ms != pre_before;
-  w.times.detect_ms += ms_between(td, Clock::now()) - (w.times.preprocess_ms - pre_before);
-
-  // 4. The language: the forced one (flagged when it cannot read the script),
-  // or the script's installed model (said when there is none).
-  std::string lang = fallback;
-  if (forced) {
-    if (o.script_known && language_fits_script(cfg_.lang, o.script) == ScriptFit::kContradicts)
-      w.script_mismatch = true;
-  } else if (o.script_known) {
-    lang = language_for_script(o.script, installed_langs_);
-    if (lang.empty()) {
-      lang = fallback;
-      w.model_missing_script = o.script;
-      w.model_missing_package = package_for_script(o.script);
-    }
-  }
-  w.ocr_lang = lang;
-  if (!first.empty() && first == lang && !turned) {
-    *result = std::move(first_read);  // the same model on the same pixels
+void FinishStage::read_page(PageWork& w, OcrResult* result) {
+  ReaderPage page;
+  page.gray = w.gray;
+  page.binary = w.binary;
+  page.dpi = static_cast<int>(std::lround(w.decoded.dpi_x));
+  page.title = w.stem;
+  // What Tesseract reads: the binary on unevenly lit or speckled pages (auto).
+  auto input = [&](const ReaderPage& p) -> const cv::Mat& {
+    bool use_binary = cfg_.ocr_input == OcrInput::kBinary;
+    if (cfg_.ocr_input == OcrInput::kAuto)
+      use_binary = choose_binary_for_ocr({w.background_spread, w.noise_sigma}, w.specks_removed,
+                                         int64_t{w.width} * w.height);
+    use_binary = use_binary && !p.binary.empty();
+    w.ocr_input = use_binary ? "binary" : "gray";
+    return use_binary ? p.binary : p.gray;
+  };
+  auto turn = [&](int32_t rotation_deg, ReaderPage* p, std::string* error) {
+    if (!turn_upright(w, rotation_deg, error)) return false;
+    p->gray = w.gray;
+    p->binary = w.binary;
+    return true;
+  };
+  const auto t0 = Clock::now();
+  ReadOutcome o = reader_->read(&page, input, turn);
+  const auto t1 = Clock::now();
+  // The reads are OCR time; the rows and OSD are detection time.
+  w.times.ocr_ms += o.ocr_ms;
+  w.times.detect_ms += o.detect_ms;
+  stats_.ocr.add(std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double, std::milli>(o.ocr_ms)));
+  stats_.detect.add(std::chrono::duration_cast<Clock::duration>(
+      std::chrono::duration<double, std::milli>(o.detect_ms)));
+  stats_.ocr_span(t0, t1);
+  w.orientation_checked = o.orientation_checked;
+  w.orientation_known = o.orientation_known;
+  w.orientation_deg = o.orientation_deg;
+  w.orientation_confidence = o.orientation_confidence;
+  w.orientation_note = o.orientation_note;
+  w.detected_by = o.detected_by;
+  w.script = o.script;
+  w.script_confidence = o.script_confidence;
+  w.layout_lines = o.layout.lines;
+  w.layout_ascender_ratio = o.layout.ascender_ratio();
+  w.layout_core_share = o.layout.core_share;
+  w.script_mismatch = o.script_mismatch;
+  w.model_missing_script = o.model_missing_script;
+  w.model_missing_package = o.model_missing_package;
+  w.ocr_lang = o.lang;
+  if (!w.ok()) return;  // a failed turn already says why
+  if (!o.ok) {
+    w.fail(PageError::kOcrFailed, o.error);
     return;
   }
-  OcrEngine* e = engine_for(lang, &error);
-  if (!e) return w.fail(PageError::kOcrFailed, error);
-  *result = recognize(w, e);
+  *result = std::move(o.read);
 }
 
 void FinishStage::finish(PageWork& w) {
   if (!w.ok()) return;
   const int dpi = static_cast<int>(std::lround(w.decoded.dpi_x));
   if (cfg_.ocr == OcrMode::kNone && detects_orientation(cfg_)) {
-    // No read to check the rows against: OSD alone (--rotate-pages --ocr none).
-    const auto td = Clock::now();
-    const double pre_before = w.times.preprocess_ms;
-    detect_with_osd(w, true);
-    w.times.detect_ms += ms_between(td, Clock::now()) - (w.times.preprocess_ms - pre_before);
+    turn_by_osd(w);
     if (!w.ok()) return;
   }
   if (cfg_.ocr == OcrMode::kTesseract) {
@@ -213,7 +170,7 @@ void FinishStage::finish(PageWork& w) {
     read_page(w, &r);
     if (!w.ok()) return;
     std::string error;
-    OcrEngine* ocr = engine_for(w.ocr_lang, &error);  // made by read_page
+    OcrEngine* ocr = reader_->engine(w.ocr_lang, &error);  // made by the read
     w.text = std::move(r.text);
     w.ocr_confidence = r.mean_confidence;
     bool found = false;

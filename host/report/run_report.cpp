@@ -32,6 +32,7 @@ std::string run_json(const RunReport& r) {
   j.num("pages_per_s", wall > 0 ? static_cast<double>(processed) / wall : 0.0, 3);
   j.key("stage_busy_s").begin_object();
   j.num("decode", r.stats->decode.seconds(), 3).num("preprocess", r.stats->preprocess.seconds(), 3);
+  j.num("detect", r.stats->detect.seconds(), 3);
   j.num("ocr", r.stats->ocr.seconds(), 3).num("write", r.stats->write.seconds(), 3);
   j.end_object();
   if (r.ocr) {

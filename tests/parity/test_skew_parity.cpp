@@ -1,6 +1,7 @@
-// Skew estimation: CUDA against CPU, bit-exact SkewResult, on a var-shape
-// batch (generated pages, a half-size page, a blank page, odd shapes and an
-// empty page) that also exceeds max_batch, so the chunked path runs.
+// Skew estimation: CUDA against CPU, bit-exact SkewResult (angle, confidence
+// and the text-line evidence from the strip profiles), on a var-shape batch
+// (generated pages, a half-size page, a blank page, pages without text, odd
+// shapes and an empty page) that also exceeds max_batch, so the chunked path runs.
 #include <cuda_runtime_api.h>
 #include <gtest/gtest.h>
 
@@ -58,6 +59,7 @@ void expect_parity(const kernels::SkewParams& params, const std::vector<OwnedIma
         << "page " << i << ": cpu " << rc[i].angle_deg << " gpu " << rg[i].angle_deg;
     EXPECT_EQ(bits(rc[i].confidence), bits(rg[i].confidence)) << "page " << i;
     EXPECT_EQ(rc[i].confident, rg[i].confident) << "page " << i;
+    EXPECT_EQ(rc[i].text_lines, rg[i].text_lines) << "page " << i;  // the strip profiles agree
   }
   // Running again on the same object gives the same answers (workspace reuse).
   std::vector<kernels::SkewResult> again(pages.size());
@@ -89,6 +91,16 @@ std::vector<OwnedImage> mixed_pages() {
              cv::INTER_AREA);
   pages.push_back(owned_from(half, 0));
   pages.emplace_back(900, 1300, 1, 7, 235);  // blank
+  // Pages whose evidence is weak or none: sparse text, a halftone, a chart.
+  for (auto [layout, s] :
+       {std::pair{testsupport::Layout::kSparse, 21}, std::pair{testsupport::Layout::kPhoto, 33},
+        std::pair{testsupport::Layout::kChart, 5}}) {
+    spec.layout = layout;
+    spec.seed = static_cast<uint64_t>(s);
+    deg.skew_deg = 1.5;
+    EXPECT_TRUE(testsupport::generate_page(spec, deg, &page, nullptr));
+    pages.push_back(owned_from(page.degraded, 3));
+  }
   uint64_t seed = 3;
   for (auto [w, h] : testsupport::odd_shapes())
     pages.push_back(testsupport::random_document(w, h, seed++, 5));

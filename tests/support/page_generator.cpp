@@ -843,7 +843,7 @@ bool generate_page(const PageSpec& spec_in, const Degradation& deg, GeneratedPag
     case Layout::kBlank:
       break;
     case Layout::kPhoto:
-      draw_figure(page.clean, body, spec.dpi, rng, static_cast<int>(rng.uniform_int(0, 1)));
+      draw_figure(page.clean, body, spec.dpi, rng, static_cast<int>(spec.seed & 1));
       break;
     case Layout::kChart:
       draw_chart(page.clean, body, spec.dpi, font, rng);

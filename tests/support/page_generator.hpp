@@ -38,7 +38,8 @@ enum class Layout {
   kSparse,     ///< 3-5 lines
   kBlank,      ///< nothing (text "")
   // Pages without usable text (for the skew and orientation gates):
-  kPhoto,       ///< one photo-like block over the text area, halftone or continuous tone (text "")
+  kPhoto,       ///< one photo-like block over the text area: halftone for odd seeds,
+                ///< continuous tone for even ones (text "")
   kChart,       ///< a level bar chart: axes, bars, tick numbers, words under the bars and one
                 ///< caption at 45 degrees (labels are drawing, not reading text: text "")
   kSignature,   ///< a handwritten-looking signature stroke in the lower right (text "")

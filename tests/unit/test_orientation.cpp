@@ -1,6 +1,7 @@
 // Orientation and script detection (Tesseract OSD) on generated pages, the
-// lossless quarter-turn rotation against a naive reference, and script ->
-// language routing.
+// lossless quarter-turn rotation against a naive reference, script ->
+// language routing, and the rows' cheap signal (text_layout.hpp,
+// script_routing.hpp: guess_layout) at every quarter turn.
 //
 // The OSD tests need tesseract-ocr-osd; they fail (not skip) without it, as
 // the product needs it for `-l auto`. The Chinese test skips visibly only when
@@ -15,6 +16,8 @@
 
 #include "ocr/ocr_engine.hpp"
 #include "ocr/orientation.hpp"
+#include "ocr/script_routing.hpp"
+#include "ocr/text_layout.hpp"
 #include "support/page_generator.hpp"
 #include "support/random_image.hpp"
 
@@ -179,6 +182,127 @@ TEST_F(OrientationTest, BlankAndFewGlyphPagesAreUnknown) {
   r = detector_.detect(host::rotate_quarter_turns(few, 90), spec.dpi);
   EXPECT_FALSE(r.known);
   EXPECT_EQ(r.rotation_deg, 0);
+}
+
+TEST(ScriptRouting, ForcedLanguagesFitOrContradictScripts) {
+  using host::ScriptFit;
+  EXPECT_EQ(host::language_fits_script("eng", "Latin"), ScriptFit::kFits);
+  EXPECT_EQ(host::language_fits_script("eng", "Han"), ScriptFit::kContradicts);
+  EXPECT_EQ(host::language_fits_script("deu+eng", "Latin"), ScriptFit::kFits);
+  EXPECT_EQ(host::language_fits_script("deu", "Cyrillic"), ScriptFit::kContradicts);
+  EXPECT_EQ(host::language_fits_script("eng+rus", "Cyrillic"), ScriptFit::kFits);
+  EXPECT_EQ(host::language_fits_script("chi_sim", "Latin"), ScriptFit::kContradicts);
+  EXPECT_EQ(host::language_fits_script("jpn", "Han"), ScriptFit::kFits);
+  EXPECT_EQ(host::language_fits_script("eng", "Fraktur"), ScriptFit::kFits);  // a Latin typeface
+  EXPECT_EQ(host::language_fits_script("xyz", "Han"), ScriptFit::kUnknown);   // not in our table
+  EXPECT_EQ(host::language_fits_script("eng", ""), ScriptFit::kUnknown);
+}
+
+TEST(ScriptRouting, MissingModelsNameTheirDebianPackage) {
+  EXPECT_EQ(host::package_for_script("Devanagari"), "tesseract-ocr-hin");
+  EXPECT_EQ(host::package_for_script("Han"), "tesseract-ocr-chi-sim");
+  EXPECT_EQ(host::package_for_script("Cyrillic"), "tesseract-ocr-rus");
+  EXPECT_EQ(host::package_for_script("Fraktur"), "tesseract-ocr-frk");
+  EXPECT_EQ(host::package_for_script("NoSuchScript"), "");
+}
+
+TEST(ScriptRouting, AConfidentReadVouchesForItsScript) {
+  EXPECT_EQ(host::script_of_language("eng"), "Latin");
+  EXPECT_EQ(host::script_of_language("deu+eng"), "Latin");
+  EXPECT_EQ(host::script_of_language("chi_sim"), "Han");
+  EXPECT_EQ(host::script_of_language("rus"), "Cyrillic");
+  EXPECT_EQ(host::script_of_language("eng+rus"), "");  // which one, the read does not say
+  EXPECT_EQ(host::script_of_language("jpn"), "");
+}
+
+TEST(ScriptRouting, TheRowsPickTheFirstModel) {
+  using host::LayoutGuess;
+  const std::vector<std::string> installed = {"eng", "chi_sim", "rus", "osd"};
+  EXPECT_EQ(host::first_reading_language(LayoutGuess::kLatinUpright, "auto", installed), "eng");
+  EXPECT_EQ(host::first_reading_language(LayoutGuess::kCjkUpright, "auto", installed), "chi_sim");
+  // Two models read Han: the rows cannot choose, OSD must.
+  EXPECT_EQ(host::first_reading_language(LayoutGuess::kCjkUpright, "auto",
+                                         {"eng", "chi_sim", "jpn", "osd"}),
+            "");
+  EXPECT_EQ(host::first_reading_language(LayoutGuess::kUnsure, "auto", installed), "");
+  EXPECT_EQ(host::first_reading_language(LayoutGuess::kLatinTurned, "auto", installed), "");
+  EXPECT_EQ(host::first_reading_language(LayoutGuess::kNoText, "auto", installed), "");
+  // Forced: tried first, except on Latin rows it cannot read (OSD says so first).
+  EXPECT_EQ(host::first_reading_language(LayoutGuess::kLatinUpright, "deu", installed), "deu");
+  EXPECT_EQ(host::first_reading_language(LayoutGuess::kUnsure, "rus", installed), "rus");
+  EXPECT_EQ(host::first_reading_language(LayoutGuess::kLatinUpright, "chi_sim", installed), "");
+  EXPECT_EQ(host::first_reading_language(LayoutGuess::kLatinTurned, "eng", installed), "");
+}
+
+// The rows on generated pages: upright Latin pages are called upright Latin,
+// no upside-down or sideways page is, and Chinese pages are called CJK.
+TEST(TextLayout, RowsTellUprightLatinFromTurnedPages) {
+  using host::LayoutGuess;
+  const testsupport::Layout layouts[] = {testsupport::Layout::kSingleColumn,
+                                         testsupport::Layout::kTwoColumn,
+                                         testsupport::Layout::kTable, testsupport::Layout::kSparse};
+  uint64_t seed = 60;
+  for (testsupport::Layout layout : layouts) {
+    for (int rot : {0, 90, 180, 270}) {
+      PageSpec spec;
+      spec.seed = seed++;
+      spec.layout = layout;
+      Degradation deg;
+      deg.rotate90 = rot;
+      deg.noise_sigma = 5;
+      GeneratedPage page;
+      std::string err;
+      ASSERT_TRUE(testsupport::generate_page(spec, deg, &page, &err)) << err;
+      const host::TextLayout t = host::measure_text_layout(page.degraded, spec.dpi);
+      const LayoutGuess g = host::guess_layout(t);
+      const std::string what = std::string(testsupport::layout_name(layout)) + " at " +
+                               std::to_string(rot) + ": lines " + std::to_string(t.lines) +
+                               " ratio " + std::to_string(t.ascender_ratio()) + " core " +
+                               std::to_string(t.core_share);
+      if (rot == 0) {
+        EXPECT_EQ(g, LayoutGuess::kLatinUpright) << what;
+      } else {
+        EXPECT_NE(g, LayoutGuess::kLatinUpright) << what;
+        EXPECT_NE(g, LayoutGuess::kCjkUpright) << what;
+      }
+      if (rot == 180) {
+        EXPECT_EQ(g, LayoutGuess::kLatinTurned) << what;
+      }
+    }
+  }
+}
+
+TEST(TextLayout, ChinesePagesHaveNoCoreBand) {
+  if (testsupport::find_cjk_font().empty()) GTEST_SKIP() << "no CJK font (fonts-wqy-zenhei)";
+  for (uint64_t seed : {4, 12, 13}) {
+    PageSpec spec;
+    spec.seed = seed;
+    spec.language = "chi_sim";
+    Degradation deg;
+    deg.noise_sigma = 5;
+    GeneratedPage page;
+    ASSERT_TRUE(testsupport::generate_page(spec, deg, &page, nullptr));
+    const host::TextLayout t = host::measure_text_layout(page.degraded, spec.dpi);
+    EXPECT_EQ(host::guess_layout(t), host::LayoutGuess::kCjkUpright)
+        << "seed " << seed << ": ratio " << t.ascender_ratio() << " core " << t.core_share;
+  }
+}
+
+TEST(TextLayout, PagesWithoutTextShowNoLines) {
+  for (testsupport::Layout layout : {testsupport::Layout::kBlank, testsupport::Layout::kPageNumber,
+                                     testsupport::Layout::kWord, testsupport::Layout::kSignature}) {
+    PageSpec spec;
+    spec.seed = 5;
+    spec.layout = layout;
+    Degradation deg;
+    deg.noise_sigma = 6;
+    GeneratedPage page;
+    ASSERT_TRUE(testsupport::generate_page(spec, deg, &page, nullptr));
+    const host::TextLayout t = host::measure_text_layout(page.degraded, spec.dpi);
+    EXPECT_EQ(host::guess_layout(t), host::LayoutGuess::kNoText)
+        << testsupport::layout_name(layout) << ": " << t.lines << " lines";
+  }
+  EXPECT_EQ(host::measure_text_layout(cv::Mat(), 300).lines, 0);
 }
 
 }  // namespace
