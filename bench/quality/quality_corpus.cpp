@@ -124,7 +124,7 @@ std::vector<CorpusPage> make_corpus(int pages_per_class, const std::vector<std::
   return pages;
 }
 
-std::vector<OrientationCase> make_orientation_cases(int text_pages, bool chinese) {
+std::vector<OrientationCase> make_orientation_cases(int text_pages, bool chinese, bool russian) {
   static const Layout kTextLayouts[] = {Layout::kSingleColumn, Layout::kTwoColumn, Layout::kTable,
                                         Layout::kFigure};
   static const char* kFonts[] = {"DejaVuSerif", "LiberationSans-Regular", "LiberationSerif-Regular",
@@ -132,13 +132,15 @@ std::vector<OrientationCase> make_orientation_cases(int text_pages, bool chinese
   std::vector<OrientationCase> cases;
   std::vector<std::string> langs = {"eng"};
   if (chinese) langs.push_back("chi_sim");
+  if (russian) langs.push_back("rus");
   for (const std::string& lang : langs) {
     for (int rot : {0, 90, 180, 270}) {
       for (int i = 0; i < text_pages + 2; ++i) {
-        std::mt19937_64 rng = rng_for(100 + rot, i + (lang == "eng" ? 0 : 1000));
+        const int lang_index = lang == "eng" ? 0 : lang == "chi_sim" ? 1 : 2;
+        std::mt19937_64 rng = rng_for(100 + rot, i + 1000 * lang_index);
         OrientationCase c;
         c.spec.language = lang;
-        c.spec.seed = 900 + static_cast<uint64_t>(i) + (lang == "eng" ? 0 : 50);
+        c.spec.seed = 900 + static_cast<uint64_t>(i) + 50 * static_cast<uint64_t>(lang_index);
         c.text_page = i < text_pages;
         c.spec.layout = c.text_page ? kTextLayouts[i % 4]
                                     : (i == text_pages ? Layout::kSparse : Layout::kBlank);
@@ -166,6 +168,49 @@ std::vector<OrientationCase> make_orientation_cases(int text_pages, bool chinese
     }
   }
   return cases;
+}
+
+}  // namespace pageprep::quality
+
+namespace pageprep::quality {
+
+std::vector<NoTextCase> make_no_text_cases() {
+  using testsupport::Degradation;
+  Degradation scan;
+  scan.noise_sigma = 4;
+  Degradation noisy;
+  noisy.noise_sigma = 8;
+  noisy.speck_density = 50;
+  Degradation textured;
+  textured.noise_sigma = 12;
+  textured.blur_sigma = 2;
+  textured.paper_yellow = 0.5;
+  Degradation tilted = scan;
+  tilted.skew_deg = 2.0;
+  Degradation border = scan;
+  border.dark_border_px = 80;
+  auto c = [](const char* name, Layout layout, uint64_t seed, const Degradation& d) {
+    NoTextCase n;
+    n.name = name;
+    n.spec.layout = layout;
+    n.spec.seed = seed;
+    n.deg = d;
+    return n;
+  };
+  return {
+      c("blank", Layout::kBlank, 1, {}),
+      c("blank, noise and specks", Layout::kBlank, 2, noisy),
+      c("textured paper", Layout::kBlank, 3, textured),
+      c("scanner borders only", Layout::kBlank, 4, border),
+      c("halftone photo", Layout::kPhoto, 33, scan),
+      c("continuous-tone photo", Layout::kPhoto, 32, scan),
+      c("bar chart, 45-degree caption", Layout::kChart, 5, scan),
+      c("bar chart, tilted 2 deg", Layout::kChart, 6, tilted),
+      c("signature", Layout::kSignature, 7, scan),
+      c("level page number", Layout::kPageNumber, 8, scan),
+      c("page number, tilted 2 deg", Layout::kPageNumber, 9, tilted),
+      c("one word, tilted 2 deg", Layout::kWord, 11, tilted),
+  };
 }
 
 }  // namespace pageprep::quality

@@ -54,7 +54,8 @@ struct CorpusPage {
 /// pages_per_class pages of every class whose name is in `only` (all if empty).
 std::vector<CorpusPage> make_corpus(int pages_per_class, const std::vector<std::string>& only);
 
-/// Orientation cases: for each language (eng, and chi_sim when `chinese`),
+/// Orientation cases: for each language (eng, chi_sim when `chinese`, rus
+/// when `russian`; each keeps its seeds whichever others are present),
 /// each quarter turn, `text_pages` text pages (single/two/table/figure, with
 /// mild degradations and small skew) plus one sparse and one blank page.
 struct OrientationCase {
@@ -64,6 +65,18 @@ struct OrientationCase {
   bool text_page = true;  ///< false: sparse or blank
 };
 
-std::vector<OrientationCase> make_orientation_cases(int text_pages, bool chinese);
+std::vector<OrientationCase> make_orientation_cases(int text_pages, bool chinese, bool russian);
+
+/// Pages without usable text (the skew and orientation gates must leave them
+/// alone): blank, noisy and textured paper, scanner borders, a halftone and a
+/// continuous-tone photo, bar charts, a signature, a lone page number, one
+/// word; level and tilted. The same kinds as tests/unit/test_skew_evidence.cpp.
+struct NoTextCase {
+  std::string name;
+  testsupport::PageSpec spec;
+  testsupport::Degradation deg;
+};
+
+std::vector<NoTextCase> make_no_text_cases();
 
 }  // namespace pageprep::quality

@@ -7,17 +7,20 @@
 // of each preprocessing variant and of the clean original; skew accuracy;
 // binarization F-measure/PSNR against the generator's clean binary; an
 // illumination signal sweep for switching background normalization per page;
-// orientation/script detection on generated English and Chinese pages; and
-// what we find on the real scans in shared/data/real-scans.
+// orientation/script detection on generated English, Chinese and Russian pages
+// (Tesseract's OSD alone, and the default flow: the rows, a confident read,
+// OSD when doubtful; ocr/page_reader.hpp); pages without usable text (never
+// rotated, never turned); what we find on the real scans in
+// shared/data/real-scans; and what detection costs against OCR.
 //
 // Usage (docs/QUALITY.md has the run that produced the published tables):
 //   pageprep-quality [--pages-per-class N] [--jobs N] [--out DIR] [--quick]
-//                    [--classes a,b,...] [--orientation-pages N]
-//                    [--no-orientation] [--no-real] [--real-dir DIR]
+//                    [--classes a,b,...] [--variants a,b,...] [--orientation-pages N]
+//                    [--no-orientation] [--no-real] [--no-textless] [--real-dir DIR]
 //                    [--save-images]
 //
 // Threading: --jobs worker threads pull whole pages from a shared counter.
-// Each worker owns its OcrEngine, OrientationDetector and executors (each
+// Each worker owns its OcrEngine, OrientationDetector, PageReader and executors (each
 // executor with a one-thread pool), so workers share nothing but the result
 // slots, which each page writes once. Results do not depend on --jobs.
 #include <opencv2/core.hpp>
@@ -43,15 +46,16 @@
 #include <vector>
 
 #include "io/codec.hpp"
-#include "pipeline/executor.hpp"
 #include "ocr/ocr_engine.hpp"
 #include "ocr/orientation.hpp"
+#include "ocr/page_reader.hpp"
+#include "pipeline/executor.hpp"
 #include "pipeline/page_signals.hpp"
 #include "pipeline/page_work.hpp"
 #include "pipeline/run_config.hpp"
-#include "report/text_metrics.hpp"
 #include "quality_corpus.hpp"
 #include "quality_metrics.hpp"
+#include "report/text_metrics.hpp"
 #include "support/page_generator.hpp"
 
 namespace fs = std::filesystem;
@@ -165,6 +169,10 @@ struct VariantResult {
   float ocr_confidence = -1;
   bool same_as_earlier = false;  ///< OCR skipped: pixel-identical to an earlier variant
   double preprocess_ms = 0, ocr_ms = 0;
+  // The default variant is read as `pageprep run` reads it (PageReader).
+  std::string detected_by, lang;
+  double detect_ms = 0;
+  int reads = 0;
 };
 
 struct PageResult {
@@ -179,12 +187,36 @@ struct PageResult {
   std::vector<VariantResult> v;
 };
 
+/// What the default flow (PageReader) found on a page, without the text.
+struct FlowRecord {
+  bool ran = false;
+  std::string error;
+  bool known = false, turned = false;
+  int32_t deg = 0;
+  std::string detected_by, script, lang, note, model_missing_package;
+  host::LayoutGuess guess = host::LayoutGuess::kNoText;
+  int reads = 0;
+  double detect_ms = 0, ocr_ms = 0, cer = -1;
+  float ocr_confidence = -1;
+};
+
 struct OrientationRecord {
   bool done = false;
   std::string error;
-  OrientationResult r;
+  OrientationResult r;  ///< Tesseract's OSD alone, on the turned page
   std::string routed_language;
   int generated_glyphs = 0;
+  FlowRecord flow;  ///< the default flow on the same page
+};
+
+struct NoTextRecord {
+  bool done = false;
+  std::string error;
+  int32_t skew_lines = 0;
+  float skew_deg = 0, skew_confidence = 0;
+  bool rotated = false;
+  std::string skew_note;
+  FlowRecord flow;
 };
 
 struct RealScanRecord {
@@ -201,6 +233,8 @@ struct RealScanRecord {
   std::string routed_language;
   float conf_raw = -1, conf_default = -1;
   std::string saved;
+  int32_t skew_lines = 0;
+  FlowRecord flow;
 };
 
 struct Options {
@@ -209,9 +243,11 @@ struct Options {
   std::string out = "build/quality";
   bool quick = false;
   std::vector<std::string> classes;
+  std::vector<std::string> variants;  ///< only these (all when empty)
   int orientation_pages = 4;
   bool orientation = true;
   bool real = true;
+  bool textless = true;
   std::string real_dir;
   bool save_images = false;
 };
@@ -237,7 +273,11 @@ const cv::Mat& ocr_image_auto(const cv::Mat& raw, const PageWork& w) {
 
 class Worker {
  public:
-  Worker(const std::vector<Variant>& variants, bool need_osd) : variants_(variants) {
+  Worker(const std::vector<Variant>& variants, bool need_osd,
+         const std::vector<std::string>& installed, size_t default_variant)
+      : variants_(variants),
+        reader_("auto", "eng", installed, /*may_turn=*/true),
+        default_variant_(default_variant) {
     std::string err;
     if (!ocr_.init("eng", &err)) init_error_ = err;
     if (need_osd && !osd_.init(&err)) init_error_ = err;
@@ -260,6 +300,62 @@ class Worker {
     std::vector<PageWork*> batch{w};
     executors_[variant]->process(batch);
     return w->ok();
+  }
+
+  /// The default flow, as `pageprep run` runs it: the default executor on
+  /// `raw`, then PageReader (rows, a confident read, OSD when doubtful),
+  /// turning and preprocessing again when OSD finds a quarter turn. `w` gets
+  /// the final preprocessing; `truth` (when non-null) scores the read.
+  FlowRecord read_flow(const cv::Mat& raw, int dpi, const std::string& title,
+                       const std::string* truth, PageWork* w, host::ReadOutcome* outcome) {
+    FlowRecord f;
+    *w = PageWork{};
+    if (!preprocess(default_variant_, raw, dpi, w)) {
+      f.error = w->message;
+      return f;
+    }
+    host::ReaderPage page;
+    page.gray = w->gray;
+    page.binary = w->binary;
+    page.dpi = dpi;
+    page.title = title;
+    cv::Mat source = raw;
+    const Source src = variants_[default_variant_].source;
+    auto input = [&](const host::ReaderPage& p) -> const cv::Mat& {
+      if (src == Source::kBinary && !p.binary.empty()) return p.binary;
+      if (src == Source::kAuto) return ocr_image_auto(source, *w);
+      return p.gray;
+    };
+    auto turn = [&](int32_t deg, host::ReaderPage* p, std::string* err) {
+      source = host::rotate_quarter_turns(source, -deg);
+      *w = PageWork{};
+      if (!preprocess(default_variant_, source, dpi, w)) {
+        *err = w->message;
+        return false;
+      }
+      p->gray = w->gray;
+      p->binary = w->binary;
+      return true;
+    };
+    host::ReadOutcome o = reader_.read(&page, input, turn);
+    f.ran = o.ok;
+    f.error = o.error;
+    f.known = o.orientation_known;
+    f.turned = o.turned;
+    f.deg = o.orientation_deg;
+    f.detected_by = o.detected_by;
+    f.script = o.script;
+    f.lang = o.lang;
+    f.note = o.orientation_note;
+    f.model_missing_package = o.model_missing_package;
+    f.guess = o.guess;
+    f.reads = o.reads;
+    f.detect_ms = o.detect_ms;
+    f.ocr_ms = o.ocr_ms;
+    f.ocr_confidence = o.read.mean_confidence;
+    if (truth && o.ok) f.cer = host::score_text(o.read.text, *truth).cer;
+    if (outcome) *outcome = std::move(o);
+    return f;
   }
 
   void run_corpus_page(const CorpusPage& cp, const Options& opt, PageResult* out) {
@@ -318,6 +414,26 @@ class Worker {
           break;
         }
       }
+      if (var.name == "default") {
+        // As `pageprep run` reads it: orientation and script by the rows, a
+        // confident read, OSD when doubtful.
+        PageWork fw;
+        host::ReadOutcome o;
+        const FlowRecord f = read_flow(raw, kDpi, cp.id, nullptr, &fw, &o);
+        if (!f.ran) {
+          vr.error = f.error;
+          vr.ran = false;
+          continue;
+        }
+        vr.ocr_ms = f.ocr_ms;
+        vr.detect_ms = f.detect_ms;
+        vr.detected_by = f.detected_by;
+        vr.lang = f.lang;
+        vr.reads = f.reads;
+        vr.score = host::score_text(o.read.text, g.text);
+        vr.ocr_confidence = o.read.mean_confidence;
+        continue;
+      }
       if (reused) continue;
       const auto to = std::chrono::steady_clock::now();
       host::OcrResult r = ocr_.recognize(image, kDpi, cp.id);
@@ -349,6 +465,26 @@ class Worker {
     out->r = osd_.detect(as_gray(g.degraded), oc.spec.dpi);
     if (out->r.script_known)
       out->routed_language = host::language_for_script(out->r.script, installed);
+    PageWork w;
+    out->flow = read_flow(as_gray(g.degraded), oc.spec.dpi, oc.id, &g.text, &w, nullptr);
+    out->done = true;
+  }
+
+  void run_no_text_case(const NoTextCase& nc, NoTextRecord* out) {
+    testsupport::GeneratedPage g;
+    std::string err;
+    if (!testsupport::generate_page(nc.spec, nc.deg, &g, &err)) {
+      out->error = "generate: " + err;
+      out->done = true;
+      return;
+    }
+    PageWork w;
+    out->flow = read_flow(as_gray(g.degraded), nc.spec.dpi, nc.name, nullptr, &w, nullptr);
+    out->skew_lines = w.skew_text_lines;
+    out->skew_deg = w.skew_deg;
+    out->skew_confidence = w.skew_confidence;
+    out->rotated = w.rotated;
+    out->skew_note = w.skew_note;
     out->done = true;
   }
 
@@ -381,6 +517,11 @@ class Worker {
     out->skew_confidence = w.skew_confidence;
     out->rotated = w.rotated;
     out->skew_note = w.skew_note;
+    out->skew_lines = w.skew_text_lines;
+    {
+      PageWork fw;
+      out->flow = read_flow(gray, dpi, out->file, nullptr, &fw, nullptr);
+    }
     const cv::Mat& cleaned = variants_[default_variant].source == Source::kBinary ? w.binary
                              : variants_[default_variant].source == Source::kAuto
                                  ? ocr_image_auto(gray, w)
@@ -420,6 +561,8 @@ class Worker {
   const std::vector<Variant>& variants_;
   OcrEngine ocr_;
   OrientationDetector osd_;
+  host::PageReader reader_;
+  size_t default_variant_ = 0;
   std::vector<std::unique_ptr<host::Executor>> executors_;
   std::string init_error_;
 };
@@ -462,7 +605,8 @@ class Report {
   Report(const Options& opt, const std::vector<Variant>& variants,
          const std::vector<CorpusPage>& corpus, const std::vector<PageResult>& pages,
          const std::vector<OrientationCase>& ocases, const std::vector<OrientationRecord>& orec,
-         const std::vector<RealScanRecord>& real, double seconds)
+         const std::vector<RealScanRecord>& real, const std::vector<NoTextCase>& ntcases,
+         const std::vector<NoTextRecord>& ntrec, double seconds)
       : opt_(opt),
         variants_(variants),
         corpus_(corpus),
@@ -470,6 +614,8 @@ class Report {
         ocases_(ocases),
         orec_(orec),
         real_(real),
+        ntcases_(ntcases),
+        ntrec_(ntrec),
         seconds_(seconds) {
     for (size_t i = 0; i < variants.size(); ++i)
       if (variants[i].ocr) ocr_variants_.push_back(i);
@@ -486,15 +632,19 @@ class Report {
     binarization();
     illumination();
     orientation();
+    orientation_flow();
+    no_text();
     real_scans();
     timing();
+    detection_cost();
     return s_.str();
   }
 
   std::string pages_csv() const {
     std::ostringstream c;
     c << "page,class,content,skew_truth,skew_est,skew_conf,rotated,spread,ref_chars,variant,cer,"
-         "wer,edits,ocr_conf,fmeasure,psnr,preprocess_ms,ocr_ms,error\n";
+         "wer,edits,ocr_conf,fmeasure,psnr,preprocess_ms,ocr_ms,detected_by,lang,reads,detect_ms,"
+         "error\n";
     for (size_t k = 0; k < corpus_.size(); ++k) {
       const PageResult& r = pages_[k];
       for (size_t i = 0; i < variants_.size() && i < r.v.size(); ++i) {
@@ -506,7 +656,8 @@ class Report {
           << fmt("%.5f", v.score.cer) << ',' << fmt("%.5f", v.score.wer) << ',' << v.score.edits
           << ',' << fmt("%.1f", v.ocr_confidence) << ',' << fmt("%.4f", v.bin.fmeasure) << ','
           << fmt("%.2f", v.bin.psnr) << ',' << fmt("%.0f", v.preprocess_ms) << ','
-          << fmt("%.0f", v.ocr_ms) << ',' << (v.error.empty() ? r.error : v.error) << '\n';
+          << fmt("%.0f", v.ocr_ms) << ',' << v.detected_by << ',' << v.lang << ',' << v.reads << ','
+          << fmt("%.2f", v.detect_ms) << ',' << (v.error.empty() ? r.error : v.error) << '\n';
       }
     }
     return c.str();
@@ -814,12 +965,153 @@ class Report {
     s_ << "\n";
   }
 
+  static const char* guess_name(host::LayoutGuess g) {
+    switch (g) {
+      case host::LayoutGuess::kNoText:
+        return "no text";
+      case host::LayoutGuess::kLatinUpright:
+        return "Latin upright";
+      case host::LayoutGuess::kLatinTurned:
+        return "Latin turned";
+      case host::LayoutGuess::kCjkUpright:
+        return "CJK upright";
+      case host::LayoutGuess::kUnsure:
+        return "unsure";
+    }
+    return "?";
+  }
+
+  static std::string flow_orientation(const FlowRecord& f) {
+    if (!f.ran) return "error: " + f.error;
+    return f.known ? std::to_string(f.deg) : std::string("unknown");
+  }
+
+  // The default flow (PageReader) on the orientation pages: what `pageprep
+  // run` does with no options.
+  void orientation_flow() {
+    if (ocases_.empty()) return;
+    s_ << "## Orientation and script: the default flow (rows, a confident read, OSD when "
+          "doubtful)\n\n"
+       << "What `pageprep run` does with no options (ocr/page_reader.hpp): the rows of the "
+          "deskewed page guess; a read with mean confidence >= "
+       << fmt("%.0f", host::kReadMinConfidence)
+       << " settles an upright page without OSD; otherwise OSD. Correct = the page was found "
+          "turned by its true quarter turn (and turned back); routed = read with the expected "
+          "model (eng, chi_sim, rus when installed).\n\n"
+       << "| language | page kind | pages | correct | unknown | wrong | accuracy | by rows | "
+          "routed right | mean CER (%) | detection / OCR time |\n"
+       << "|---|---|---|---|---|---|---|---|---|---|---|\n";
+    for (const char* lang : {"eng", "chi_sim", "rus"}) {
+      for (int text = 1; text >= 0; --text) {
+        int n = 0, correct = 0, unknown = 0, wrong = 0, rows = 0, routed = 0, ncer = 0;
+        double det = 0, ocr = 0, cer = 0;
+        for (size_t k = 0; k < ocases_.size(); ++k) {
+          if (ocases_[k].spec.language != lang || ocases_[k].text_page != (text == 1)) continue;
+          const FlowRecord& f = orec_[k].flow;
+          if (!orec_[k].done || !f.ran) continue;
+          ++n;
+          if (!f.known)
+            ++unknown;
+          else if (f.deg == ocases_[k].deg.rotate90)
+            ++correct;
+          else
+            ++wrong;
+          rows += f.detected_by == "rows";
+          routed += f.lang == lang;
+          det += f.detect_ms;
+          ocr += f.ocr_ms;
+          if (f.cer >= 0) {
+            cer += f.cer;
+            ++ncer;
+          }
+        }
+        if (!n) continue;
+        s_ << "| " << lang << " | " << (text ? "text" : "sparse / blank") << " | " << n << " | "
+           << correct << " | " << unknown << " | " << wrong << " | "
+           << fmt("%.1f%%", 100.0 * correct / n) << " | " << rows << " | " << routed << " | "
+           << (ncer ? fmt("%.2f", 100.0 * cer / ncer) : "-") << " | "
+           << (ocr > 0 ? fmt("%.1f%%", 100.0 * det / ocr) : "-") << " |\n";
+      }
+    }
+    s_ << "\nEvery page (flow):\n\n| page | truth | found | by | rows guess | script | model | "
+          "reads | detect ms | OCR ms | CER (%) | note |\n|---|---|---|---|---|---|---|---|---|---|"
+          "---|---|\n";
+    for (size_t k = 0; k < ocases_.size(); ++k) {
+      const FlowRecord& f = orec_[k].flow;
+      s_ << "| " << ocases_[k].id << " | " << ocases_[k].deg.rotate90 << " | "
+         << flow_orientation(f) << " | " << f.detected_by << " | " << guess_name(f.guess) << " | "
+         << f.script << " | " << f.lang << " | " << f.reads << " | " << fmt("%.1f", f.detect_ms)
+         << " | " << fmt("%.0f", f.ocr_ms) << " | " << pct(f.cer) << " | " << f.note << " |\n";
+    }
+    s_ << "\n";
+  }
+
+  void no_text() {
+    if (ntcases_.empty()) return;
+    s_ << "## Pages without usable text: never rotated, never turned\n\n"
+       << "The default executor and the default flow on generated pages with no text lines "
+          "(skew evidence: text lines in the best strip, deskew.hpp; orientation: the rows "
+          "and OSD, page_reader.hpp).\n\n"
+       << "| page | skew text lines | skew (deg) | skew conf | rotated | skew note | "
+          "orientation | turned | by |\n|---|---|---|---|---|---|---|---|---|\n";
+    int rotated = 0, turned = 0;
+    for (size_t k = 0; k < ntcases_.size(); ++k) {
+      const NoTextRecord& r = ntrec_[k];
+      if (!r.error.empty()) {
+        s_ << "| " << ntcases_[k].name << " | error: " << r.error << " ||||||||\n";
+        continue;
+      }
+      rotated += r.rotated;
+      turned += r.flow.turned;
+      s_ << "| " << ntcases_[k].name << " | " << r.skew_lines << " | " << fmt("%.3f", r.skew_deg)
+         << " | " << fmt("%.2f", r.skew_confidence) << " | " << (r.rotated ? "**yes**" : "no")
+         << " | " << r.skew_note << " | " << flow_orientation(r.flow) << " | "
+         << (r.flow.turned ? "**yes**" : "no") << " | " << r.flow.detected_by << " |\n";
+    }
+    s_ << "\nTarget \"a page with too little text to know its skew is never rotated\": "
+       << (rotated == 0 ? "met" : "**not met**") << " (" << rotated << " of " << ntcases_.size()
+       << " rotated); never turned a quarter: " << (turned == 0 ? "met" : "**not met**") << " ("
+       << turned << " turned).\n\n";
+  }
+
+  // What detection cost on the corpus pages read by the default flow.
+  void detection_cost() {
+    const size_t d = variant_index("default");
+    double det = 0, ocr = 0;
+    int n = 0, rows = 0, two_reads = 0;
+    std::vector<double> shares;
+    for (const PageResult& r : pages_) {
+      if (d >= r.v.size() || !r.v[d].ran) continue;
+      const VariantResult& v = r.v[d];
+      ++n;
+      det += v.detect_ms;
+      ocr += v.ocr_ms;
+      rows += v.detected_by == "rows";
+      two_reads += v.reads > 1;
+      if (v.ocr_ms > 0) shares.push_back(v.detect_ms / v.ocr_ms);
+    }
+    if (!n) return;
+    std::sort(shares.begin(), shares.end());
+    s_ << "## Detection cost on the corpus (default flow)\n\n"
+       << "| pages | settled by the rows | by OSD | read twice | detection ms | OCR ms | detection "
+          "/ OCR (all pages) | median per page | worst page |\n|---|---|---|---|---|---|---|---|"
+          "---|\n"
+       << "| " << n << " | " << rows << " | " << n - rows << " | " << two_reads << " | "
+       << fmt("%.0f", det) << " | " << fmt("%.0f", ocr) << " | "
+       << fmt("%.2f%%", ocr > 0 ? 100.0 * det / ocr : 0.0) << " | "
+       << (shares.empty() ? "-" : fmt("%.2f%%", 100.0 * shares[shares.size() / 2])) << " | "
+       << (shares.empty() ? "-" : fmt("%.2f%%", 100.0 * shares.back())) << " |\n\n"
+       << "(OCR ms counts every read, a second one included; detection ms is the rows and, "
+          "where it ran, OSD.)\n\n";
+  }
+
   void real_scans() {
     if (real_.empty()) return;
     s_ << "## Real scans (no truth text)\n\n"
-       << "| file | size | dpi | skew (deg) | skew conf | rotated | orientation | orient conf | "
-          "script (conf) | glyphs | routed | Tesseract mean conf raw -> default |\n"
-       << "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+       << "| file | size | dpi | skew (deg) | skew conf | skew text lines | rotated | orientation "
+          "(OSD) | orient conf | script (conf) | glyphs | routed | Tesseract mean conf raw -> "
+          "default | flow: orientation | by | model | missing model |\n"
+       << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
     for (const RealScanRecord& r : real_) {
       if (!r.error.empty()) {
         s_ << "| " << r.file << " | error: " << r.error << " |||||||||||\n";
@@ -827,13 +1119,16 @@ class Report {
       }
       s_ << "| " << r.file << " | " << r.width << "x" << r.height << " | " << fmt("%.0f", r.dpi)
          << (r.dpi_from_file ? "" : " (assumed)") << " | " << fmt("%.2f", r.skew_deg) << " | "
-         << fmt("%.2f", r.skew_confidence) << " | " << (r.rotated ? "yes" : "no") << " | "
+         << fmt("%.2f", r.skew_confidence) << " | " << r.skew_lines << " | "
+         << (r.rotated ? "yes" : "no (" + r.skew_note + ")") << " | "
          << (r.orient.known ? std::to_string(r.orient.rotation_deg)
                             : "unknown (" + std::to_string(r.orient.raw_rotation_deg) + "?)")
          << " | " << fmt("%.2f", r.orient.orientation_confidence) << " | " << r.orient.script
          << " (" << fmt("%.2f", r.orient.script_confidence) << ") | " << r.orient.glyphs << " | "
          << r.routed_language << " | " << fmt("%.1f", r.conf_raw) << " -> "
-         << fmt("%.1f", r.conf_default) << " |\n";
+         << fmt("%.1f", r.conf_default) << " | " << flow_orientation(r.flow)
+         << (r.flow.turned ? " (turned)" : "") << " | " << r.flow.detected_by << " | "
+         << r.flow.lang << " | " << r.flow.model_missing_package << " |\n";
     }
     s_ << "\n";
   }
@@ -867,6 +1162,8 @@ class Report {
   const std::vector<OrientationCase>& ocases_;
   const std::vector<OrientationRecord>& orec_;
   const std::vector<RealScanRecord>& real_;
+  const std::vector<NoTextCase>& ntcases_;
+  const std::vector<NoTextRecord>& ntrec_;
   double seconds_;
   std::vector<size_t> ocr_variants_;
   std::vector<int> classes_;
@@ -886,9 +1183,11 @@ void usage() {
       "                        real/*.png\n"
       "  --quick               1 page per class, 1 orientation page per angle (~3 min)\n"
       "  --classes a,b         only these degradation classes\n"
+      "  --variants a,b        only these variants (e.g. raw,default,clean; default: all)\n"
       "  --orientation-pages N text pages per language and quarter turn (default 4)\n"
       "  --no-orientation      skip the orientation/script cases\n"
       "  --no-real             skip the real scans\n"
+      "  --no-textless         skip the pages without usable text\n"
       "  --real-dir DIR        real scans (default $PAGEPREP_SHARED_DIR/data/real-scans)\n"
       "  --save-images         write page 0 of each class, every variant, to DIR/pages\n");
 }
@@ -917,6 +1216,12 @@ bool parse(int argc, char** argv, Options* o) {
       std::stringstream ss(v);
       std::string c;
       while (std::getline(ss, c, ',')) o->classes.push_back(c);
+    } else if (a == "--variants" && next(&v)) {
+      std::stringstream ss(v);
+      std::string c;
+      while (std::getline(ss, c, ',')) o->variants.push_back(c);
+    } else if (a == "--no-textless") {
+      o->textless = false;
     } else if (a == "--orientation-pages" && next(&v)) {
       o->orientation_pages = std::max(1, std::atoi(v.c_str()));
     } else if (a == "--no-orientation") {
@@ -951,15 +1256,25 @@ int run(int argc, char** argv) {
   host::set_ocr_thread_limit();
   fs::create_directories(opt.out);
 
-  const std::vector<Variant> variants = make_variants();
+  std::vector<Variant> variants = make_variants();
+  if (!opt.variants.empty()) {
+    std::vector<Variant> kept;
+    for (Variant& v : variants)
+      if (std::find(opt.variants.begin(), opt.variants.end(), v.name) != opt.variants.end() ||
+          v.name == "default")
+        kept.push_back(std::move(v));
+    variants = std::move(kept);
+  }
   size_t default_variant = 0;
   for (size_t i = 0; i < variants.size(); ++i)
     if (variants[i].name == "default") default_variant = i;
   const std::vector<CorpusPage> corpus = make_corpus(opt.pages_per_class, opt.classes);
   const bool chinese = !testsupport::find_cjk_font().empty();
   const std::vector<OrientationCase> ocases =
-      opt.orientation ? make_orientation_cases(opt.orientation_pages, chinese)
+      opt.orientation ? make_orientation_cases(opt.orientation_pages, chinese, /*russian=*/true)
                       : std::vector<OrientationCase>{};
+  const std::vector<NoTextCase> ntcases =
+      opt.textless ? make_no_text_cases() : std::vector<NoTextCase>{};
   std::vector<std::string> real_files;
   if (opt.real && fs::is_directory(opt.real_dir)) {
     for (const auto& e : fs::directory_iterator(opt.real_dir)) {
@@ -974,7 +1289,8 @@ int run(int argc, char** argv) {
   std::vector<PageResult> pages(corpus.size());
   std::vector<OrientationRecord> orec(ocases.size());
   std::vector<RealScanRecord> real(real_files.size());
-  const size_t total = corpus.size() + ocases.size() + real_files.size();
+  std::vector<NoTextRecord> ntrec(ntcases.size());
+  const size_t total = corpus.size() + ocases.size() + real_files.size() + ntcases.size();
   std::fprintf(stderr,
                "pageprep-quality: %zu corpus pages x %zu variants, %zu orientation pages, %zu real "
                "scans, %d worker(s)%s\n",
@@ -986,7 +1302,7 @@ int run(int argc, char** argv) {
   std::string fatal;
   const auto t0 = std::chrono::steady_clock::now();
   auto work = [&]() {
-    Worker w(variants, !ocases.empty() || !real_files.empty());
+    Worker w(variants, !ocases.empty() || !real_files.empty(), installed, default_variant);
     if (!w.init_error().empty()) {
       std::lock_guard<std::mutex> lock(log_mutex);
       fatal = w.init_error();
@@ -1002,10 +1318,14 @@ int run(int argc, char** argv) {
         const size_t k = j - corpus.size();
         w.run_orientation_case(ocases[k], installed, &orec[k]);
         label = "orientation " + ocases[k].id;
-      } else {
+      } else if (j < corpus.size() + ocases.size() + real_files.size()) {
         const size_t k = j - corpus.size() - ocases.size();
         w.run_real_scan(real_files[k], installed, default_variant, opt, &real[k]);
         label = "real " + real[k].file + (real[k].error.empty() ? "" : " FAILED: " + real[k].error);
+      } else {
+        const size_t k = j - corpus.size() - ocases.size() - real_files.size();
+        w.run_no_text_case(ntcases[k], &ntrec[k]);
+        label = "no text: " + ntcases[k].name;
       }
       const size_t n = ++finished;
       const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -1023,7 +1343,7 @@ int run(int argc, char** argv) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-  Report report(opt, variants, corpus, pages, ocases, orec, real, seconds);
+  Report report(opt, variants, corpus, pages, ocases, orec, real, ntcases, ntrec, seconds);
   const std::string md = report.markdown();
   std::cout << md;
   std::ofstream(fs::path(opt.out) / "quality.md") << md;

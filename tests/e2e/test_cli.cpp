@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <thread>
@@ -12,6 +13,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "e2e/cli_harness.hpp"
+#include "ocr/ocr_engine.hpp"
 
 namespace pageprep::e2e {
 namespace {
@@ -168,6 +170,121 @@ TEST_F(Cli, AutoLanguageReadsChineseWithChiSimAndTurnsSidewaysPagesUpright) {
     EXPECT_EQ(p.num.at("orientation"), chinese ? 0 : 90) << p.raw;
     EXPECT_LT(p.num.at("cer"), 0.05) << p.raw;
   }
+  fs::remove_all(in);
+  fs::remove_all(out);
+}
+
+/// Share of the non-space code points of UTF-8 `text` that are CJK ideographs.
+double han_share(const std::string& text) {
+  int han = 0, all = 0;
+  for (size_t i = 0; i < text.size();) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    uint32_t cp = c;
+    size_t n = 1;
+    if (c >= 0xF0 && i + 3 < text.size()) {
+      cp = ((c & 0x07u) << 18) | ((text[i + 1] & 0x3Fu) << 12) | ((text[i + 2] & 0x3Fu) << 6) |
+           (text[i + 3] & 0x3Fu);
+      n = 4;
+    } else if (c >= 0xE0 && i + 2 < text.size()) {
+      cp = ((c & 0x0Fu) << 12) | ((text[i + 1] & 0x3Fu) << 6) | (text[i + 2] & 0x3Fu);
+      n = 3;
+    } else if (c >= 0xC0 && i + 1 < text.size()) {
+      cp = ((c & 0x1Fu) << 6) | (text[i + 1] & 0x3Fu);
+      n = 2;
+    }
+    i += n;
+    if (cp == ' ' || cp == '\n' || cp == '\t') continue;
+    ++all;
+    han += cp >= 0x4E00 && cp <= 0x9FFF;
+  }
+  return all ? static_cast<double>(han) / all : 0.0;
+}
+
+// The seed scenario: a folder of English and Chinese pages (one of them
+// noisy) and no -l. Every page is read in its own script; a forced -l eng is
+// flagged on the Chinese pages.
+TEST_F(Cli, WithNoOptionsEachPageIsReadInItsOwnScript) {
+  const fs::path in = fresh_dir("script_in"), out = fresh_dir("script_out"),
+                 forced = fresh_dir("script_forced");
+  const auto zh = run(synth() + " --count 1 --seed 4 --lang chi_sim --skew -1.5 --noise 12 --out " +
+                      q(in / "zh"));
+  if (zh.exit_code != 0) GTEST_SKIP() << "no CJK font to render a Chinese page: " << zh.err;
+  ASSERT_EQ(
+      run(synth() + " --count 1 --seed 4 --lang chi_sim --skew 2.5 --noise 4 --blur 0.7 --out " +
+          q(in / "zh2"))
+          .exit_code,
+      0);
+  ASSERT_EQ(
+      run(synth() + " --count 2 --seed 3 --skew-max 3 --noise 6 --out " + q(in / "en")).exit_code,
+      0);
+  const auto r = run(cli() + " run " + q(in) + " -o " + q(out) + " -q");
+  if (r.exit_code == 1 && r.err.find("chi_sim") != std::string::npos)
+    GTEST_SKIP() << "tesseract-ocr-chi-sim is not installed";
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto pages = read_pages(out);
+  ASSERT_EQ(pages.size(), 4u);
+  for (const auto& p : pages) {
+    const bool chinese = p.str.at("input").find("/zh") != std::string::npos;
+    EXPECT_EQ(p.str.at("ocr_lang"), chinese ? "chi_sim" : "eng") << p.raw;
+    EXPECT_EQ(p.str.at("script"), chinese ? "Han" : "Latin") << p.raw;
+    EXPECT_LT(p.num.at("cer"), 0.05) << p.raw;
+    EXPECT_EQ(p.raw.find("script_mismatch"), std::string::npos) << p.raw;
+    const std::string text = read_file(p.str.at("text"));
+    if (chinese)
+      EXPECT_GT(han_share(text), 0.8) << text.substr(0, 200);
+    else
+      EXPECT_LT(han_share(text), 0.01) << text.substr(0, 200);
+  }
+
+  // Forced English: the Chinese pages are flagged, once each on stderr and in
+  // pages.jsonl, and counted in run.json; the English pages are not.
+  const auto f = run(cli() + " run " + q(in) + " -o " + q(forced) + " -l eng -q");
+  ASSERT_EQ(f.exit_code, 0) << f.err;
+  int flagged = 0;
+  for (const auto& p : read_pages(forced)) {
+    const bool chinese = p.str.at("input").find("/zh") != std::string::npos;
+    EXPECT_EQ(p.str.at("ocr_lang"), "eng");
+    EXPECT_EQ(p.raw.find("\"script_mismatch\"") != std::string::npos, chinese) << p.raw;
+    flagged += chinese;
+  }
+  size_t lines = 0;
+  for (size_t at = 0; (at = f.err.find("warning:", at)) != std::string::npos; ++at) ++lines;
+  EXPECT_EQ(lines, static_cast<size_t>(flagged)) << f.err;
+  EXPECT_NE(f.err.find("script_mismatch"), std::string::npos) << f.err;
+  const std::string run_json = read_file(forced / "run.json");
+  EXPECT_NE(run_json.find("\"pages_script_mismatch\":" + std::to_string(flagged)),
+            std::string::npos)
+      << run_json;
+  fs::remove_all(in);
+  fs::remove_all(out);
+  fs::remove_all(forced);
+}
+
+// A script with no installed model is said per page: which script, which model
+// read it instead, and which Debian package has the right one.
+TEST_F(Cli, AScriptWithoutAModelIsReportedWithItsPackage) {
+  const char* shared = std::getenv("PAGEPREP_SHARED_DIR");
+  const fs::path scan = fs::path(shared ? shared : "") / "data/real-scans/devatest-rotated-270.png";
+  if (!shared || !fs::exists(scan)) GTEST_SKIP() << "no shared real scans";
+  const auto langs = host::installed_ocr_languages();
+  for (const char* l : {"hin", "mar", "nep", "san"})
+    if (std::find(langs.begin(), langs.end(), l) != langs.end())
+      GTEST_SKIP() << "a Devanagari model (" << l << ") is installed";
+  const fs::path in = fresh_dir("missing_in"), out = fresh_dir("missing_out");
+  fs::copy_file(scan, in / scan.filename());
+  const auto r = run(cli() + " run " + q(in) + " -o " + q(out) + " -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto pages = read_pages(out);
+  ASSERT_EQ(pages.size(), 1u);
+  const auto& p = pages[0];
+  EXPECT_EQ(p.str.at("script"), "Devanagari") << p.raw;
+  EXPECT_EQ(p.num.at("orientation"), 90) << p.raw;  // the file's 270 in Tesseract's terms
+  EXPECT_NE(p.raw.find("\"model_missing\":{\"script\":\"Devanagari\",\"read_with\":\"eng\","
+                       "\"package\":\"tesseract-ocr-hin\"}"),
+            std::string::npos)
+      << p.raw;
+  EXPECT_NE(r.err.find("apt-get install tesseract-ocr-hin"), std::string::npos) << r.err;
+  EXPECT_NE(read_file(out / "run.json").find("\"pages_model_missing\":1"), std::string::npos);
   fs::remove_all(in);
   fs::remove_all(out);
 }
