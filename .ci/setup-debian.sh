@@ -8,7 +8,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git python3
   libopencv-dev libtesseract-dev libleptonica-dev libtiff-dev libfreetype-dev
-  tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd tesseract-ocr-chi-sim
+  tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd tesseract-ocr-chi-sim tesseract-ocr-rus
   libgtest-dev libgmock-dev libbenchmark-dev
   fonts-dejavu-core fonts-liberation fonts-wqy-zenhei
 )

@@ -13,12 +13,19 @@
 // - BM_Decode_Png, BM_Encode_G4: the codec stages alone.
 // - BM_Tesseract_Page: tesseract::TessBaseAPI (eng, LSTM, PSM_AUTO,
 //   OMP_THREAD_LIMIT=1) on the 300-dpi page; input:0 the raw degraded page,
-//   input:1 our deskewed gray page (what `pageprep run` hands Tesseract).
+//   input:1 our deskewed gray page (what `pageprep run` hands Tesseract on
+//   clean pages), input:2 the raw page straightened by nearest neighbour (no
+//   interpolation: straight lines only), input:3 our deskewed page turned back
+//   to the raw angle by nearest neighbour (interpolated, lines skewed again),
+//   input:4 our binary page (Sauvola + despeckle). 1 against 0 is what
+//   Tesseract's time on a deskewed page costs; 2 and 3 split it into
+//   straightening and interpolation (docs/PERFORMANCE.md).
 // - BM_Preprocess_Cuda_Transfers (CUDA builds): upload, deskew, Sauvola,
 //   despeckle, download, for batches of 1, 8, 32.
 #include <tesseract/baseapi.h>
 
 #include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include <cmath>
 #include <cstdlib>
@@ -94,6 +101,7 @@ class PagePath {
   }
 
   const cv::Mat& rotated() const { return rotated_; }
+  const cv::Mat& binary() const { return binary_; }
   float angle() const { return angle_; }
   int64_t encoded_bytes() const { return encoded_bytes_; }
 
@@ -224,11 +232,26 @@ void BM_Tesseract_Page(benchmark::State& state) {
   const int dpi = 300;
   const b::BenchPage& page = b::a4_page(dpi);
   cv::Mat input = page.gray;
-  if (state.range(0) == 1) {
+  const int64_t which = state.range(0);
+  if (which > 0) {
     PagePath path;
     if (!b::check(state, path.init(dpi, false), "init")) return;
     if (!b::check(state, path.preprocess(b::pool(0), page.gray), "preprocess")) return;
-    input = path.rotated().clone();
+    // Turns `m` by `deg` (counter-clockwise) about its centre, nearest neighbour.
+    auto turn_nearest = [](const cv::Mat& m, double deg, uint8_t fill) {
+      const cv::Mat r = cv::getRotationMatrix2D(
+          cv::Point2f(static_cast<float>(m.cols - 1) / 2.f, static_cast<float>(m.rows - 1) / 2.f),
+          deg, 1.0);
+      cv::Mat out;
+      cv::warpAffine(m, out, r, m.size(), cv::INTER_NEAREST, cv::BORDER_CONSTANT, cv::Scalar(fill));
+      return out;
+    };
+    const uint8_t paper = k::cpu::background_level(
+        {page.gray.data, page.gray.cols, page.gray.rows, static_cast<int64_t>(page.gray.step[0])});
+    if (which == 1) input = path.rotated().clone();
+    if (which == 2) input = turn_nearest(page.gray, -path.angle(), paper);
+    if (which == 3) input = turn_nearest(path.rotated(), path.angle(), paper);
+    if (which == 4) input = path.binary().clone();
   }
   setenv("OMP_THREAD_LIMIT", "1", 1);  // main() made sure it was set before libgomp loaded
   tesseract::TessBaseAPI api;
@@ -253,8 +276,7 @@ void BM_Tesseract_Page(benchmark::State& state) {
 }
 BENCHMARK(BM_Tesseract_Page)
     ->ArgNames({"input"})
-    ->Arg(0)
-    ->Arg(1)
+    ->DenseRange(0, 4)
     ->Iterations(3)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
