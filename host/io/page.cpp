@@ -26,6 +26,8 @@ const char* error_code_name(PageError e) {
       return "write_failed";
     case PageError::kInternal:
       return "internal";
+    case PageError::kEncrypted:
+      return "encrypted";
   }
   return "internal";
 }

@@ -14,7 +14,9 @@ namespace pageprep::host {
 /// A page to do, before it is decoded: cheap, so the whole run's list fits in memory.
 struct PageTask {
   PageId id;
-  std::string stem;
+  std::string stem;       ///< the page stem: B, or B/p0001 in an N-page document
+  std::string doc_stem;   ///< the document base B
+  int32_t doc_pages = 1;  ///< pages in the document
   std::string key;
   PageError pre_error = PageError::kNone;  ///< failed before decoding (e.g. page count)
   std::string pre_message;

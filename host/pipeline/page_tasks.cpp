@@ -1,6 +1,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <set>
 
@@ -63,13 +64,12 @@ std::vector<PageTask> list_page_tasks(const InputList& inputs, const std::string
     for (int32_t p = 0; p < n; ++p) {
       PageTask t;
       t.id = {paths[i], p, ordinal++};
-      t.stem = n > 1 ? stems[i] + ".p" +
-                           (p < 1000 ? std::string(p < 10    ? "000"
-                                                   : p < 100 ? "00"
-                                                             : "0")
-                                     : "") +
-                           std::to_string(p)
-                     : stems[i];
+      // The naming scheme (README "Outputs"): B, or B/p0001 (1-based) for N pages.
+      char page_name[16];
+      std::snprintf(page_name, sizeof page_name, "/p%04d", p + 1);
+      t.stem = n > 1 ? stems[i] + page_name : stems[i];
+      t.doc_stem = stems[i];
+      t.doc_pages = n;
       t.key = fs::absolute(paths[i]).lexically_normal().string() + "|" + std::to_string(p) + "|" +
               ident + "|" + params_hash;
       if (pc.error != PageError::kNone) {

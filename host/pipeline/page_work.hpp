@@ -28,7 +28,9 @@ struct StageTimes {
 
 struct PageWork {
   PageId id;
-  std::string stem;     ///< output path without extension, relative to OUTDIR
+  std::string stem;      ///< output path without extension, relative to OUTDIR
+  std::string doc_stem;  ///< the document base B (page_task.hpp)
+  int32_t doc_pages = 1;
   std::string key;      ///< journal key
   DecodedPage decoded;  ///< decoded.gray is freed after preprocessing unless still needed
   int32_t width = 0;    ///< decoded size, kept for the report
@@ -50,6 +52,9 @@ struct PageWork {
   int32_t orientation_deg = 0;  ///< content was turned this much CCW; corrected when known
   float orientation_confidence = 0;
   bool orientation_known = false;
+  /// The source was turned this much (CCW) to make it upright before it was
+  /// preprocessed again: rotate_quarter_turns(source, upright_turn_deg).
+  int32_t upright_turn_deg = 0;
   std::string script;
   float script_confidence = 0;
   std::string ocr_lang;  ///< the Tesseract language actually used

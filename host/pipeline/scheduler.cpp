@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "doc/assemble.hpp"
 #include "io/atomic_file.hpp"
 #include "io/codec.hpp"
 #include "io/inputs.hpp"
@@ -51,6 +52,8 @@ class Pipeline {
   void executor_loop(Executor* ex);
   void finish_loop();
   void journal_loop();
+  void list_documents();
+  void assemble_loop();
   bool write_reports(const RunSummary& s);
 
   const RunConfig& cfg_;
@@ -72,6 +75,15 @@ class Pipeline {
   std::vector<PageRecord> records_;  // journal thread only
   std::vector<std::string> installed_langs_;
   bool journal_failed_ = false;
+
+  // Documents (doc/assemble.hpp): a document is assembled, on the assembler
+  // thread, once the journal thread has recorded the last of its pages.
+  bool documents_on_ = false;
+  std::vector<DocumentSpec> docs_;
+  std::vector<size_t> doc_of_task_;
+  std::vector<int64_t> doc_remaining_;  // journal thread only, once started
+  std::unique_ptr<BoundedQueue<size_t>> doc_q_;
+  std::vector<DocumentResult> doc_results_;  // assembler thread only
 };
 
 bool Pipeline::prepare_outdir() {
@@ -133,6 +145,8 @@ void Pipeline::decode_loop() {
     auto w = std::make_unique<PageWork>();
     w->id = t.id;
     w->stem = t.stem;
+    w->doc_stem = t.doc_stem;
+    w->doc_pages = t.doc_pages;
     w->key = t.key;
     const auto t0 = Clock::now();
     if (t.pre_error != PageError::kNone) {
@@ -248,7 +262,57 @@ void Pipeline::journal_loop() {
            << "]: " << rec->error_code << ": " << rec->message << "\n";
     }
     progress_->page_done(rec->ok);
+    if (documents_on_ && rec->ordinal >= 0 &&
+        static_cast<size_t>(rec->ordinal) < doc_of_task_.size()) {
+      size_t d = doc_of_task_[static_cast<size_t>(rec->ordinal)];
+      if (--doc_remaining_[d] == 0) doc_q_->push(d);
+    }
     records_.push_back(std::move(*rec));
+  }
+}
+
+void Pipeline::list_documents() {
+  docs_.clear();
+  doc_of_task_.assign(tasks_.size(), 0);
+  for (size_t i = 0; i < tasks_.size(); ++i) {
+    const PageTask& t = tasks_[i];
+    if (docs_.empty() || docs_.back().base != t.doc_stem || t.id.page == 0 ||
+        docs_.back().input != t.id.input) {
+      DocumentSpec d;
+      d.input = t.id.input;
+      d.base = t.doc_stem;
+      docs_.push_back(std::move(d));
+    }
+    docs_.back().page_stems.push_back(t.stem);
+    docs_.back().page_keys.push_back(t.key);
+    doc_of_task_[i] = docs_.size() - 1;
+  }
+}
+
+void Pipeline::assemble_loop() {
+  lower_thread_priority_if(cfg_.ocr == OcrMode::kTesseract);
+  while (auto d = doc_q_->pop()) {
+    const DocumentSpec& doc = docs_[*d];
+    AssembleResult a;
+    try {
+      a = assemble_document(cfg_.outdir, doc, cfg_.documents);
+    } catch (const std::exception& e) {
+      a.ok = false;
+      a.message = std::string("assembly threw: ") + e.what();
+    }
+    DocumentResult r;
+    r.input = doc.input;
+    r.ok = a.ok;
+    r.message = a.message;
+    r.outputs = a.outputs;
+    r.pages_without_text = a.pages_without_text;
+    if (!a.ok || !a.message.empty()) {
+      std::lock_guard<std::mutex> lock(err_mutex_);
+      progress_->clear_line();
+      err_ << "pageprep: " << (a.ok ? "warning: " : "error: ") << doc.input
+           << ": document outputs: " << a.message << "\n";
+    }
+    doc_results_.push_back(std::move(r));
   }
 }
 
@@ -278,6 +342,7 @@ bool Pipeline::write_reports(const RunSummary& s) {
   report.stats = &stats_;
   report.records = &records_;
   report.input_warnings = &input_warnings_;
+  report.documents = documents_on_ ? &doc_results_ : nullptr;
   const std::string run_text = run_json(report);
   if (write_file_atomic((fs::path(cfg_.outdir) / "run.json").string(),
                         std::vector<uint8_t>(run_text.begin(), run_text.end()),
@@ -348,6 +413,18 @@ RunSummary Pipeline::run() {
     }
   }
 
+  documents_on_ = cfg_.documents.pdf || cfg_.documents.sidecar;
+  if (documents_on_) {
+    list_documents();
+    doc_remaining_.assign(docs_.size(), 0);
+    for (size_t idx : todo) ++doc_remaining_[doc_of_task_[idx]];
+    doc_q_ = std::make_unique<BoundedQueue<size_t>>(docs_.size());
+    // Documents all of whose pages an earlier run did: assembled now (a no-op
+    // when their outputs are up to date).
+    for (size_t d = 0; d < docs_.size(); ++d)
+      if (doc_remaining_[d] == 0) doc_q_->push(d);
+  }
+
   progress_ = std::make_unique<Progress>(err_, err_mutex_, static_cast<int64_t>(todo.size()),
                                          cfg_.quiet, cfg_.progress_interval_s);
   if (!cfg_.quiet)
@@ -371,6 +448,8 @@ RunSummary Pipeline::run() {
   for (int i = 0; i < budget_.finish_threads; ++i)
     finishers.emplace_back([this] { finish_loop(); });
   std::thread journal([this] { journal_loop(); });
+  std::thread assembler;
+  if (documents_on_) assembler = std::thread([this] { assemble_loop(); });
 
   bool interrupted = false;
   for (size_t idx : todo) {
@@ -388,10 +467,15 @@ RunSummary Pipeline::run() {
   for (auto& t : finishers) t.join();
   journal_q_->close();
   journal.join();
+  if (documents_on_) {
+    doc_q_->close();
+    assembler.join();
+  }
   progress_->finish();
 
   s.wall_s = std::chrono::duration<double>(Clock::now() - stats_.t0).count();
   for (const auto& r : records_) (r.ok ? s.pages_ok : s.pages_failed)++;
+  for (const auto& d : doc_results_) (d.ok ? s.documents_ok : s.documents_failed)++;
   const bool reports_ok = write_reports(s);
 
   if (!cfg_.quiet) {
@@ -409,7 +493,7 @@ RunSummary Pipeline::run() {
     s.exit_code = kExitInterrupted;
   else if (!reports_ok || journal_failed_)
     s.exit_code = kExitFatal;
-  else if (s.pages_failed > 0)
+  else if (s.pages_failed > 0 || s.documents_failed > 0)
     s.exit_code = kExitPagesFailed;
   return s;
 }

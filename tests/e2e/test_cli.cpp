@@ -141,7 +141,7 @@ TEST_F(Cli, MultiPageTiffGivesOneRecordAndOneOutputPerPage) {
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(records[i].num.at("page"), i);
     EXPECT_EQ(records[i].str.at("status"), "ok");
-    EXPECT_TRUE(fs::exists(out / ("book.p000" + std::to_string(i) + ".tif")));
+    EXPECT_TRUE(fs::exists(out / "book" / ("p000" + std::to_string(i + 1) + ".tif")));
   }
   fs::remove_all(in);
   fs::remove_all(out);
