@@ -93,18 +93,19 @@ int jpeg_exif_orientation(const std::string& j) {
   return 1;
 }
 
-// A temporary beside `path` that is_atomic_temp_name() recognizes, so a run
-// killed while writing leaves nothing the next run would take for an output.
-std::string temp_beside(const fs::path& path) {
+// A temporary in `temp_dir` (the process's own folder, emptied when a run
+// starts), or beside `path` named like write_file_atomic()'s.
+std::string temp_for(const fs::path& path, const std::string& temp_dir) {
   static std::atomic<uint64_t> counter{0};
-  return (path.parent_path() / ("." + path.filename().string() + "." + std::to_string(::getpid()) +
-                                ".doc" + std::to_string(counter++) + ".tmp"))
-      .string();
+  const std::string name = std::to_string(::getpid()) + ".doc" + std::to_string(counter++) + ".tmp";
+  return temp_dir.empty() ? (path.parent_path() / (".pageprep." + name)).string()
+                          : (fs::path(temp_dir) / name).string();
 }
 
 // Writes the PDF to a temporary, fsyncs it, renames it over `path`.
-bool write_pdf_atomic(QPDF& pdf, const fs::path& path, std::string* error) {
-  const std::string temp = temp_beside(path);
+bool write_pdf_atomic(QPDF& pdf, const fs::path& path, const std::string& temp_dir,
+                      std::string* error) {
+  std::string temp = temp_for(path, temp_dir);
   FILE* f = std::fopen(temp.c_str(), "wbx");
   if (!f) {
     *error = "cannot create " + temp + ": " + std::strerror(errno);
@@ -126,10 +127,26 @@ bool write_pdf_atomic(QPDF& pdf, const fs::path& path, std::string* error) {
   }
   const bool flushed = std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
   const bool closed = std::fclose(f) == 0;
-  if (!flushed || !closed || std::rename(temp.c_str(), path.c_str()) != 0) {
-    *error = "cannot write " + path.string() + ": " + std::strerror(errno);
+  auto fail = [&](const std::string& why) {
+    *error = "cannot write " + path.string() + ": " + why;
     ::unlink(temp.c_str());
     return false;
+  };
+  if (!flushed || !closed) return fail(std::strerror(errno));
+  if (std::rename(temp.c_str(), path.c_str()) != 0) {
+    if (errno != EXDEV) return fail(std::strerror(errno));
+    // The temporary folder is on another file system: copy beside the
+    // target, sync, and rename there.
+    const std::string beside = temp_for(path, "");
+    std::error_code ec;
+    fs::copy_file(temp, beside, ec);
+    ::unlink(temp.c_str());
+    temp = beside;
+    if (ec) return fail(ec.message());
+    const int fd = ::open(temp.c_str(), O_RDONLY | O_CLOEXEC);
+    const bool synced = fd >= 0 && ::fsync(fd) == 0;
+    if (fd >= 0) ::close(fd);
+    if (!synced || std::rename(temp.c_str(), path.c_str()) != 0) return fail(std::strerror(errno));
   }
   const int dfd = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0) {
@@ -335,7 +352,7 @@ std::string DocumentOptions::canonical() const {
 }
 
 AssembleResult assemble_document(const std::string& outdir, const DocumentSpec& doc,
-                                 const DocumentOptions& options) {
+                                 const DocumentOptions& options, const std::string& temp_dir) {
   AssembleResult res;
   if (!options.pdf && !options.sidecar) {
     res.skipped = true;
@@ -496,7 +513,7 @@ AssembleResult assemble_document(const std::string& outdir, const DocumentSpec& 
                                                                       " (qpdf, Tesseract)"));
       out.getTrailer().replaceKey("/Info", info);
       std::string err;
-      if (!write_pdf_atomic(out, pdf_path, &err)) {
+      if (!write_pdf_atomic(out, pdf_path, temp_dir, &err)) {
         res.ok = false;
         res.message = err;
         return res;
@@ -514,8 +531,8 @@ AssembleResult assemble_document(const std::string& outdir, const DocumentSpec& 
       if (have[i]) texts[i] = pages[i].text;
     const std::string t = join_text(texts);
     std::string msg;
-    if (write_file_atomic(txt_path.string(), std::vector<uint8_t>(t.begin(), t.end()), &msg) !=
-        PageError::kNone) {
+    if (write_file_atomic(txt_path.string(), std::vector<uint8_t>(t.begin(), t.end()), &msg,
+                          temp_dir) != PageError::kNone) {
       res.ok = false;
       res.message = msg;
       return res;
@@ -524,7 +541,8 @@ AssembleResult assemble_document(const std::string& outdir, const DocumentSpec& 
   }
   fs::create_directories(stamp_path.parent_path(), ec);
   std::string msg;
-  write_file_atomic(stamp_path.string(), std::vector<uint8_t>(stamp_hex, stamp_hex + 16), &msg);
+  write_file_atomic(stamp_path.string(), std::vector<uint8_t>(stamp_hex, stamp_hex + 16), &msg,
+                    temp_dir);
   res.pages_without_text = static_cast<int32_t>(without_text.size());
   if (!without_text.empty()) {
     std::string list;

@@ -11,8 +11,7 @@
 ///   (qpdf's deterministic /ID). When a stamp under OUTDIR/.pageprep/docs says
 ///   the outputs were built from the same artifacts and options and they still
 ///   exist, it returns at once.
-/// - Outputs are written atomically (temporary file in the same folder,
-///   fsync, rename), the PDF streamed to disk page by page: image data is
+/// - Outputs are written atomically (temporary file, fsync, rename), the PDF streamed to disk page by page: image data is
 ///   read from the master only while the file is written, so memory does not
 ///   grow with the number of pages.
 /// - Pages: in page order. The image layer is the original page
@@ -71,7 +70,10 @@ struct AssembleResult {
 };
 
 /// Builds B.pdf and/or B.txt under `outdir` (see the contract above).
+/// Temporaries go to `temp_dir` (the caller's OUTDIR/.pageprep/tmp/<role>;
+/// empty: beside the target), as write_file_atomic() describes.
 AssembleResult assemble_document(const std::string& outdir, const DocumentSpec& doc,
-                                 const DocumentOptions& options);
+                                 const DocumentOptions& options,
+                                 const std::string& temp_dir = {});
 
 }  // namespace pageprep::host

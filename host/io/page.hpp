@@ -24,8 +24,9 @@ enum class PageError : int32_t {
   kPreprocessFailed,   ///< an operation returned an error
   kOcrFailed,          ///< Tesseract failed on the page
   kWriteFailed,        ///< an output could not be written
-  kInternal,           ///< a bug: an unexpected exception
-  kEncrypted,          ///< an encrypted PDF that needs a password to open
+  kOutputConflict,  ///< an output name belongs to another input or to a file pageprep did not write
+  kInternal,        ///< a bug: an unexpected exception
+  kEncrypted,       ///< an encrypted PDF that needs a password to open
 };
 
 const char* error_code_name(PageError e);

@@ -15,8 +15,8 @@ namespace pageprep::host {
 namespace fs = std::filesystem;
 
 FinishStage::FinishStage(const RunConfig& cfg, RunStats& stats,
-                         const std::vector<std::string>& installed_langs)
-    : cfg_(cfg), stats_(stats), installed_langs_(installed_langs) {}
+                         const std::vector<std::string>& installed_langs, std::string temp_dir)
+    : cfg_(cfg), stats_(stats), installed_langs_(installed_langs), temp_dir_(std::move(temp_dir)) {}
 
 void FinishStage::preload() {
   if (cfg_.ocr == OcrMode::kTesseract && cfg_.lang != "auto") {
@@ -31,11 +31,11 @@ void FinishStage::write_output(PageWork& w, const std::string& kind, const std::
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
   std::string msg;
-  if (write_file_atomic(path.string(), bytes, &msg) != PageError::kNone) {
+  if (write_file_atomic(path.string(), bytes, &msg, temp_dir_) != PageError::kNone) {
     w.fail(PageError::kWriteFailed, "cannot write " + path.string() + ": " + msg);
     return;
   }
-  w.outputs.emplace_back(kind, path.string());
+  w.outputs.emplace_back(kind, rel);
 }
 
 OcrEngine* FinishStage::engine_for(const std::string& lang, std::string* error) {
@@ -232,9 +232,13 @@ void FinishStage::write_page_artifact(PageWork& w, std::vector<OcrLine> lines,
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
   std::string msg;
-  if (write_file_atomic(path.string(), std::vector<uint8_t>(text.begin(), text.end()), &msg) !=
-      PageError::kNone)
+  if (write_file_atomic(path.string(), std::vector<uint8_t>(text.begin(), text.end()), &msg,
+                        temp_dir_) != PageError::kNone) {
     w.fail(PageError::kWriteFailed, "cannot write the page's document record: " + msg);
+    return;
+  }
+  // Listed with the outputs, so a resumed page whose record is gone is redone.
+  w.outputs.emplace_back("document_record", page_artifact_path(w.stem));
 }
 
 }  // namespace pageprep::host

@@ -46,7 +46,9 @@ class Pipeline {
   RunSummary run();
 
  private:
-  bool prepare_outdir();
+  bool prepare_outdir(RunSummary* s);
+  bool claim_outputs();
+  bool outputs_present(const JournalEntry& e) const;
   std::unique_ptr<Executor> make_executor(std::string* error);
   void decode_loop();
   void executor_loop(Executor* ex);
@@ -61,8 +63,10 @@ class Pipeline {
   std::mutex err_mutex_;
   ThreadBudget budget_;
   std::string executor_name_;
+  OutputDir outdir_;
   Journal journal_;
-  std::vector<PageTask> tasks_;
+  PageTasks plan_;
+  std::vector<PageTask>& tasks_ = plan_.pages;
   std::vector<std::string> input_warnings_;
   RunStats stats_;
   std::unique_ptr<Progress> progress_;
@@ -72,7 +76,10 @@ class Pipeline {
   std::unique_ptr<BoundedQueue<std::unique_ptr<PageWork>>> finish_q_;
   std::unique_ptr<BoundedQueue<PageRecord>> journal_q_;
 
-  std::vector<PageRecord> records_;  // journal thread only
+  // Journal thread only: counts, and the failed pages for run.json.
+  int64_t pages_ok_ = 0;
+  int64_t pages_failed_ = 0;
+  std::vector<PageRecord> failures_;
   std::vector<std::string> installed_langs_;
   bool journal_failed_ = false;
 
@@ -80,40 +87,63 @@ class Pipeline {
   // thread, once the journal thread has recorded the last of its pages.
   bool documents_on_ = false;
   std::vector<DocumentSpec> docs_;
-  std::vector<size_t> doc_of_task_;
   std::vector<int64_t> doc_remaining_;  // journal thread only, once started
   std::unique_ptr<BoundedQueue<size_t>> doc_q_;
   std::vector<DocumentResult> doc_results_;  // assembler thread only
 };
 
-bool Pipeline::prepare_outdir() {
+bool Pipeline::prepare_outdir(RunSummary* s) {
+  InputList inputs = expand_inputs(cfg_.inputs, std::cin, {cfg_.outdir});
+  input_warnings_ = std::move(inputs.warnings);
+  std::vector<std::string> paths;
+  paths.reserve(inputs.files.size());
+  for (const auto& f : inputs.files) paths.push_back(f.path);
+  const std::string unsafe = check_inputs_against_outdir(cfg_.inputs, paths, cfg_.outdir);
+  if (!unsafe.empty()) {
+    err_ << "pageprep: usage error: " << unsafe << "\n";
+    s->exit_code = kExitUsage;
+    return false;
+  }
+  std::string error;
+  if (!outdir_.open(cfg_.outdir, ShardSpec{}, &error) ||
+      !journal_.open(outdir_.state_dir(), outdir_.journal_name(), &error)) {
+    err_ << "pageprep: fatal: " << error << "\n";
+    s->exit_code = kExitFatal;
+    return false;
+  }
+  plan_ = list_page_tasks(inputs, output_parameters_hash(cfg_), cfg_.limits);
+  if (!claim_outputs()) {
+    s->exit_code = kExitFatal;
+    return false;
+  }
+  return true;
+}
+
+bool Pipeline::claim_outputs() {
+  std::vector<ClaimRequest> requests;
+  requests.reserve(plan_.documents.size());
+  for (const auto& d : plan_.documents) requests.push_back({d.base, d.identity, d.pages});
+  std::string error;
+  const std::vector<std::string> verdicts = outdir_.claim(requests, &error);
+  if (verdicts.size() != requests.size()) {
+    err_ << "pageprep: fatal: " << error << "\n";
+    return false;
+  }
+  for (auto& t : tasks_) {
+    const std::string& why = verdicts[static_cast<size_t>(t.doc)];
+    if (!why.empty() && t.pre_error == PageError::kNone) {
+      t.pre_error = PageError::kOutputConflict;
+      t.pre_message = t.id.input + ": " + why;
+    }
+  }
+  return true;
+}
+
+// A page done earlier counts as done only while its outputs are all there.
+bool Pipeline::outputs_present(const JournalEntry& e) const {
   std::error_code ec;
-  fs::create_directories(cfg_.outdir, ec);
-  if (ec || !fs::is_directory(cfg_.outdir)) {
-    err_ << "pageprep: fatal: cannot create output folder '" << cfg_.outdir
-         << "': " << (ec ? ec.message() : "exists and is not a folder") << "\n";
-    return false;
-  }
-  // A probe write catches read-only folders before any page is processed.
-  std::string msg;
-  const std::string probe = (fs::path(cfg_.outdir) / ".pageprep-write-test").string();
-  if (write_file_atomic(probe, {'o', 'k'}, &msg) != PageError::kNone) {
-    err_ << "pageprep: fatal: output folder '" << cfg_.outdir << "' is not writable: " << msg
-         << "\n";
-    return false;
-  }
-  fs::remove(probe, ec);
-  // Temporary files of a run killed mid-write are never valid outputs.
-  for (auto it = fs::recursive_directory_iterator(cfg_.outdir, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->is_regular_file(ec) && is_atomic_temp_name(it->path().filename().string()))
-      fs::remove(it->path(), ec);
-  }
-  std::string jerr;
-  if (!journal_.open(cfg_.outdir, &jerr)) {
-    err_ << "pageprep: fatal: " << jerr << "\n";
-    return false;
-  }
+  for (const auto& rel : e.outputs)
+    if (!fs::is_regular_file(fs::path(cfg_.outdir) / rel, ec)) return false;
   return true;
 }
 
@@ -145,8 +175,8 @@ void Pipeline::decode_loop() {
     auto w = std::make_unique<PageWork>();
     w->id = t.id;
     w->stem = t.stem;
-    w->doc_stem = t.doc_stem;
-    w->doc_pages = t.doc_pages;
+    w->doc_stem = plan_.documents[static_cast<size_t>(t.doc)].base;
+    w->doc_pages = plan_.documents[static_cast<size_t>(t.doc)].pages;
     w->key = t.key;
     const auto t0 = Clock::now();
     if (t.pre_error != PageError::kNone) {
@@ -223,7 +253,7 @@ void Pipeline::executor_loop(Executor* ex) {
 }
 
 void Pipeline::finish_loop() {
-  FinishStage stage(cfg_, stats_, installed_langs_);
+  FinishStage stage(cfg_, stats_, installed_langs_, outdir_.temp_dir());
   stage.preload();
   while (auto item = finish_q_->pop()) {
     PageWork& w = **item;
@@ -239,6 +269,8 @@ void Pipeline::finish_loop() {
 }
 
 void Pipeline::journal_loop() {
+  std::vector<PageRecord> batch;
+  std::vector<JournalLine> lines;
   for (;;) {
     bool timed_out = false;
     auto rec = journal_q_->pop_for(std::chrono::milliseconds(250), &timed_out);
@@ -249,43 +281,56 @@ void Pipeline::journal_loop() {
       }
       break;
     }
+    // Group commit: whatever else is already waiting shares one fsync.
+    batch.clear();
+    batch.push_back(std::move(*rec));
+    while (batch.size() < 256) {
+      bool empty = false;
+      auto more = journal_q_->pop_for(std::chrono::milliseconds(0), &empty);
+      if (!more) break;
+      batch.push_back(std::move(*more));
+    }
+    lines.clear();
+    for (const auto& r : batch) lines.push_back({r.key, r.ok, r.doc, r.page, r.json});
     std::string jerr;
-    if (!journal_failed_ && !journal_.append(rec->key, rec->json, rec->ok, &jerr)) {
+    if (!journal_failed_ && !journal_.append(lines, &jerr)) {
       journal_failed_ = true;
       std::lock_guard<std::mutex> lock(err_mutex_);
       err_ << "pageprep: error: " << jerr << " (this run cannot be resumed)\n";
     }
-    if (!rec->ok) {
-      std::lock_guard<std::mutex> lock(err_mutex_);
-      progress_->clear_line();
-      err_ << "pageprep: error: " << rec->input << " [page " << rec->page
-           << "]: " << rec->error_code << ": " << rec->message << "\n";
+    for (auto& r : batch) {
+      if (!r.ok) {
+        std::lock_guard<std::mutex> lock(err_mutex_);
+        progress_->clear_line();
+        err_ << "pageprep: error: " << r.input << " [page " << r.page << "]: " << r.error_code
+             << ": " << r.message << "\n";
+      }
+      progress_->page_done(r.ok);
+      if (documents_on_ && r.ordinal >= 0 && static_cast<size_t>(r.ordinal) < tasks_.size()) {
+        size_t d = static_cast<size_t>(tasks_[static_cast<size_t>(r.ordinal)].doc);
+        if (--doc_remaining_[d] == 0) doc_q_->push(d);
+      }
+      if (r.ok) {
+        ++pages_ok_;
+      } else {
+        ++pages_failed_;
+        r.json.clear();
+        failures_.push_back(std::move(r));
+      }
     }
-    progress_->page_done(rec->ok);
-    if (documents_on_ && rec->ordinal >= 0 &&
-        static_cast<size_t>(rec->ordinal) < doc_of_task_.size()) {
-      size_t d = doc_of_task_[static_cast<size_t>(rec->ordinal)];
-      if (--doc_remaining_[d] == 0) doc_q_->push(d);
-    }
-    records_.push_back(std::move(*rec));
   }
 }
 
 void Pipeline::list_documents() {
-  docs_.clear();
-  doc_of_task_.assign(tasks_.size(), 0);
-  for (size_t i = 0; i < tasks_.size(); ++i) {
-    const PageTask& t = tasks_[i];
-    if (docs_.empty() || docs_.back().base != t.doc_stem || t.id.page == 0 ||
-        docs_.back().input != t.id.input) {
-      DocumentSpec d;
-      d.input = t.id.input;
-      d.base = t.doc_stem;
-      docs_.push_back(std::move(d));
-    }
-    docs_.back().page_stems.push_back(t.stem);
-    docs_.back().page_keys.push_back(t.key);
-    doc_of_task_[i] = docs_.size() - 1;
+  docs_.assign(plan_.documents.size(), DocumentSpec{});
+  for (size_t d = 0; d < plan_.documents.size(); ++d) {
+    docs_[d].input = plan_.documents[d].path;
+    docs_[d].base = plan_.documents[d].base;
+  }
+  for (const PageTask& t : tasks_) {
+    DocumentSpec& d = docs_[static_cast<size_t>(t.doc)];
+    d.page_stems.push_back(t.stem);
+    d.page_keys.push_back(t.key);
   }
 }
 
@@ -295,7 +340,7 @@ void Pipeline::assemble_loop() {
     const DocumentSpec& doc = docs_[*d];
     AssembleResult a;
     try {
-      a = assemble_document(cfg_.outdir, doc, cfg_.documents);
+      a = assemble_document(cfg_.outdir, doc, cfg_.documents, outdir_.temp_dir());
     } catch (const std::exception& e) {
       a.ok = false;
       a.message = std::string("assembly threw: ") + e.what();
@@ -317,20 +362,18 @@ void Pipeline::assemble_loop() {
 }
 
 bool Pipeline::write_reports(const RunSummary& s) {
-  // pages.jsonl: one line per page of this run, in input order, from the
-  // journal (so pages done by an earlier run keep their record).
+  // pages.jsonl: the latest record of every page any run or shard wrote into
+  // this OUTDIR (all journals), sorted by document and page, so runs into one
+  // OUTDIR add up instead of hiding each other.
   std::string lines;
-  for (const auto& t : tasks_) {
-    const JournalEntry* e = journal_.find(t.key);
-    if (e) {
-      lines += e->record;
-      lines += '\n';
-    }
+  for (const JournalEntry* e : journal_.latest_pages()) {
+    lines += journal_.record(*e);
+    lines += '\n';
   }
   std::string msg;
-  bool ok =
-      write_file_atomic((fs::path(cfg_.outdir) / "pages.jsonl").string(),
-                        std::vector<uint8_t>(lines.begin(), lines.end()), &msg) == PageError::kNone;
+  bool ok = write_file_atomic((fs::path(cfg_.outdir) / "pages.jsonl").string(),
+                              std::vector<uint8_t>(lines.begin(), lines.end()), &msg,
+                              outdir_.temp_dir()) == PageError::kNone;
   if (!ok) err_ << "pageprep: error: cannot write pages.jsonl: " << msg << "\n";
 
   RunReport report;
@@ -340,13 +383,13 @@ bool Pipeline::write_reports(const RunSummary& s) {
   report.ocr = cfg_.ocr == OcrMode::kTesseract;
   report.batch_pages = cfg_.batch_pages;
   report.stats = &stats_;
-  report.records = &records_;
+  report.failures = &failures_;
   report.input_warnings = &input_warnings_;
   report.documents = documents_on_ ? &doc_results_ : nullptr;
   const std::string run_text = run_json(report);
   if (write_file_atomic((fs::path(cfg_.outdir) / "run.json").string(),
-                        std::vector<uint8_t>(run_text.begin(), run_text.end()),
-                        &msg) != PageError::kNone) {
+                        std::vector<uint8_t>(run_text.begin(), run_text.end()), &msg,
+                        outdir_.temp_dir()) != PageError::kNone) {
     err_ << "pageprep: error: cannot write run.json: " << msg << "\n";
     ok = false;
   }
@@ -356,13 +399,7 @@ bool Pipeline::write_reports(const RunSummary& s) {
 RunSummary Pipeline::run() {
   RunSummary s;
   budget_ = plan_threads(cfg_, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-  if (!prepare_outdir()) {
-    s.exit_code = kExitFatal;
-    return s;
-  }
-  InputList inputs = expand_inputs(cfg_.inputs, std::cin);
-  input_warnings_ = std::move(inputs.warnings);
-  tasks_ = list_page_tasks(inputs, output_parameters_hash(cfg_), cfg_.limits);
+  if (!prepare_outdir(&s)) return s;
   for (const auto& w : input_warnings_) err_ << "pageprep: warning: " << w << "\n";
   s.pages_total = static_cast<int64_t>(tasks_.size());
 
@@ -404,20 +441,27 @@ RunSummary Pipeline::run() {
 
   // Pages done by an earlier run with the same parameters, outputs intact.
   std::vector<size_t> todo;
+  int64_t outputs_lost = 0;
   for (size_t i = 0; i < tasks_.size(); ++i) {
-    const JournalEntry* e = cfg_.force ? nullptr : journal_.find(tasks_[i].key);
-    if (e && e->ok) {
+    const JournalEntry* e = cfg_.force || tasks_[i].pre_error != PageError::kNone
+                                ? nullptr
+                                : journal_.find(tasks_[i].key);
+    if (e && e->ok && outputs_present(*e)) {
       ++s.pages_resumed;
     } else {
+      if (e && e->ok) ++outputs_lost;
       todo.push_back(i);
     }
   }
+  if (outputs_lost > 0)
+    err_ << "pageprep: warning: " << outputs_lost
+         << " page(s) done by an earlier run are missing outputs; they are done again\n";
 
   documents_on_ = cfg_.documents.pdf || cfg_.documents.sidecar;
   if (documents_on_) {
     list_documents();
     doc_remaining_.assign(docs_.size(), 0);
-    for (size_t idx : todo) ++doc_remaining_[doc_of_task_[idx]];
+    for (size_t idx : todo) ++doc_remaining_[static_cast<size_t>(tasks_[idx].doc)];
     doc_q_ = std::make_unique<BoundedQueue<size_t>>(docs_.size());
     // Documents all of whose pages an earlier run did: assembled now (a no-op
     // when their outputs are up to date).
@@ -474,7 +518,8 @@ RunSummary Pipeline::run() {
   progress_->finish();
 
   s.wall_s = std::chrono::duration<double>(Clock::now() - stats_.t0).count();
-  for (const auto& r : records_) (r.ok ? s.pages_ok : s.pages_failed)++;
+  s.pages_ok = pages_ok_;
+  s.pages_failed = pages_failed_;
   for (const auto& d : doc_results_) (d.ok ? s.documents_ok : s.documents_failed)++;
   const bool reports_ok = write_reports(s);
 

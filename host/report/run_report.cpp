@@ -49,8 +49,7 @@ std::string run_json(const RunReport& r) {
   getrusage(RUSAGE_SELF, &ru);
   j.num("peak_rss_mib", static_cast<double>(ru.ru_maxrss) / 1024.0, 1);
   j.begin_array("failures");
-  for (const auto& rec : *r.records) {
-    if (rec.ok) continue;
+  for (const auto& rec : *r.failures) {
     j.begin_object();
     j.str("input", rec.input).num("page", static_cast<int64_t>(rec.page));
     j.str("error_code", rec.error_code).str("error", rec.message);
