@@ -378,9 +378,8 @@ AssembleResult assemble_document(const std::string& outdir, const DocumentSpec& 
       stamp = fnv1a("missing", stamp);
     }
   }
-  if (usable == 0) {
-    res.ok = false;
-    res.message = "no page of the document was processed successfully";
+  if (usable == 0) {  // every page failed, each with its own error: nothing to build
+    res.skipped = true;
     return res;
   }
   const fs::path pdf_path = root / (doc.base + ".pdf");

@@ -386,16 +386,29 @@ PageCount count_pages_from_memory(const std::vector<uint8_t>& bytes,
   }
 }
 
+namespace {
+
+// A regular file that starts like a PDF: PDFs are read by qpdf from the file
+// (lazily, page by page), never into memory whole. Pipes and devices are read
+// once, whole, as before.
+bool is_pdf_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  const FileBytes head = read_file(path, std::numeric_limits<int64_t>::max(), 1024);
+  return head.error == PageError::kNone &&
+         sniff(head.bytes.data(), head.bytes.size()) == Format::kPdf;
+}
+
+}  // namespace
+
 PageCount count_pages(const std::string& path, const DecodeLimits& limits) {
-  // Only TIFF and PDF need more than the magic bytes; a PDF is read lazily by
-  // qpdf (its page tree only), and may exceed max_file_bytes.
-  FileBytes head = read_file(path, std::numeric_limits<int64_t>::max(), 1024);
-  if (head.error == PageError::kNone) {
-    const Format f = sniff(head.bytes.data(), head.bytes.size());
-    if (f == Format::kPdf) return pdf_count_pages(path);
-    head = f == Format::kTiff ? read_file(path, limits.max_file_bytes, limits.max_file_bytes)
-                              : read_file(path, limits.max_file_bytes, 16);
-  }
+  // Only TIFF and PDF need more than the magic bytes; a PDF may exceed
+  // max_file_bytes (its page tree is all qpdf reads here).
+  if (is_pdf_file(path)) return pdf_count_pages(path);
+  FileBytes head = read_file(path, limits.max_file_bytes, 16);
+  if (head.error == PageError::kNone &&
+      sniff(head.bytes.data(), head.bytes.size()) == Format::kTiff)
+    head = read_file(path, limits.max_file_bytes, limits.max_file_bytes);
   if (head.error != PageError::kNone) {
     PageCount c;
     c.error = head.error;
@@ -407,12 +420,7 @@ PageCount count_pages(const std::string& path, const DecodeLimits& limits) {
 
 DecodeResult decode_page(const std::string& path, int32_t page, const DecodeLimits& limits,
                          ThreadPool& pool) {
-  {
-    const FileBytes head = read_file(path, std::numeric_limits<int64_t>::max(), 1024);
-    if (head.error == PageError::kNone &&
-        sniff(head.bytes.data(), head.bytes.size()) == Format::kPdf)
-      return pdf_decode_page(path, page, limits, pool);
-  }
+  if (is_pdf_file(path)) return pdf_decode_page(path, page, limits, pool);
   FileBytes file = read_file(path, limits.max_file_bytes, limits.max_file_bytes);
   if (file.error != PageError::kNone) {
     DecodeResult r;

@@ -14,6 +14,8 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <string_view>
 
 #include "io/codec_internal.hpp"
 #include "io/pdf_internal.hpp"
@@ -62,6 +64,11 @@ PdfOpen open_with(const std::function<void(QPDF&)>& process) {
   }
   try {
     r.pages = QPDFPageDocumentHelper(*pdf).getAllPages();
+    QPDFObjectHandle count = pdf->getRoot().getKey("/Pages").getKey("/Count");
+    r.declared_pages = static_cast<int32_t>(r.pages.size());
+    if (count.isInteger() && count.getIntValue() > r.declared_pages &&
+        count.getIntValue() < (1 << 24))
+      r.declared_pages = static_cast<int32_t>(count.getIntValue());
   } catch (const std::exception& e) {
     r.error = PageError::kCorrupt;
     r.message = "damaged PDF: its page tree is unreadable: " + qpdf_message(e);
@@ -72,8 +79,43 @@ PdfOpen open_with(const std::function<void(QPDF&)>& process) {
     r.message = "PDF has no pages (or its page tree was lost: damaged or truncated file)";
     return r;
   }
+  if (pdf->anyWarnings()) r.recovery = "damaged file, read by qpdf's recovery";
   r.pdf = std::move(pdf);
   return r;
+}
+
+// A truncated PDF has lost its trailer, and qpdf's recovery needs one. Give it
+// one naming the catalog (the object with /Type /Catalog), found by scanning.
+std::shared_ptr<std::vector<uint8_t>> with_trailer(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return nullptr;
+  f.seekg(0, std::ios::end);
+  const std::streamoff size = f.tellg();
+  if (size <= 0 || size > (1LL << 30)) return nullptr;  // only what fits in memory
+  auto bytes = std::make_shared<std::vector<uint8_t>>(static_cast<size_t>(size));
+  f.seekg(0);
+  f.read(reinterpret_cast<char*>(bytes->data()), size);
+  const std::string_view text(reinterpret_cast<const char*>(bytes->data()), bytes->size());
+  const size_t cat = text.rfind("/Catalog");
+  if (cat == std::string_view::npos) return nullptr;
+  const size_t obj = text.rfind(" obj", cat);
+  if (obj == std::string_view::npos) return nullptr;
+  // "<num> <gen> obj": walk back over the generation and the number.
+  size_t b = obj;
+  auto skip_back = [&](auto pred) {
+    while (b > 0 && pred(text[b - 1])) --b;
+  };
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  auto space = [](char c) { return c == ' ' || c == '\r' || c == '\n'; };
+  skip_back(digit);
+  skip_back(space);
+  const size_t num_end = b;
+  skip_back(digit);
+  if (b == num_end) return nullptr;
+  const std::string root(text.substr(b, num_end - b));
+  const std::string trailer = "\ntrailer\n<< /Root " + root + " 0 R /Size 1000000000 >>\n%%EOF\n";
+  bytes->insert(bytes->end(), trailer.begin(), trailer.end());
+  return bytes;
 }
 
 std::string file_identity(const std::string& path) {
@@ -259,6 +301,12 @@ DecodeResult decode_planned(const PdfOpen& open, const std::string& path, bool f
                             ThreadPool& pool) {
   if (open.error != PageError::kNone) return detail::decode_error(open.error, name, open.message);
   const int32_t count = static_cast<int32_t>(open.pages.size());
+  if (page >= count && page < open.declared_pages)
+    return detail::decode_error(PageError::kCorrupt, name,
+                                "page " + std::to_string(page + 1) + " of " +
+                                    std::to_string(open.declared_pages) + " was lost (" +
+                                    open.recovery + "; pages 1-" + std::to_string(count) +
+                                    " were recovered)");
   if (page < 0 || page >= count)
     return detail::decode_error(PageError::kCorrupt, name,
                                 "page " + std::to_string(page) + " out of range: the PDF has " +
@@ -324,7 +372,10 @@ DecodeResult decode_planned(const PdfOpen& open, const std::string& path, bool f
               std::to_string(plan.box.display_h / 72.0).substr(0, 5) + " in) at " +
               std::to_string(static_cast<int>(std::lround(dpi_x))) + " dpi: " + what);
     r = detail::pdf_render_page(path, page, w, h, where, limits, pool);
-    if (r.error != PageError::kNone) return r;
+    if (r.error != PageError::kNone) {
+      if (!open.recovery.empty()) r.message += " (" + open.recovery + ")";
+      return r;
+    }
     const cv::Mat& m = r.page.gray;
     detail::set_file_dpi(&r.page, m.cols / (plan.box.display_w / 72.0),
                          m.rows / (plan.box.display_h / 72.0));
@@ -347,7 +398,19 @@ DecodeResult decode_planned(const PdfOpen& open, const std::string& path, bool f
 }  // namespace
 
 PdfOpen open_pdf(const std::string& path) {
-  return open_with([&](QPDF& q) { q.processFile(path.c_str(), ""); });
+  PdfOpen r = open_with([&](QPDF& q) { q.processFile(path.c_str(), ""); });
+  if (r.error != PageError::kCorrupt) return r;
+  std::shared_ptr<std::vector<uint8_t>> repaired = with_trailer(path);
+  if (!repaired) return r;
+  PdfOpen again = open_with([&](QPDF& q) {
+    q.processMemoryFile(path.c_str(), reinterpret_cast<const char*>(repaired->data()),
+                        repaired->size(), "");
+  });
+  if (again.error != PageError::kNone) return r;  // the first reason is the better one
+  again.bytes = std::move(repaired);
+  again.recovery = "truncated or damaged file: " + r.message.substr(r.message.find(':') + 2) +
+                   "; read by qpdf's recovery";
+  return again;
 }
 
 PdfOpen open_pdf_memory(const std::vector<uint8_t>& bytes, const std::string& name) {
@@ -485,7 +548,7 @@ PageCount pdf_count_pages(const std::string& path) {
     c.message = path + ": " + o.message;
     return c;
   }
-  c.count = static_cast<int32_t>(o.pages.size());
+  c.count = std::max<int32_t>(o.declared_pages, static_cast<int32_t>(o.pages.size()));
   return c;
 }
 

@@ -19,8 +19,11 @@
 ///   run time ($PAGEPREP_PDFTOPPM, else PATH), so no GPL code is linked into
 ///   pageprep. Without it, such pages fail one by one with a message saying so.
 /// - Errors: an encrypted PDF that needs a user password is kEncrypted for the
-///   whole file (a PDF with only an owner password opens normally); a file
-///   qpdf cannot open or whose page tree is broken is kCorrupt for the file;
+///   whole file (a PDF with only an owner password opens normally). A damaged
+///   file is recovered by qpdf; a truncated one (no trailer left) is given a
+///   trailer naming its catalog and recovered the same way, so the pages that
+///   survive still come out and each lost page fails on its own. A file with
+///   no recoverable page tree is kCorrupt for the file;
 ///   a page whose image data is damaged or truncated is kCorrupt for that page
 ///   alone; an image or rendering over the limits is kTooLarge before any
 ///   pixel is decoded. The PDF file itself is read lazily and may be larger
@@ -48,6 +51,11 @@ namespace pageprep::host {
 struct PdfOpen {
   std::shared_ptr<QPDF> pdf;
   std::vector<QPDFPageObjectHelper> pages;
+  /// Pages the page tree declares (/Count): more than `pages` when a damaged
+  /// or truncated file lost some; those pages fail one by one.
+  int32_t declared_pages = 0;
+  std::string recovery;  ///< how a damaged file was read ("" when it was not)
+  std::shared_ptr<std::vector<uint8_t>> bytes;  ///< a repaired copy qpdf reads
   PageError error = PageError::kNone;
   std::string message;  ///< without the file name
 };
