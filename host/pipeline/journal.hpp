@@ -83,6 +83,9 @@ class Journal {
   /// document base (bytewise) then page: the merged view behind pages.jsonl.
   std::vector<const JournalEntry*> latest_pages() const;
 
+  /// Every key's latest entry.
+  const std::unordered_map<std::string, JournalEntry>& entries() const { return entries_; }
+
   /// The journal files loaded, in the order of JournalEntry::file.
   const std::vector<std::string>& files() const { return files_; }
 
