@@ -378,6 +378,10 @@ AssembleResult assemble_document(const std::string& outdir, const DocumentSpec& 
       stamp = fnv1a("missing", stamp);
     }
   }
+  if (doc.complete_only && usable < n) {  // other shards' pages are not done yet
+    res.skipped = true;
+    return res;
+  }
   if (usable == 0) {  // every page failed, each with its own error: nothing to build
     res.skipped = true;
     return res;

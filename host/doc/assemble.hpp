@@ -11,7 +11,8 @@
 ///   (qpdf's deterministic /ID). When a stamp under OUTDIR/.pageprep/docs says
 ///   the outputs were built from the same artifacts and options and they still
 ///   exist, it returns at once.
-/// - Outputs are written atomically (temporary file, fsync, rename), the PDF streamed to disk page by page: image data is
+/// - Outputs are written atomically (temporary file, fsync, rename), the PDF streamed to disk page
+/// by page: image data is
 ///   read from the master only while the file is written, so memory does not
 ///   grow with the number of pages.
 /// - Pages: in page order. The image layer is the original page
@@ -59,6 +60,9 @@ struct DocumentSpec {
   /// Each page's expected journal key; an artifact with another key is stale.
   /// Empty (or an empty entry): any key is accepted.
   std::vector<std::string> page_keys;
+  /// Build only when every page has a usable record (sharded runs: the
+  /// other shards may not be done); otherwise return skipped.
+  bool complete_only = false;
 };
 
 struct AssembleResult {
@@ -73,7 +77,6 @@ struct AssembleResult {
 /// Temporaries go to `temp_dir` (the caller's OUTDIR/.pageprep/tmp/<role>;
 /// empty: beside the target), as write_file_atomic() describes.
 AssembleResult assemble_document(const std::string& outdir, const DocumentSpec& doc,
-                                 const DocumentOptions& options,
-                                 const std::string& temp_dir = {});
+                                 const DocumentOptions& options, const std::string& temp_dir = {});
 
 }  // namespace pageprep::host

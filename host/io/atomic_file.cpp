@@ -14,7 +14,10 @@ namespace {
 
 std::atomic<uint64_t> g_temp_counter{0};
 
-bool write_all(int fd, const uint8_t* p, size_t n) {
+}  // namespace
+
+bool write_all(int fd, const void* data, size_t n) {
+  const auto* p = static_cast<const uint8_t*>(data);
   while (n > 0) {
     const ssize_t k = ::write(fd, p, n);
     if (k < 0) {
@@ -27,10 +30,15 @@ bool write_all(int fd, const uint8_t* p, size_t n) {
   return true;
 }
 
-}  // namespace
-
 PageError write_file_atomic(const std::string& path, const std::vector<uint8_t>& bytes,
                             std::string* message, const std::string& temp_dir) {
+  return write_file_atomic_with(
+      path, [&](int fd) { return write_all(fd, bytes.data(), bytes.size()); }, message, temp_dir);
+}
+
+PageError write_file_atomic_with(const std::string& path,
+                                 const std::function<bool(int fd)>& produce, std::string* message,
+                                 const std::string& temp_dir) {
   auto fail = [&](const std::string& step, int err) {
     if (message) *message = path + ": " + step + ": " + std::strerror(err);
     return PageError::kWriteFailed;
@@ -57,7 +65,7 @@ PageError write_file_atomic(const std::string& path, const std::vector<uint8_t>&
     return fd;
   };
   auto write_temp = [&](int fd, const std::string& temp, std::string* step) {
-    bool ok = write_all(fd, bytes.data(), bytes.size());
+    bool ok = produce(fd);
     if (!ok) *step = "write";
     if (ok && ::fsync(fd) != 0) {
       ok = false;

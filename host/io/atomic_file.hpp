@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -29,5 +30,14 @@ namespace pageprep::host {
 /// (which may be null).
 PageError write_file_atomic(const std::string& path, const std::vector<uint8_t>& bytes,
                             std::string* message, const std::string& temp_dir = {});
+
+/// The same for content too large to hold in memory: `produce` writes it to
+/// the temporary's descriptor (returning false on failure, errno set).
+PageError write_file_atomic_with(const std::string& path,
+                                 const std::function<bool(int fd)>& produce, std::string* message,
+                                 const std::string& temp_dir = {});
+
+/// Writes all of `n` bytes to `fd` (EINTR retried); false with errno set.
+bool write_all(int fd, const void* data, size_t n);
 
 }  // namespace pageprep::host

@@ -8,15 +8,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-uint32_t fnv1a32(const std::string& s) {
-  uint32_t h = 2166136261u;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 16777619u;
-  }
-  return h;
-}
-
 // A component that fits kMaxNameComponent, cut at a UTF-8 character boundary,
 // with a hash of the whole so two long names that share a prefix differ.
 std::string fit_component(const std::string& c) {
@@ -24,7 +15,7 @@ std::string fit_component(const std::string& c) {
   size_t cut = kMaxNameComponent - 9;
   while (cut > 0 && (static_cast<unsigned char>(c[cut]) & 0xC0) == 0x80) --cut;
   char hash[10];
-  std::snprintf(hash, sizeof hash, "~%08x", fnv1a32(c));
+  std::snprintf(hash, sizeof hash, "~%08x", static_cast<uint32_t>(fnv1a64(c)));
   return c.substr(0, cut) + hash;
 }
 
@@ -41,6 +32,15 @@ std::string fit_components(const std::string& path) {
 }
 
 }  // namespace
+
+uint64_t fnv1a64(const std::string& s) {
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
 
 const std::vector<std::string>& output_suffixes() {
   static const std::vector<std::string> kSuffixes = {".tif",      ".png",      ".pbm", ".pgm",

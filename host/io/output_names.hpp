@@ -33,6 +33,10 @@
 
 namespace pageprep::host {
 
+/// 64-bit FNV-1a: the hash behind shortened names, the shard partition
+/// (shard.hpp) and the option hash in journal keys.
+uint64_t fnv1a64(const std::string& s);
+
 /// Longest component of a base, in bytes: NAME_MAX (255) less the longest
 /// suffix pageprep appends (".gray.png", ".hocr", ...) with room to spare.
 constexpr size_t kMaxNameComponent = 230;

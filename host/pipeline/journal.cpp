@@ -58,15 +58,6 @@ bool parse_line(const std::string& line, int64_t offset, std::string* key, Journ
 
 }  // namespace
 
-uint64_t fnv1a64(const std::string& s) {
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
 Journal::~Journal() {
   if (file_) std::fclose(file_);
 }

@@ -32,6 +32,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "io/output_names.hpp"  // fnv1a64
+
 namespace pageprep::host {
 
 struct JournalEntry {
@@ -83,6 +85,9 @@ class Journal {
   /// document base (bytewise) then page: the merged view behind pages.jsonl.
   std::vector<const JournalEntry*> latest_pages() const;
 
+  /// Every key's latest entry.
+  const std::unordered_map<std::string, JournalEntry>& entries() const { return entries_; }
+
   /// The journal files loaded, in the order of JournalEntry::file.
   const std::vector<std::string>& files() const { return files_; }
 
@@ -99,8 +104,5 @@ class Journal {
   int64_t own_size_ = 0;
   int64_t ignored_lines_ = 0;
 };
-
-/// 64-bit FNV-1a, for the parameter hash in page keys.
-uint64_t fnv1a64(const std::string& s);
 
 }  // namespace pageprep::host

@@ -94,11 +94,6 @@ class FolderNames {
 
 }  // namespace
 
-std::string ShardSpec::role() const {
-  if (!sharded()) return "run";
-  return "shard-" + std::to_string(index + 1) + "-of-" + std::to_string(count);
-}
-
 InputIdentity identify_input(const std::string& path) {
   InputIdentity id;
   std::error_code ec;

@@ -34,17 +34,9 @@
 #include <string>
 #include <vector>
 
-namespace pageprep::host {
+#include "pipeline/shard.hpp"
 
-/// Which part of the work this process does: the whole run, or shard
-/// `index` (0-based) of `count`.
-struct ShardSpec {
-  int32_t index = 0;
-  int32_t count = 1;
-  bool sharded() const { return count > 1; }
-  /// "run" or "shard-K-of-N" (K 1-based, as users count array tasks).
-  std::string role() const;
-};
+namespace pageprep::host {
 
 /// An input's identity as claims compare it.
 struct InputIdentity {

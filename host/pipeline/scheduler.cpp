@@ -28,6 +28,9 @@
 #include "pipeline/page_task.hpp"
 #include "pipeline/page_work.hpp"
 #include "pipeline/run_stats.hpp"
+#include "report/json_writer.hpp"
+#include "report/live_feed.hpp"
+#include "report/merged_report.hpp"
 #include "report/page_record.hpp"
 #include "report/progress.hpp"
 #include "report/run_report.hpp"
@@ -48,6 +51,7 @@ class Pipeline {
  private:
   bool prepare_outdir(RunSummary* s);
   bool claim_outputs();
+  bool write_manifest(int64_t resumed, std::string* error);
   bool outputs_present(const JournalEntry& e) const;
   std::unique_ptr<Executor> make_executor(std::string* error);
   void decode_loop();
@@ -82,11 +86,14 @@ class Pipeline {
   std::vector<PageRecord> failures_;
   std::vector<std::string> installed_langs_;
   bool journal_failed_ = false;
+  LiveFeed feed_;
+  bool feed_failed_ = false;
 
   // Documents (doc/assemble.hpp): a document is assembled, on the assembler
   // thread, once the journal thread has recorded the last of its pages.
   bool documents_on_ = false;
   std::vector<DocumentSpec> docs_;
+  std::vector<size_t> doc_of_ordinal_;  // a page's document, by PageId::ordinal
   std::vector<int64_t> doc_remaining_;  // journal thread only, once started
   std::unique_ptr<BoundedQueue<size_t>> doc_q_;
   std::vector<DocumentResult> doc_results_;  // assembler thread only
@@ -105,13 +112,25 @@ bool Pipeline::prepare_outdir(RunSummary* s) {
     return false;
   }
   std::string error;
-  if (!outdir_.open(cfg_.outdir, ShardSpec{}, &error) ||
-      !journal_.open(outdir_.state_dir(), outdir_.journal_name(), &error)) {
+  if (!outdir_.open(cfg_.outdir, cfg_.shard, &error) ||
+      !journal_.open(outdir_.state_dir(), outdir_.journal_name(), &error) ||
+      !feed_.open((fs::path(cfg_.outdir) / LiveFeed::file_name(cfg_.shard.role())).string(),
+                  &error)) {
     err_ << "pageprep: fatal: " << error << "\n";
     s->exit_code = kExitFatal;
     return false;
   }
   plan_ = list_page_tasks(inputs, output_parameters_hash(cfg_), cfg_.limits);
+  list_documents();  // every page of every document, before a shard keeps its own
+  if (cfg_.shard.sharded()) {
+    // Every shard lists every page (names and the partition need them all),
+    // then keeps its own.
+    std::vector<PageTask> mine;
+    for (auto& t : plan_.pages)
+      if (page_in_shard(plan_.documents[static_cast<size_t>(t.doc)].base, t.id.page, cfg_.shard))
+        mine.push_back(std::move(t));
+    plan_.pages = std::move(mine);
+  }
   if (!claim_outputs()) {
     s->exit_code = kExitFatal;
     return false;
@@ -120,9 +139,16 @@ bool Pipeline::prepare_outdir(RunSummary* s) {
 }
 
 bool Pipeline::claim_outputs() {
+  // A shard claims the documents it has pages of.
+  std::vector<int32_t> request_of(plan_.documents.size(), -1);
   std::vector<ClaimRequest> requests;
-  requests.reserve(plan_.documents.size());
-  for (const auto& d : plan_.documents) requests.push_back({d.base, d.identity, d.pages});
+  for (const auto& t : tasks_) {
+    const auto doc = static_cast<size_t>(t.doc);
+    if (request_of[doc] >= 0) continue;
+    const DocumentTask& d = plan_.documents[doc];
+    request_of[doc] = static_cast<int32_t>(requests.size());
+    requests.push_back({d.base, d.identity, d.pages});
+  }
   std::string error;
   const std::vector<std::string> verdicts = outdir_.claim(requests, &error);
   if (verdicts.size() != requests.size()) {
@@ -130,11 +156,36 @@ bool Pipeline::claim_outputs() {
     return false;
   }
   for (auto& t : tasks_) {
-    const std::string& why = verdicts[static_cast<size_t>(t.doc)];
+    const std::string& why = verdicts[static_cast<size_t>(request_of[static_cast<size_t>(t.doc)])];
     if (!why.empty() && t.pre_error == PageError::kNone) {
       t.pre_error = PageError::kOutputConflict;
       t.pre_message = t.id.input + ": " + why;
     }
+  }
+  return true;
+}
+
+// What this process set out to do, for `pageprep report` (written at start).
+bool Pipeline::write_manifest(int64_t resumed, std::string* error) {
+  JsonWriter j;
+  j.begin_object().str("role", cfg_.shard.role());
+  j.num("shard", static_cast<int64_t>(cfg_.shard.index + 1));
+  j.num("shards", static_cast<int64_t>(cfg_.shard.count));
+  j.num("pages", static_cast<int64_t>(tasks_.size()));
+  j.num("pages_resumed", resumed);
+  j.num("started_ms", static_cast<int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               std::chrono::system_clock::now().time_since_epoch())
+                                               .count()));
+  j.num("pid", static_cast<int64_t>(::getpid()));
+  j.end_object();
+  const std::string text = j.take() + "\n";
+  std::string msg;
+  const std::string path =
+      (fs::path(outdir_.state_dir()) / ("manifest." + cfg_.shard.role() + ".json")).string();
+  if (write_file_atomic(path, std::vector<uint8_t>(text.begin(), text.end()), &msg,
+                        outdir_.temp_dir()) != PageError::kNone) {
+    *error = "cannot write " + path + ": " + msg;
+    return false;
   }
   return true;
 }
@@ -291,8 +342,19 @@ void Pipeline::journal_loop() {
       batch.push_back(std::move(*more));
     }
     lines.clear();
-    for (const auto& r : batch) lines.push_back({r.key, r.ok, r.doc, r.page, r.json});
+    std::vector<const std::string*> records;
+    for (const auto& r : batch) {
+      lines.push_back({r.key, r.ok, r.doc, r.page, r.json});
+      records.push_back(&r.json);
+    }
     std::string jerr;
+    // The feed first: a crash between the two repeats a page in the feed
+    // (when it is redone) rather than losing it.
+    if (!feed_failed_ && !feed_.append(records, &jerr)) {
+      feed_failed_ = true;
+      std::lock_guard<std::mutex> lock(err_mutex_);
+      err_ << "pageprep: error: " << jerr << "\n";
+    }
     if (!journal_failed_ && !journal_.append(lines, &jerr)) {
       journal_failed_ = true;
       std::lock_guard<std::mutex> lock(err_mutex_);
@@ -306,8 +368,9 @@ void Pipeline::journal_loop() {
              << ": " << r.message << "\n";
       }
       progress_->page_done(r.ok);
-      if (documents_on_ && r.ordinal >= 0 && static_cast<size_t>(r.ordinal) < tasks_.size()) {
-        size_t d = static_cast<size_t>(tasks_[static_cast<size_t>(r.ordinal)].doc);
+      if (documents_on_ && r.ordinal >= 0 &&
+          static_cast<size_t>(r.ordinal) < doc_of_ordinal_.size()) {
+        size_t d = doc_of_ordinal_[static_cast<size_t>(r.ordinal)];
         if (--doc_remaining_[d] == 0) doc_q_->push(d);
       }
       if (r.ok) {
@@ -326,11 +389,18 @@ void Pipeline::list_documents() {
   for (size_t d = 0; d < plan_.documents.size(); ++d) {
     docs_[d].input = plan_.documents[d].path;
     docs_[d].base = plan_.documents[d].base;
+    // A shard finishes only its part of a document: the document is built
+    // when the records of all its pages are there (by whichever shard ends
+    // last, or by `pageprep report`).
+    docs_[d].complete_only = cfg_.shard.sharded();
   }
-  for (const PageTask& t : tasks_) {
+  doc_of_ordinal_.assign(plan_.pages.size(), 0);
+  for (const PageTask& t : plan_.pages) {
     DocumentSpec& d = docs_[static_cast<size_t>(t.doc)];
     d.page_stems.push_back(t.stem);
     d.page_keys.push_back(t.key);
+    if (t.id.ordinal >= 0 && static_cast<size_t>(t.id.ordinal) < doc_of_ordinal_.size())
+      doc_of_ordinal_[static_cast<size_t>(t.id.ordinal)] = static_cast<size_t>(t.doc);
   }
 }
 
@@ -345,6 +415,7 @@ void Pipeline::assemble_loop() {
       a.ok = false;
       a.message = std::string("assembly threw: ") + e.what();
     }
+    if (a.skipped && a.outputs.empty()) continue;  // nothing to build (yet)
     DocumentResult r;
     r.input = doc.input;
     r.ok = a.ok;
@@ -364,17 +435,21 @@ void Pipeline::assemble_loop() {
 bool Pipeline::write_reports(const RunSummary& s) {
   // pages.jsonl: the latest record of every page any run or shard wrote into
   // this OUTDIR (all journals), sorted by document and page, so runs into one
-  // OUTDIR add up instead of hiding each other.
-  std::string lines;
-  for (const JournalEntry* e : journal_.latest_pages()) {
-    lines += journal_.record(*e);
-    lines += '\n';
-  }
+  // OUTDIR add up instead of hiding each other. A shard reads the journals
+  // again: the other shards went on writing during its run.
   std::string msg;
-  bool ok = write_file_atomic((fs::path(cfg_.outdir) / "pages.jsonl").string(),
-                              std::vector<uint8_t>(lines.begin(), lines.end()), &msg,
-                              outdir_.temp_dir()) == PageError::kNone;
-  if (!ok) err_ << "pageprep: error: cannot write pages.jsonl: " << msg << "\n";
+  bool ok = true;
+  {
+    Journal now;
+    const Journal* j = &journal_;
+    if (cfg_.shard.sharded()) {
+      if (now.open(outdir_.state_dir(), "", &msg)) j = &now;
+    }
+    if (!write_pages_jsonl(*j, cfg_.outdir, outdir_.temp_dir(), &msg)) {
+      err_ << "pageprep: error: " << msg << "\n";
+      ok = false;
+    }
+  }
 
   RunReport report;
   report.summary = s;
@@ -387,10 +462,12 @@ bool Pipeline::write_reports(const RunSummary& s) {
   report.input_warnings = &input_warnings_;
   report.documents = documents_on_ ? &doc_results_ : nullptr;
   const std::string run_text = run_json(report);
-  if (write_file_atomic((fs::path(cfg_.outdir) / "run.json").string(),
+  const std::string run_name =
+      cfg_.shard.sharded() ? "run." + cfg_.shard.role() + ".json" : "run.json";
+  if (write_file_atomic((fs::path(cfg_.outdir) / run_name).string(),
                         std::vector<uint8_t>(run_text.begin(), run_text.end()), &msg,
                         outdir_.temp_dir()) != PageError::kNone) {
-    err_ << "pageprep: error: cannot write run.json: " << msg << "\n";
+    err_ << "pageprep: error: cannot write " << run_name << ": " << msg << "\n";
     ok = false;
   }
   return ok;
@@ -398,7 +475,9 @@ bool Pipeline::write_reports(const RunSummary& s) {
 
 RunSummary Pipeline::run() {
   RunSummary s;
-  budget_ = plan_threads(cfg_, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+  std::string cores_source;
+  budget_ = plan_threads(cfg_, available_cores(&cores_source));
+  budget_.cores_source = cfg_.jobs > 0 ? "--jobs" : cores_source;
   if (!prepare_outdir(&s)) return s;
   for (const auto& w : input_warnings_) err_ << "pageprep: warning: " << w << "\n";
   s.pages_total = static_cast<int64_t>(tasks_.size());
@@ -453,20 +532,29 @@ RunSummary Pipeline::run() {
       todo.push_back(i);
     }
   }
+  {
+    std::string merr;
+    if (!write_manifest(s.pages_resumed, &merr)) {
+      err_ << "pageprep: fatal: " << merr << "\n";
+      s.exit_code = kExitFatal;
+      return s;
+    }
+  }
   if (outputs_lost > 0)
     err_ << "pageprep: warning: " << outputs_lost
          << " page(s) done by an earlier run are missing outputs; they are done again\n";
 
   documents_on_ = cfg_.documents.pdf || cfg_.documents.sidecar;
   if (documents_on_) {
-    list_documents();
     doc_remaining_.assign(docs_.size(), 0);
     for (size_t idx : todo) ++doc_remaining_[static_cast<size_t>(tasks_[idx].doc)];
     doc_q_ = std::make_unique<BoundedQueue<size_t>>(docs_.size());
-    // Documents all of whose pages an earlier run did: assembled now (a no-op
-    // when their outputs are up to date).
+    // Documents of this process all of whose pages an earlier run did:
+    // assembled now (a no-op when their outputs are up to date).
+    std::vector<bool> mine(docs_.size(), false);
+    for (const PageTask& t : tasks_) mine[static_cast<size_t>(t.doc)] = true;
     for (size_t d = 0; d < docs_.size(); ++d)
-      if (doc_remaining_[d] == 0) doc_q_->push(d);
+      if (mine[d] && doc_remaining_[d] == 0) doc_q_->push(d);
   }
 
   progress_ = std::make_unique<Progress>(err_, err_mutex_, static_cast<int64_t>(todo.size()),

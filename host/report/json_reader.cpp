@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "report/text_metrics.hpp"  // append_utf8
+
 namespace pageprep::host {
 
 class JsonParser {
@@ -65,23 +67,6 @@ class JsonParser {
     v->kind_ = JsonValue::Kind::kNumber;
     return true;
   }
-  static void put_utf8(std::string* out, uint32_t cp) {
-    if (cp < 0x80) {
-      out->push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-      out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-      out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-  }
   bool hex4(uint32_t* cp) {
     if (i_ + 4 > t_.size()) return false;
     uint32_t v = 0;
@@ -141,7 +126,7 @@ class JsonParser {
             if (!hex4(&lo) || lo < 0xDC00 || lo >= 0xE000) return false;
             cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
           }
-          put_utf8(out, cp);
+          append_utf8(out, static_cast<char32_t>(cp));
           break;
         }
         default:

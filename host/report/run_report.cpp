@@ -19,6 +19,7 @@ std::string run_json(const RunReport& r) {
   j.str("executor", r.executor);
   j.key("threads").begin_object();
   j.num("cores", static_cast<int64_t>(r.budget.cores))
+      .str("cores_from", r.budget.cores_source)
       .num("decode", static_cast<int64_t>(r.budget.decode_threads))
       .num("preprocess", static_cast<int64_t>(r.budget.preprocess_threads))
       .num(r.ocr ? "ocr_workers" : "writers", static_cast<int64_t>(r.budget.finish_threads));

@@ -11,28 +11,11 @@
 #include <thread>
 
 #include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 
 #include "e2e/cli_harness.hpp"
 
 namespace pageprep::e2e {
 namespace {
-
-// A page with dark bars, different for every seed; `scale` 1 is 320x240.
-cv::Mat small_page(int seed, int scale = 1) {
-  cv::Mat m(240 * scale, 320 * scale, CV_8UC1, cv::Scalar(235));
-  cv::RNG rng(static_cast<uint64_t>(seed) + 1);
-  for (int i = 0; i < 12 * scale; ++i) {
-    const int y = 20 + i * 17, x = rng.uniform(10, 60), w = rng.uniform(120, 250 * scale);
-    cv::rectangle(m, cv::Rect(x, y, w, 8), cv::Scalar(rng.uniform(10, 60)), cv::FILLED);
-  }
-  return m;
-}
-
-void write_page(const fs::path& p, int seed, int scale = 1) {
-  fs::create_directories(p.parent_path());
-  ASSERT_TRUE(cv::imwrite(p.string(), small_page(seed, scale))) << p;
-}
 
 std::string none_run(const std::string& args) {
   return cli() + " run " + args + " --ocr none -q";

@@ -258,6 +258,34 @@ TEST(Documents, EncryptedAndTruncatedPdfsFailClearlyAndTheRestComesOut) {
   fs::remove_all(tmp);
 }
 
+TEST(Documents, ShardsBuildADocumentOnlyWhenAllItsPagesAreDone) {
+  REQUIRE_TOOLS("img2pdf", "qpdf", "pdfinfo");
+  const fs::path pages =
+      make_pages("docs_shard_src", "--count 4 --seed 28 --format jpg --layout sparse");
+  const fs::path in = fresh_dir("docs_shard_in"), out = fresh_dir("docs_shard_out");
+  std::string list;
+  for (int i = 1; i <= 4; ++i) list += " " + page_file(pages, i, "jpg");
+  ASSERT_EQ(run("img2pdf" + list + " -o " + q(in / "book.pdf")).exit_code, 0);
+  // An image-only PDF (no OCR) exercises the same assembly quickly.
+  const std::string common =
+      " run " + q(in / "book.pdf") + " -o " + q(out) + " --ocr none --output-type pdf -q";
+  auto pdf_pages = [&]() {
+    const std::string info = output_of("pdfinfo " + q(out / "book.pdf"));
+    const size_t at = info.find("Pages:");
+    return at == std::string::npos ? 0 : std::atoi(info.c_str() + at + 6);
+  };
+  ASSERT_EQ(run(cli() + common + " --shard 1/2").exit_code, 0);
+  // Never a partial document: none yet, or all four pages (if shard 1 had them all).
+  if (fs::exists(out / "book.pdf")) EXPECT_EQ(pdf_pages(), 4);
+  ASSERT_EQ(run(cli() + common + " --shard 2/2").exit_code, 0);
+  ASSERT_TRUE(fs::exists(out / "book.pdf"));
+  EXPECT_EQ(pdf_pages(), 4);
+  EXPECT_EQ(run("qpdf --check " + q(out / "book.pdf")).exit_code, 0);
+  fs::remove_all(pages);
+  fs::remove_all(in);
+  fs::remove_all(out);
+}
+
 // Adds a JP2 'res ' box with a capture resolution of `dpi` to a JP2 file.
 std::string with_resolution(std::string jp2, double dpi) {
   size_t pos = 0;
