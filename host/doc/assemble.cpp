@@ -21,6 +21,7 @@
 #include "doc/text_layer.hpp"
 #include "io/atomic_file.hpp"
 #include "io/codec.hpp"
+#include "io/output_names.hpp"
 #include "io/pdf_document.hpp"
 
 namespace pageprep::host {
@@ -34,14 +35,6 @@ std::string read_all(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);
   if (!f) return "";
   return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-}
-
-uint64_t fnv1a(const std::string& s, uint64_t h = 1469598103934665603ull) {
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
 }
 
 std::string num(double v) {
@@ -362,7 +355,8 @@ AssembleResult assemble_document(const std::string& outdir, const DocumentSpec& 
   const size_t n = doc.page_stems.size();
   std::vector<PageArtifact> pages(n);
   std::vector<bool> have(n, false);
-  uint64_t stamp = fnv1a(options.canonical() + "|" + doc.input + "|" + std::to_string(n));
+  // What the outputs are made from: the options and every page's record.
+  std::string made_from = options.canonical() + "|" + doc.input + "|" + std::to_string(n);
   size_t usable = 0;
   std::string left_out;
   for (size_t i = 0; i < n; ++i) {
@@ -373,9 +367,9 @@ AssembleResult assemble_document(const std::string& outdir, const DocumentSpec& 
          doc.page_keys[i] == pages[i].key)) {
       have[i] = true;
       ++usable;
-      stamp = fnv1a(text, stamp);
+      made_from += "|" + text;
     } else {
-      stamp = fnv1a("missing", stamp);
+      made_from += "|missing";
     }
   }
   if (doc.complete_only && usable < n) {  // other shards' pages are not done yet
@@ -389,6 +383,7 @@ AssembleResult assemble_document(const std::string& outdir, const DocumentSpec& 
   const fs::path pdf_path = root / (doc.base + ".pdf");
   const fs::path txt_path = root / (doc.base + ".txt");
   const fs::path stamp_path = root / ".pageprep" / "docs" / (doc.base + ".done");
+  const uint64_t stamp = fnv1a64(made_from);
   char stamp_hex[24];
   std::snprintf(stamp_hex, sizeof stamp_hex, "%016llx", static_cast<unsigned long long>(stamp));
   std::error_code ec;
