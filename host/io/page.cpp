@@ -24,8 +24,12 @@ const char* error_code_name(PageError e) {
       return "ocr_failed";
     case PageError::kWriteFailed:
       return "write_failed";
+    case PageError::kOutputConflict:
+      return "output_conflict";
     case PageError::kInternal:
       return "internal";
+    case PageError::kEncrypted:
+      return "encrypted";
   }
   return "internal";
 }

@@ -38,6 +38,7 @@ bool PageReader::preload(const std::string& lang, std::string* error) {
 OcrResult PageReader::timed_read(OcrEngine* e, const cv::Mat& image, const ReaderPage& page,
                                  ReadOutcome* out) {
   const auto t0 = Clock::now();
+  e->set_source(page.source_name, page.source_page);
   OcrResult r = e->recognize(image, page.dpi, page.title);
   out->ocr_ms += ms_between(t0, Clock::now());
   ++out->reads;

@@ -48,7 +48,9 @@ struct ReaderPage {
   cv::Mat gray;    ///< deskewed gray
   cv::Mat binary;  ///< 0/255, may be empty
   int dpi = 300;
-  std::string title;  ///< names the page inside its hOCR
+  std::string title;        ///< names the page inside its hOCR
+  std::string source_name;  ///< the source image and 0-based page the outputs report
+  int source_page = 0;      ///< (OcrEngine::set_source)
 };
 
 struct ReadOutcome {

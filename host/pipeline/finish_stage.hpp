@@ -1,6 +1,8 @@
 /// \file finish_stage.hpp
 /// \brief The last stage a page passes: orientation and script, OCR,
-/// evaluation against ground truth, encoding and atomic writes of its outputs.
+/// evaluation against ground truth, encoding and atomic writes of its outputs
+/// (hOCR, ALTO and TSV on the master image), and last the page's artifact for
+/// the document outputs (doc/page_artifact.hpp).
 ///
 /// How a page is read (orientation, script, model) is ocr/page_reader.hpp;
 /// this stage gives it the page, the OCR-input rule and a way to turn the
@@ -17,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "doc/page_geometry.hpp"
+#include "ocr/ocr_engine.hpp"
 #include "ocr/orientation.hpp"
 #include "ocr/page_reader.hpp"
 #include "pipeline/executor.hpp"
@@ -28,9 +32,10 @@ namespace pageprep::host {
 
 class FinishStage {
  public:
-  /// `installed_langs` outlives the stage.
+  /// `installed_langs` outlives the stage. Outputs are written atomically
+  /// through temporaries in `temp_dir` (OutputDir::temp_dir()).
   FinishStage(const RunConfig& cfg, RunStats& stats,
-              const std::vector<std::string>& installed_langs);
+              const std::vector<std::string>& installed_langs, std::string temp_dir);
 
   /// Loads the run's OCR model before the first page arrives, so OCR time
   /// excludes model loading. A failure here recurs on each page, which reports it.
@@ -48,10 +53,18 @@ class FinishStage {
   void read_page(PageWork& w, OcrResult* result);
   void write_output(PageWork& w, const std::string& kind, const std::string& rel,
                     const std::vector<uint8_t>& bytes);
+  /// The page's map back to the master (doc/page_geometry.hpp).
+  static PageGeometry geometry_of(const PageWork& w);
+  /// Per-page OCR outputs (--page-formats), on the master.
+  void write_ocr_outputs(PageWork& w, const OcrResult& r);
+  /// The page's record for assemble_document(), after its other outputs.
+  void write_page_artifact(PageWork& w, std::vector<OcrLine> lines, const std::string& clean_rel,
+                           bool clean_is_binary);
 
   const RunConfig& cfg_;
   RunStats& stats_;
   const std::vector<std::string>& installed_langs_;
+  std::string temp_dir_;
   std::unique_ptr<PageReader> reader_;
   std::unique_ptr<OrientationDetector> osd_;  ///< --ocr none only
   std::unique_ptr<Executor> redo_;            ///< CPU executor for pages turned a quarter

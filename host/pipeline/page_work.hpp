@@ -29,7 +29,9 @@ struct StageTimes {
 
 struct PageWork {
   PageId id;
-  std::string stem;     ///< output path without extension, relative to OUTDIR
+  std::string stem;      ///< the page's output stem, relative to OUTDIR (output_names.hpp)
+  std::string doc_stem;  ///< its document's base: document outputs are doc_stem.pdf, .txt
+  int32_t doc_pages = 1;
   std::string key;      ///< journal key
   DecodedPage decoded;  ///< decoded.gray is freed after preprocessing unless still needed
   int32_t width = 0;    ///< decoded size, kept for the report
@@ -56,6 +58,9 @@ struct PageWork {
   /// then a confident read), "osd" (Tesseract's OSD), or "" (not looked for).
   std::string detected_by;
   std::string orientation_note;  ///< why the orientation is unknown
+  /// The source was turned this much (CCW) to make it upright before it was
+  /// preprocessed again: rotate_quarter_turns(source, upright_turn_deg).
+  int32_t upright_turn_deg = 0;
   std::string script;
   float script_confidence = 0;  ///< OSD's (when detected_by == "osd")
   std::string ocr_lang;         ///< the Tesseract language actually used
@@ -79,7 +84,7 @@ struct PageWork {
   bool have_truth = false;
   double cer = -1, wer = -1, cer_raw = -1, wer_raw = -1;
 
-  std::vector<std::pair<std::string, std::string>> outputs;  ///< (kind, path)
+  std::vector<std::pair<std::string, std::string>> outputs;  ///< (kind, path relative to OUTDIR)
   PageError error = PageError::kNone;
   std::string message;
   StageTimes times;

@@ -6,8 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "doc/assemble.hpp"
 #include "io/codec.hpp"
 #include "pageprep/kernels/binarize.hpp"
+#include "pipeline/shard.hpp"
 
 namespace pageprep::host {
 
@@ -36,6 +38,16 @@ struct StepConfig {
   std::string canonical() const;
 };
 
+/// Per-page OCR outputs, named after Tesseract's configs (`--page-formats`);
+/// every box in them is on the master image (doc/ocr_outputs.hpp).
+struct PageFormats {
+  bool txt = true;   ///< B.txt / B/p0001.txt
+  bool hocr = true;  ///< .hocr
+  bool alto = true;  ///< .xml, ALTO v3
+  bool tsv = true;   ///< .tsv
+  std::string canonical() const;
+};
+
 /// Orientation correction (quarter turns, host/pipeline/finish_stage.hpp).
 /// kAuto: on when OCR runs (a sideways page reads as garbage), off with
 /// --ocr none unless asked. kOff never turns a page; the script is still
@@ -54,7 +66,8 @@ struct RunConfig {
   std::string auto_fallback_lang = "eng";  ///< automatic language: pages whose script stays unknown
   RotatePages rotate_pages = RotatePages::kAuto;
   OcrInput ocr_input = OcrInput::kAuto;
-  int jobs = 0;  ///< 0: the machine's cores
+  int jobs = 0;     ///< 0: the CPUs this process may use (shard.hpp: available_cores)
+  ShardSpec shard;  ///< this process's part of the job (shard.hpp)
   DeviceChoice device = DeviceChoice::kAuto;
   int cuda_device = 0;
   int batch_pages = 8;                ///< a batch closes at this many pages,
@@ -65,8 +78,12 @@ struct RunConfig {
   OutputFormat gray_format = OutputFormat::kPng;
   bool save_gray = false;   ///< also write the cleaned gray page
   bool save_binary = true;  ///< write the binary page (when binarizing)
-  bool eval_raw = false;    ///< also OCR the raw page, to report cer_raw beside cer
-  bool force = false;       ///< ignore the journal: redo every page
+  PageFormats page_formats;
+  /// Document outputs: B.pdf (--output-type pdf|none) and B.txt (--sidecar),
+  /// built when all of a document's pages are done (doc/assemble.hpp).
+  DocumentOptions documents;
+  bool eval_raw = false;  ///< also OCR the raw page, to report cer_raw beside cer
+  bool force = false;     ///< ignore the journal: redo every page
   bool quiet = false;
   int progress_interval_s = 5;  ///< off a terminal
   DecodeLimits limits;
@@ -75,6 +92,7 @@ struct RunConfig {
 /// Resolved thread counts for a run (see scheduler.hpp for the core budget).
 struct ThreadBudget {
   int cores = 1;
+  std::string cores_source = "machine";  ///< --jobs, affinity, cgroup or machine
   int decode_threads = 1;
   int preprocess_threads = 1;  ///< the CPU executor's pool
   int finish_threads = 1;      ///< OCR workers, or image writers with --ocr none

@@ -32,6 +32,9 @@ struct RunStats {
   std::atomic<int64_t> last_ocr_end_ns{0};
   Clock::time_point t0 = Clock::now();
   std::atomic<int64_t> cuda_retries{0};
+  /// Pages of this run read with a forced language that cannot read their
+  /// script, and pages whose script has no installed model (journal thread).
+  std::atomic<int64_t> pages_script_mismatch{0}, pages_model_missing{0};
 
   int64_t since_start_ns(Clock::time_point t) const {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(t - t0).count();

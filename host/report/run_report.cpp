@@ -19,6 +19,7 @@ std::string run_json(const RunReport& r) {
   j.str("executor", r.executor);
   j.key("threads").begin_object();
   j.num("cores", static_cast<int64_t>(r.budget.cores))
+      .str("cores_from", r.budget.cores_source)
       .num("decode", static_cast<int64_t>(r.budget.decode_threads))
       .num("preprocess", static_cast<int64_t>(r.budget.preprocess_threads))
       .num(r.ocr ? "ocr_workers" : "writers", static_cast<int64_t>(r.budget.finish_threads));
@@ -46,12 +47,8 @@ std::string run_json(const RunReport& r) {
   if (r.ocr) {
     // Pages read in a language that does not fit their script, and pages
     // whose script has no installed model (each also has a stderr warning).
-    int64_t mismatch = 0, missing = 0;
-    for (const auto& rec : *r.records) {
-      mismatch += rec.script_mismatch;
-      missing += rec.model_missing;
-    }
-    j.num("pages_script_mismatch", mismatch).num("pages_model_missing", missing);
+    j.num("pages_script_mismatch", r.stats->pages_script_mismatch.load());
+    j.num("pages_model_missing", r.stats->pages_model_missing.load());
   }
   j.num("cuda_batches_retried_on_cpu", r.stats->cuda_retries.load());
   // Peak resident memory of the process: flat in the number of pages, since
@@ -60,14 +57,27 @@ std::string run_json(const RunReport& r) {
   getrusage(RUSAGE_SELF, &ru);
   j.num("peak_rss_mib", static_cast<double>(ru.ru_maxrss) / 1024.0, 1);
   j.begin_array("failures");
-  for (const auto& rec : *r.records) {
-    if (rec.ok) continue;
+  for (const auto& rec : *r.failures) {
     j.begin_object();
     j.str("input", rec.input).num("page", static_cast<int64_t>(rec.page));
     j.str("error_code", rec.error_code).str("error", rec.message);
     j.end_object();
   }
   j.end_array();
+  if (r.documents) {
+    j.num("documents_ok", s.documents_ok).num("documents_failed", s.documents_failed);
+    j.begin_array("documents");
+    for (const auto& d : *r.documents) {
+      j.begin_object();
+      j.str("input", d.input).str("status", d.ok ? "ok" : "error");
+      if (!d.message.empty()) j.str(d.ok ? "note" : "error", d.message);
+      j.key("outputs").begin_object();
+      for (const auto& [kind, path] : d.outputs) j.str(kind, path);
+      j.end_object();
+      j.end_object();
+    }
+    j.end_array();
+  }
   j.begin_array("input_warnings");
   for (const auto& w : *r.input_warnings) j.str_value(w);
   j.end_array();
