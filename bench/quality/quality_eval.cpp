@@ -905,7 +905,7 @@ class Report {
        << " glyphs, confidence >= " << fmt("%.1f", host::kOrientationMinConfidence) << ")\n\n"
        << "| language | page kind | pages | correct | unknown | wrong | accuracy (correct / all) "
           "| script right | routed right |\n|---|---|---|---|---|---|---|---|---|\n";
-    for (const char* lang : {"eng", "chi_sim"}) {
+    for (const char* lang : {"eng", "chi_sim", "rus"}) {
       for (int text = 1; text >= 0; --text) {
         int n = 0, correct = 0, unknown = 0, wrong = 0, script_ok = 0, routed_ok = 0;
         for (size_t k = 0; k < ocases_.size(); ++k) {
@@ -919,7 +919,9 @@ class Report {
             ++correct;
           else
             ++wrong;
-          const std::string want_script = std::string(lang) == "eng" ? "Latin" : "Han";
+          const std::string want_script = std::string(lang) == "eng"       ? "Latin"
+                                          : std::string(lang) == "chi_sim" ? "Han"
+                                                                           : "Cyrillic";
           script_ok += o.r.script_known && o.r.script == want_script;
           routed_ok += o.routed_language == lang;
         }
@@ -1114,7 +1116,7 @@ class Report {
        << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
     for (const RealScanRecord& r : real_) {
       if (!r.error.empty()) {
-        s_ << "| " << r.file << " | error: " << r.error << " |||||||||||\n";
+        s_ << "| " << r.file << " | error: " << r.error << " |||||||||||||||\n";
         continue;
       }
       s_ << "| " << r.file << " | " << r.width << "x" << r.height << " | " << fmt("%.0f", r.dpi)

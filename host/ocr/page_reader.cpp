@@ -76,8 +76,15 @@ ReadOutcome PageReader::read(ReaderPage* page, const InputChoice& input, const T
 
   // 1. The rows.
   auto t = Clock::now();
-  out.layout = measure_text_layout(page->binary.empty() ? page->gray : page->binary, page->dpi);
-  out.guess = guess_layout(out.layout);
+  const cv::Mat& ink = page->binary.empty() ? page->gray : page->binary;
+  out.layout = measure_text_layout(ink, page->dpi);
+  if (needs_columns(out.layout)) {
+    // CJK-looking rows: upright only if the columns look less like lines.
+    const TextLayout columns = measure_column_layout(ink, page->dpi);
+    out.guess = guess_layout(out.layout, &columns);
+  } else {
+    out.guess = guess_layout(out.layout);
+  }
   out.detect_ms += ms_between(t, Clock::now());
   out.orientation_checked = true;
 

@@ -172,7 +172,22 @@ std::string script_of_language(const std::string& lang_spec) {
   return script;
 }
 
-LayoutGuess guess_layout(const TextLayout& t, const LayoutRule& rule) {
+namespace {
+
+bool cjk_rows(const TextLayout& t, const LayoutRule& rule) {
+  const double ratio = t.ascender_ratio();
+  return t.core_share >= rule.cjk_min_core && ratio >= rule.cjk_min_ratio &&
+         ratio < rule.cjk_max_ratio;
+}
+
+}  // namespace
+
+bool needs_columns(const TextLayout& rows, const LayoutRule& rule) {
+  return guess_layout(rows, nullptr, rule) == LayoutGuess::kUnsure && cjk_rows(rows, rule) &&
+         rows.valley_share <= rule.max_valley;
+}
+
+LayoutGuess guess_layout(const TextLayout& t, const TextLayout* columns, const LayoutRule& rule) {
   if (t.lines < rule.min_lines) return LayoutGuess::kNoText;
   const double ratio = t.ascender_ratio();
   if (ratio <= rule.turned_max_ratio && t.core_share <= rule.turned_max_core)
@@ -182,8 +197,9 @@ LayoutGuess guess_layout(const TextLayout& t, const LayoutRule& rule) {
   if ((ratio >= rule.latin_sure_ratio && t.core_share <= rule.latin_sure_core) ||
       (ratio >= rule.latin_min_ratio && t.core_share <= rule.latin_max_core))
     return LayoutGuess::kLatinUpright;
-  if (t.core_share >= rule.cjk_min_core && ratio >= rule.cjk_min_ratio &&
-      ratio < rule.cjk_max_ratio)
+  if (cjk_rows(t, rule) && columns != nullptr && columns->core_share >= rule.cjk_min_column_core &&
+      t.core_share >= columns->core_share + rule.cjk_core_margin &&
+      t.valley_share < columns->valley_share)
     return LayoutGuess::kCjkUpright;
   return LayoutGuess::kUnsure;
 }

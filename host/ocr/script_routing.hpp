@@ -60,12 +60,22 @@ struct LayoutRule {
   double latin_sure_core = 0.78;
   double turned_max_ratio = 0.5;  ///< upside-down Latin: 0.12-0.39
   double turned_max_core = 0.76;
-  double cjk_min_core = 0.74;
-  double cjk_min_ratio = 0.6;  ///< below: upside-down rows
+  double cjk_min_core = 0.72;        ///< upright CJK rows 0.73-0.83
+  double cjk_min_column_core = 0.6;  ///< CJK columns 0.68-0.72 (a grid); Latin, Cyrillic ~0.3
+  double cjk_core_margin = 0.02;     ///< rows' core share over the columns': upright CJK 0.03-0.12,
+                                     ///< turned a quarter -0.03 to -0.11
+  double cjk_min_ratio = 0.6;        ///< below: upside-down rows
   double cjk_max_ratio = 1.8;
 };
 
-LayoutGuess guess_layout(const TextLayout& t, const LayoutRule& rule = {});
+/// The guess from the rows of the page, and (for CJK) from its columns:
+/// CJK glyphs sit on a grid, so a CJK page turned a quarter also shows lines
+/// without cores; upright, its rows have fuller cores (by at least
+/// cjk_core_margin) and emptier valleys than its columns. Without `columns`
+/// a CJK-looking page is kUnsure. needs_columns() says when to measure them.
+LayoutGuess guess_layout(const TextLayout& rows, const TextLayout* columns = nullptr,
+                         const LayoutRule& rule = {});
+bool needs_columns(const TextLayout& rows, const LayoutRule& rule = {});
 
 /// The model a layout guess reads with before any OSD, or "" (OSD first):
 /// - forced `lang` (not "auto"): the forced spec, unless the rows look Latin

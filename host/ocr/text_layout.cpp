@@ -129,4 +129,11 @@ TextLayout measure_text_layout(const cv::Mat& page, int dpi) {
   return t;
 }
 
+TextLayout measure_column_layout(const cv::Mat& page, int dpi) {
+  if (page.empty()) return {};
+  cv::Mat columns;
+  cv::transpose(page, columns);
+  return measure_text_layout(columns, dpi);
+}
+
 }  // namespace pageprep::host

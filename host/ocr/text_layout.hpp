@@ -43,4 +43,8 @@ struct TextLayout {
 /// gray page (ink below Otsu's threshold) at `dpi` (<= 0: 300).
 TextLayout measure_text_layout(const cv::Mat& binary_or_gray, int dpi);
 
+/// The same on the page's columns (the page transposed): what the page's
+/// "rows" would be if it were turned a quarter.
+TextLayout measure_column_layout(const cv::Mat& binary_or_gray, int dpi);
+
 }  // namespace pageprep::host

@@ -272,19 +272,34 @@ TEST(TextLayout, RowsTellUprightLatinFromTurnedPages) {
   }
 }
 
-TEST(TextLayout, ChinesePagesHaveNoCoreBand) {
+TEST(TextLayout, ChinesePagesHaveNoCoreBandAndTheirRowsBeatTheirColumns) {
   if (testsupport::find_cjk_font().empty()) GTEST_SKIP() << "no CJK font (fonts-wqy-zenhei)";
-  for (uint64_t seed : {4, 12, 13}) {
+  for (uint64_t seed : {4, 12, 13, 951}) {
     PageSpec spec;
     spec.seed = seed;
     spec.language = "chi_sim";
+    if (seed == 951) spec.layout = testsupport::Layout::kTwoColumn;
     Degradation deg;
     deg.noise_sigma = 5;
     GeneratedPage page;
     ASSERT_TRUE(testsupport::generate_page(spec, deg, &page, nullptr));
-    const host::TextLayout t = host::measure_text_layout(page.degraded, spec.dpi);
-    EXPECT_EQ(host::guess_layout(t), host::LayoutGuess::kCjkUpright)
-        << "seed " << seed << ": ratio " << t.ascender_ratio() << " core " << t.core_share;
+    for (int rot : {0, 90, 270}) {
+      const cv::Mat turned = host::rotate_quarter_turns(page.degraded, rot);
+      const host::TextLayout t = host::measure_text_layout(turned, spec.dpi);
+      const host::TextLayout c = host::measure_column_layout(turned, spec.dpi);
+      const host::LayoutGuess g = host::guess_layout(t, &c);
+      if (rot == 0) {
+        EXPECT_TRUE(host::needs_columns(t)) << "seed " << seed;
+        EXPECT_EQ(g, host::LayoutGuess::kCjkUpright)
+            << "seed " << seed << ": ratio " << t.ascender_ratio() << " core " << t.core_share
+            << " columns' core " << c.core_share;
+      } else {
+        // A CJK page turned a quarter must never pass for upright.
+        EXPECT_NE(g, host::LayoutGuess::kCjkUpright)
+            << "seed " << seed << " at " << rot << ": core " << t.core_share << " columns' core "
+            << c.core_share;
+      }
+    }
   }
 }
 
