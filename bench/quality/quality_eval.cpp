@@ -263,12 +263,13 @@ cv::Mat as_gray(const cv::Mat& m) {
   return g;
 }
 
-/// The image `pageprep run --ocr-input auto` hands Tesseract for this page.
-const cv::Mat& ocr_image_auto(const cv::Mat& raw, const PageWork& w) {
+/// The image `pageprep run --ocr-input auto` hands Tesseract for this page
+/// (`scratch` holds the low-passed gray of a page that was not resampled).
+const cv::Mat& ocr_image_auto(const cv::Mat& raw, const PageWork& w, cv::Mat* scratch) {
   const host::PageSignals sig = host::measure_page_signals(raw, w.decoded.dpi_x);
   const bool binary = !w.binary.empty() && host::choose_binary_for_ocr(sig, w.specks_removed,
                                                                        int64_t{w.width} * w.height);
-  return binary ? w.binary : w.gray;
+  return binary ? w.binary : host::gray_for_ocr(w.gray, w.rotated, scratch);
 }
 
 class Worker {
@@ -319,11 +320,11 @@ class Worker {
     page.binary = w->binary;
     page.dpi = dpi;
     page.title = title;
-    cv::Mat source = raw;
+    cv::Mat source = raw, scratch;
     const Source src = variants_[default_variant_].source;
     auto input = [&](const host::ReaderPage& p) -> const cv::Mat& {
       if (src == Source::kBinary && !p.binary.empty()) return p.binary;
-      if (src == Source::kAuto) return ocr_image_auto(source, *w);
+      if (src == Source::kAuto) return ocr_image_auto(source, *w, &scratch);
       return p.gray;
     };
     auto turn = [&](int32_t deg, host::ReaderPage* p, std::string* err) {
@@ -389,8 +390,9 @@ class Worker {
           vr.error = w.message;
           continue;
         }
+        cv::Mat scratch;
         image = var.source == Source::kBinary ? w.binary
-                : var.source == Source::kAuto ? ocr_image_auto(raw, w)
+                : var.source == Source::kAuto ? ocr_image_auto(raw, w, &scratch).clone()
                                               : w.gray;
         if (var.name == "default") {
           out->skew_deg = w.skew_deg;
@@ -522,9 +524,10 @@ class Worker {
       PageWork fw;
       out->flow = read_flow(gray, dpi, out->file, nullptr, &fw, nullptr);
     }
+    cv::Mat scratch;
     const cv::Mat& cleaned = variants_[default_variant].source == Source::kBinary ? w.binary
                              : variants_[default_variant].source == Source::kAuto
-                                 ? ocr_image_auto(gray, w)
+                                 ? ocr_image_auto(gray, w, &scratch)
                                  : w.gray;
     host::OcrResult a = ocr_.recognize(gray, dpi, out->file);
     host::OcrResult b = ocr_.recognize(cleaned, dpi, out->file);

@@ -113,7 +113,10 @@ TextLayout measure_text_layout(const cv::Mat& page, int dpi) {
       const int x0 = w * s / kLayoutStrips, x1 = w * (s + 1) / kLayoutStrips;
       int32_t n = 0;
       for (int x = x0; x < x1; ++x) n += r[x] == 0;
-      rows[static_cast<size_t>(s)][static_cast<size_t>(y)] = n;
+      // A row of a strip more than 3/4 ink is a border, a rule or a black
+      // bar, not text: it counts as empty (so it neither forms a line nor
+      // lends its ink to a neighbour's ascenders), as the skew search drops them.
+      rows[static_cast<size_t>(s)][static_cast<size_t>(y)] = 4 * n > 3 * (x1 - x0) ? 0 : n;
       total += n;
     }
   }

@@ -114,15 +114,17 @@ void FinishStage::read_page(PageWork& w, OcrResult* result) {
   page.title = w.stem;
   page.source_name = w.id.input;
   page.source_page = w.id.page;
-  // What Tesseract reads: the binary on unevenly lit or speckled pages (auto).
+  // What Tesseract reads: the binary on unevenly lit or speckled pages (auto),
+  // else the gray page (low-passed when it was not resampled).
+  cv::Mat smoothed;
   auto input = [&](const ReaderPage& p) -> const cv::Mat& {
     bool use_binary = cfg_.ocr_input == OcrInput::kBinary;
     if (cfg_.ocr_input == OcrInput::kAuto)
       use_binary = choose_binary_for_ocr({w.background_spread, w.noise_sigma}, w.specks_removed,
                                          int64_t{w.width} * w.height);
     use_binary = use_binary && !p.binary.empty();
-    w.ocr_input = use_binary ? "binary" : "gray";
-    return use_binary ? p.binary : p.gray;
+    w.ocr_input = use_binary ? "binary" : w.rotated ? "gray" : "gray, low-passed";
+    return use_binary ? p.binary : gray_for_ocr(p.gray, w.rotated, &smoothed);
   };
   auto turn = [&](int32_t rotation_deg, ReaderPage* p, std::string* error) {
     if (!turn_upright(w, rotation_deg, error)) return false;

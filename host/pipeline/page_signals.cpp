@@ -1,5 +1,7 @@
 #include "pipeline/page_signals.hpp"
 
+#include <opencv2/imgproc.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -91,6 +93,12 @@ bool choose_binary_for_ocr(const PageSignals& s, int64_t specks_removed, int64_t
   const double per_mpx =
       pixels > 0 ? static_cast<double>(specks_removed) * 1e6 / static_cast<double>(pixels) : 0;
   return per_mpx > kSpecksPerMegapixel && s.noise_sigma < kNoisySigma;
+}
+
+const cv::Mat& gray_for_ocr(const cv::Mat& gray, bool resampled, cv::Mat* into) {
+  if (resampled || gray.empty()) return gray;
+  cv::GaussianBlur(gray, *into, cv::Size(3, 3), 0, 0, cv::BORDER_REPLICATE);
+  return *into;
 }
 
 }  // namespace pageprep::host

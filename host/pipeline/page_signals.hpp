@@ -36,4 +36,13 @@ constexpr double kNoisySigma = 5.0;
 /// the gray page reads better).
 bool choose_binary_for_ocr(const PageSignals& s, int64_t specks_removed, int64_t pixels);
 
+/// The gray page Tesseract reads when the rule picks gray. A deskewed page
+/// was resampled (bilinear), which low-passes it; a page whose angle rounds
+/// to zero is no longer resampled (executor.hpp, should_deskew), and without
+/// that low-pass Tesseract read the unskewed classes of the quality corpus a
+/// little worse (docs/QUALITY.md). So a page that was not resampled gets a
+/// 3x3 Gaussian (binomial) low-pass for OCR only: `into` receives it and is
+/// returned; a resampled page is returned as it is. A few ms per A4 page.
+const cv::Mat& gray_for_ocr(const cv::Mat& gray, bool resampled, cv::Mat* into);
+
 }  // namespace pageprep::host
