@@ -195,6 +195,7 @@ struct FlowRecord {
   int32_t deg = 0;
   std::string detected_by, script, lang, note, model_missing_package;
   host::LayoutGuess guess = host::LayoutGuess::kNoText;
+  host::TextLayout layout;  ///< the rows' signal
   int reads = 0;
   double detect_ms = 0, ocr_ms = 0, cer = -1;
   float ocr_confidence = -1;
@@ -350,6 +351,7 @@ class Worker {
     f.note = o.orientation_note;
     f.model_missing_package = o.model_missing_package;
     f.guess = o.guess;
+    f.layout = o.layout;
     f.reads = o.reads;
     f.detect_ms = o.detect_ms;
     f.ocr_ms = o.ocr_ms;
@@ -1038,13 +1040,17 @@ class Report {
            << (ocr > 0 ? fmt("%.1f%%", 100.0 * det / ocr) : "-") << " |\n";
       }
     }
-    s_ << "\nEvery page (flow):\n\n| page | truth | found | by | rows guess | script | model | "
-          "reads | detect ms | OCR ms | CER (%) | note |\n|---|---|---|---|---|---|---|---|---|---|"
-          "---|---|\n";
+    s_ << "\nEvery page (flow; the rows' signal: strip lines, ascender/descender ink ratio, core "
+          "share, valley share; ocr/text_layout.hpp):\n\n| page | truth | found | by | rows guess "
+          "| "
+          "lines | ratio | core | valley | script | model | reads | detect ms | OCR ms | CER (%) | "
+          "note |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
     for (size_t k = 0; k < ocases_.size(); ++k) {
       const FlowRecord& f = orec_[k].flow;
       s_ << "| " << ocases_[k].id << " | " << ocases_[k].deg.rotate90 << " | "
          << flow_orientation(f) << " | " << f.detected_by << " | " << guess_name(f.guess) << " | "
+         << f.layout.lines << " | " << fmt("%.2f", f.layout.ascender_ratio()) << " | "
+         << fmt("%.2f", f.layout.core_share) << " | " << fmt("%.3f", f.layout.valley_share) << " | "
          << f.script << " | " << f.lang << " | " << f.reads << " | " << fmt("%.1f", f.detect_ms)
          << " | " << fmt("%.0f", f.ocr_ms) << " | " << pct(f.cer) << " | " << f.note << " |\n";
     }
