@@ -18,9 +18,9 @@
 #include "io/inputs.hpp"
 #include "ocr/ocr_engine.hpp"
 #include "ocr/orientation.hpp"
-#include "pageprep/kernels/device.hpp"
 #include "pipeline/bounded_queue.hpp"
 #include "pipeline/executor.hpp"
+#include "pipeline/executor_factory.hpp"
 #include "pipeline/finish_stage.hpp"
 #include "pipeline/journal.hpp"
 #include "pipeline/page_signals.hpp"
@@ -46,7 +46,6 @@ class Pipeline {
 
  private:
   bool prepare_outdir();
-  std::unique_ptr<Executor> make_executor(std::string* error);
   void decode_loop();
   void executor_loop(Executor* ex);
   void finish_loop();
@@ -103,21 +102,6 @@ bool Pipeline::prepare_outdir() {
     return false;
   }
   return true;
-}
-
-std::unique_ptr<Executor> Pipeline::make_executor(std::string* error) {
-  const bool want_cuda = cfg_.device == DeviceChoice::kCuda ||
-                         (cfg_.device == DeviceChoice::kAuto && kernels::cuda_device_count() > 0);
-  if (!want_cuda) return make_cpu_executor(cfg_.steps, budget_.preprocess_threads, error);
-  if (kernels::cuda_device_count() == 0) {
-    *error = "--device cuda: no CUDA device is usable here (" +
-             kernels::cuda_device_description(cfg_.cuda_device) + ")";
-    return nullptr;
-  }
-  auto fallback = make_cpu_executor(cfg_.steps, budget_.preprocess_threads, error);
-  if (!fallback) return nullptr;
-  return make_cuda_executor(cfg_.steps, cfg_.cuda_device, cfg_.batch_pages, std::move(fallback),
-                            error);
 }
 
 /// With OCR on, background stages yield to the OCR workers (Linux: per-thread nice).
@@ -302,7 +286,7 @@ RunSummary Pipeline::run() {
   s.pages_total = static_cast<int64_t>(tasks_.size());
 
   std::string error;
-  std::unique_ptr<Executor> ex = make_executor(&error);
+  std::unique_ptr<Executor> ex = make_executor(cfg_.steps, executor_choice(cfg_, budget_), &error);
   if (!ex) {
     err_ << "pageprep: fatal: " << error << "\n";
     s.exit_code = kExitFatal;
