@@ -62,3 +62,24 @@ def skewed_pages(synth_tool: Path, tmp_path_factory) -> tuple[list[np.ndarray], 
                         "--skew-max", "6", "--noise", "8", "--specks", "60")
     pages = [read_gray(out / f"page-{i + 1:04d}.png") for i in range(4)]
     return pages, manifest, out
+
+
+def need(module: str):
+    """Imports an optional package the test needs: skipped when it is missing,
+    unless PAGEPREP_PYTEST_STRICT=1 (CI), where a missing package fails."""
+    if os.environ.get("PAGEPREP_PYTEST_STRICT") == "1":
+        import importlib
+
+        return importlib.import_module(module)
+    return pytest.importorskip(module)
+
+
+def need_program(name: str) -> str:
+    import shutil
+
+    path = shutil.which(name)
+    if path is None:
+        if os.environ.get("PAGEPREP_PYTEST_STRICT") == "1":
+            pytest.fail(f"{name} is not installed")
+        pytest.skip(f"{name} is not installed")
+    return path
