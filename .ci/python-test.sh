@@ -13,7 +13,7 @@ fi
 "$venv/bin/python" -m pip install -q --upgrade pip
 "$venv/bin/python" -m pip install -q -r python/requirements-ci.txt
 # build-dir keeps the extension's CMake build between runs (it is rebuilt incrementally).
-"$venv/bin/python" -m pip install -q . -Cbuild-dir=build/pip
+"$venv/bin/python" -m pip install -q . --config-settings=build-dir=build/pip
 
 export PAGEPREP_SYNTH=$PWD/build/tests/support/pageprep-synth
 export PAGEPREP_CLI=$PWD/build/host/pageprep

@@ -11,8 +11,8 @@ for v in "$@"; do
   venv=build/venv-ocrmypdf-$v
   [[ -x $venv/bin/python ]] || /usr/bin/python3 -m venv "$venv"
   "$venv/bin/python" -m pip install -q "ocrmypdf==$v" pytest img2pdf pypdfium2 pdfminer.six
-  "$venv/bin/python" -m pip install -q . -Ccmake.define.PAGEPREP_PREFIX="$PWD/build/install" \
-    -Cbuild-dir="build/pip-prefix"
+  "$venv/bin/python" -m pip install -q . --config-settings=cmake.define.PAGEPREP_PREFIX="$PWD/build/install" \
+    --config-settings=build-dir="build/pip-prefix"
   echo "== ocrmypdf $v"
   (cd tests/python && PATH="$PWD/../../$venv/bin:$PATH" PAGEPREP_PYTEST_STRICT=1 \
      PAGEPREP_SYNTH="$PWD/../../build/tests/support/pageprep-synth" \
