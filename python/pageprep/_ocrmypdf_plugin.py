@@ -106,6 +106,12 @@ def check_options(options):
         return
     if not options.deskew:
         options.deskew = True  # OCRmyPDF's deskew step, with pageprep's angle
+    # OCRmyPDF <= 16 decides before this hook whether the visible page is kept
+    # as it is (no --deskew: "lossless reconstruction"); left so, the text layer
+    # would follow the deskewed OCR image over an unrotated page. 17 computes it
+    # from the options (a property), so there is nothing to set.
+    if not isinstance(getattr(type(options), "lossless_reconstruction", None), property):
+        options.lossless_reconstruction = False
     if getattr(options, "clean", False):
         log.warning("pageprep: --clean also runs unpaper before pageprep; leave it out")
 

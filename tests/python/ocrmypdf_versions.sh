@@ -3,14 +3,18 @@
 # (build/venv-ocrmypdf-VERSION) with that OCRmyPDF and pageprep linked against
 # the installed C++ build, then the plugin's alignment and inertness tests.
 # Not part of CI (each version is a download); docs/API.md has the results.
-# Usage: bash tests/python/ocrmypdf_versions.sh 16.13.0 15.4.4 14.4.0
+# An argument VERSION:PIN adds a pin for an older OCRmyPDF's own dependencies.
+# Usage: bash tests/python/ocrmypdf_versions.sh 16.13.0 '15.4.4:pikepdf<9' '14.4.0:pikepdf<8' 
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cmake --install build --prefix build/install >/dev/null
-for v in "$@"; do
+for arg in "$@"; do
+  v=${arg%%:*}
+  pins=()
+  [[ $arg == *:* ]] && pins=("${arg#*:}")
   venv=build/venv-ocrmypdf-$v
   [[ -x $venv/bin/python ]] || /usr/bin/python3 -m venv "$venv"
-  "$venv/bin/python" -m pip install -q "ocrmypdf==$v" pytest img2pdf pypdfium2 pdfminer.six
+  "$venv/bin/python" -m pip install -q "ocrmypdf==$v" "${pins[@]}" pytest img2pdf pypdfium2 pdfminer.six
   "$venv/bin/python" -m pip install -q . --config-settings=cmake.define.PAGEPREP_PREFIX="$PWD/build/install" \
     --config-settings=build-dir="build/pip-prefix"
   echo "== ocrmypdf $v"
