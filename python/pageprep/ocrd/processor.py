@@ -71,7 +71,6 @@ class PageprepProcessor(Processor):
         self._engine_pid = os.getpid()
         self._queue: list[tuple[str, list]] = []  # pages OCR-D will ask for, in order
         self._ready: dict[str, tuple] = {}  # page_id -> prepared result
-        self.batches: list[int] = []  # pages per engine call (logged)
 
     # -- batching ---------------------------------------------------------
     def process_workspace_submit_tasks(self, executor, max_seconds):
@@ -145,7 +144,6 @@ class PageprepProcessor(Processor):
             results = self._engine(kind).preprocess([g for _, g, _, _, _ in part],
                                                     dpi=[d for _, _, _, d, _ in part],
                                                     errors="return")
-            self.batches.append(len(part))
             self.logger.info("pageprep: %d page(s) in one engine call (%s, %s)", len(part), kind,
                              self._engine(kind).executor)
             for (pid, _, coords, dpi, _), r in zip(part, results):
