@@ -28,6 +28,7 @@ void correct_orientation(PageWork& w, OrientationDetector& osd, const StepConfig
     }
   }
   w.decoded.gray = rotate_quarter_turns(w.decoded.gray, -o.rotation_deg);
+  w.upright_turn_deg = -o.rotation_deg;
   w.gray.release();
   w.binary.release();
   const double decode_ms = w.times.decode_ms, pre_ms = w.times.preprocess_ms;
