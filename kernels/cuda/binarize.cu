@@ -59,24 +59,31 @@ static_assert(LocalPolicy::kThreads * LocalPolicy::kItems >=
                   LocalPolicy::kTileW + 2 * (ops::kMaxWindow / 2),
               "columns per block must cover the tile and the largest halo");
 
+/// A page of a launch: its views and (local methods) its window half-side.
+struct BinarizePage {
+  ConstGrayView in;
+  GrayView out;
+  int32_t half;
+};
+using BinarizeTable = LaunchTable<BinarizePage>;
+constexpr int32_t kSlots = pages_per_launch<BinarizePage>();
+
 /// Per-launch constants of the local kernels (a kernel parameter).
 struct LocalLaunch {
-  int32_t half[kMaxPagesPerLaunch];  ///< window half-side per page
   int64_t k_q;
   int64_t r_q;  ///< Sauvola's R; Wolf reads its own from the statistics
   int32_t wolf;
 };
 
-/// Wolf statistics per page slot: [0, kMaxPagesPerLaunch) minimum gray (reset to
-/// 0xFFFFFFFF), then [kMaxPagesPerLaunch, 2 kMaxPagesPerLaunch) largest std in
-/// 1/16 (reset to 0).
+/// Wolf statistics per page slot: [0, kSlots) minimum gray (reset to
+/// 0xFFFFFFFF), then [kSlots, 2 kSlots) largest std in 1/16 (reset to 0).
 constexpr int32_t kWolfMin = 0;
-constexpr int32_t kWolfStd = kMaxPagesPerLaunch;
+constexpr int32_t kWolfStd = kSlots;
 
-__global__ void histogram_kernel(PageTable<const uint8_t> in, uint32_t* hist) {
+__global__ void histogram_kernel(BinarizeTable t, uint32_t* hist) {
   __shared__ uint32_t h[256];
   const int32_t page = blockIdx.z;
-  const ConstGrayView src = in.pages[page];
+  const ConstGrayView src = t.pages[page].in;
   const int32_t y0 = blockIdx.y * HistogramPolicy::kRows;
   if (y0 >= src.height) return;
   for (int i = threadIdx.x; i < 256; i += blockDim.x) h[i] = 0;
@@ -96,14 +103,13 @@ __global__ void otsu_threshold_kernel(const uint32_t* hist, int32_t count, int32
   if (page < count) thresholds[page] = ops::otsu_threshold(hist + page * 256);
 }
 
-__global__ void threshold_apply_kernel(PageTable<const uint8_t> in, PageTable<uint8_t> out,
-                                       const int32_t* thresholds) {
+__global__ void threshold_apply_kernel(BinarizeTable t, const int32_t* thresholds) {
   const int32_t page = blockIdx.z;
-  const ConstGrayView src = in.pages[page];
+  const ConstGrayView src = t.pages[page].in;
   const int32_t x = blockIdx.x * blockDim.x + threadIdx.x;
   const int32_t y = blockIdx.y * blockDim.y + threadIdx.y;
   if (x >= src.width || y >= src.height) return;
-  out.pages[page].row(y)[x] = ops::apply_threshold(src.row(y)[x], thresholds[page]);
+  t.pages[page].out.row(y)[x] = ops::apply_threshold(src.row(y)[x], thresholds[page]);
 }
 
 struct AddPair {
@@ -116,8 +122,7 @@ enum class LocalMode { kWolfStats, kDecide };
 
 template <LocalMode M>
 __global__ void __launch_bounds__(LocalPolicy::kThreads)
-    local_kernel(PageTable<const uint8_t> in, PageTable<uint8_t> out, LocalLaunch launch,
-                 uint32_t* wolf_stats) {
+    local_kernel(BinarizeTable tab, LocalLaunch launch, uint32_t* wolf_stats) {
   using Scan = cub::BlockScan<uint2, LocalPolicy::kThreads>;
   constexpr int kCols = LocalPolicy::kThreads * LocalPolicy::kItems;
   __shared__ typename Scan::TempStorage scan_storage;
@@ -126,11 +131,11 @@ __global__ void __launch_bounds__(LocalPolicy::kThreads)
   __shared__ uint32_t block_min, block_std;
 
   const int32_t page = blockIdx.z;
-  const ConstGrayView src = in.pages[page];
+  const ConstGrayView src = tab.pages[page].in;
   const int32_t x0 = blockIdx.x * LocalPolicy::kTileW;
   const int32_t y0 = blockIdx.y * LocalPolicy::kTileH;
   if (x0 >= src.width || y0 >= src.height) return;  // uniform over the block
-  const int32_t half = launch.half[page];
+  const int32_t half = tab.pages[page].half;
   const int32_t cx0 = x0 - half;  // page column of tile column 0
 
   ops::LocalThreshold t;
@@ -214,7 +219,7 @@ __global__ void __launch_bounds__(LocalPolicy::kThreads)
         my_min = min(my_min, v);
         my_std = max(my_std, static_cast<uint32_t>(ops::wolf_std_q(sum, sq, n)));
       } else {
-        out.pages[page].row(y)[x] =
+        tab.pages[page].out.row(y)[x] =
             constant_page ? uint8_t{255} : ops::local_binarize(v, sum, sq, n, t);
       }
     }
@@ -231,7 +236,7 @@ __global__ void __launch_bounds__(LocalPolicy::kThreads)
   }
 }
 
-dim3 pixel_grid(const PageTable<const uint8_t>& t, dim3 block) {
+dim3 pixel_grid(const BinarizeTable& t, dim3 block) {
   return dim3((t.max_width + block.x - 1) / block.x, (t.max_height + block.y - 1) / block.y,
               t.count);
 }
@@ -253,14 +258,13 @@ Status Binarize::create(const BinarizeParams& params, const BatchLimits& limits,
   if (limits.max_batch < 0 || limits.max_width < 0 || limits.max_height < 0)
     return {StatusCode::kInvalidArgument, "binarize: negative batch limits"};
   std::unique_ptr<Binarize> op(new Binarize(params, limits));
-  const size_t slots =
-      static_cast<size_t>(std::min(std::max(1, limits.max_batch), kMaxPagesPerLaunch));
+  const size_t slots = static_cast<size_t>(std::min(std::max(1, limits.max_batch), kSlots));
   if (params.method == BinarizeMethod::kOtsu) {
     PAGEPREP_CUDA_CHECK(cudaMalloc(&op->hist_, slots * 256 * sizeof(uint32_t)));
     PAGEPREP_CUDA_CHECK(
         cudaMalloc(&op->thresholds_, std::max<size_t>(1, limits.max_batch) * sizeof(int32_t)));
   } else if (params.method == BinarizeMethod::kWolf) {
-    PAGEPREP_CUDA_CHECK(cudaMalloc(&op->wolf_stats_, 2 * kMaxPagesPerLaunch * sizeof(uint32_t)));
+    PAGEPREP_CUDA_CHECK(cudaMalloc(&op->wolf_stats_, 2 * kSlots * sizeof(uint32_t)));
   }
   *out = std::move(op);
   return Status::ok();
@@ -273,10 +277,17 @@ const int32_t* Binarize::device_otsu_thresholds() const {
 Status Binarize::run(Stream stream, ConstGrayBatch in, GrayBatch out, const float* page_dpi) {
   PAGEPREP_RETURN_IF_ERROR(validate_binarize_batch(in, out, limits_));
   const BinarizeMethod method = params_.method;
-  return for_each_launch(in.count, [&](int32_t first, int32_t n) -> Status {
-    const auto tin = make_page_table(in, first, n);
-    const auto tout = make_page_table(out, first, n);
-    if (tin.max_width == 0 || tin.max_height == 0) {
+  return for_each_launch<BinarizePage>(in.count, [&](int32_t first, int32_t n) -> Status {
+    const BinarizeTable tab =
+        make_launch_table<BinarizePage>(first, n, [&](int32_t i, BinarizePage* p) {
+          p->in = in[i];
+          p->out = out[i];
+          p->half = method == BinarizeMethod::kOtsu
+                        ? 0
+                        : binarize_window(params_, page_dpi ? page_dpi[i] : 300.f) / 2;
+          return std::pair<int32_t, int32_t>{p->in.width, p->in.height};
+        });
+    if (tab.max_width == 0 || tab.max_height == 0) {
       if (method == BinarizeMethod::kOtsu)  // all pages empty: thresholds -1
         PAGEPREP_CUDA_CHECK(
             cudaMemsetAsync(thresholds_ + first, 0xFF, n * sizeof(int32_t), stream));
@@ -285,37 +296,35 @@ Status Binarize::run(Stream stream, ConstGrayBatch in, GrayBatch out, const floa
     if (method == BinarizeMethod::kOtsu) {
       PAGEPREP_CUDA_CHECK(
           cudaMemsetAsync(hist_, 0, static_cast<size_t>(n) * 256 * sizeof(uint32_t), stream));
-      const dim3 hgrid(1, (tin.max_height + HistogramPolicy::kRows - 1) / HistogramPolicy::kRows,
+      const dim3 hgrid(1, (tab.max_height + HistogramPolicy::kRows - 1) / HistogramPolicy::kRows,
                        n);
-      histogram_kernel<<<hgrid, HistogramPolicy::kThreads, 0, stream>>>(tin, hist_);
+      histogram_kernel<<<hgrid, HistogramPolicy::kThreads, 0, stream>>>(tab, hist_);
       PAGEPREP_CUDA_CHECK_LAUNCH(stream);
       otsu_threshold_kernel<<<(n + 63) / 64, 64, 0, stream>>>(hist_, n, thresholds_ + first);
       PAGEPREP_CUDA_CHECK_LAUNCH(stream);
       const dim3 block(PixelPolicy::kBlockX, PixelPolicy::kBlockY);
-      threshold_apply_kernel<<<pixel_grid(tin, block), block, 0, stream>>>(tin, tout,
+      threshold_apply_kernel<<<pixel_grid(tab, block), block, 0, stream>>>(tab,
                                                                            thresholds_ + first);
       PAGEPREP_CUDA_CHECK_LAUNCH(stream);
       return Status::ok();
     }
     LocalLaunch launch{};
-    for (int32_t i = 0; i < n; ++i)
-      launch.half[i] = binarize_window(params_, page_dpi ? page_dpi[first + i] : 300.f) / 2;
     launch.k_q = ops::quantize_k(binarize_k(params_));
     launch.r_q = ops::quantize_r(params_.r);
     launch.wolf = method == BinarizeMethod::kWolf;
-    const dim3 grid((tin.max_width + LocalPolicy::kTileW - 1) / LocalPolicy::kTileW,
-                    (tin.max_height + LocalPolicy::kTileH - 1) / LocalPolicy::kTileH, n);
+    const dim3 grid((tab.max_width + LocalPolicy::kTileW - 1) / LocalPolicy::kTileW,
+                    (tab.max_height + LocalPolicy::kTileH - 1) / LocalPolicy::kTileH, n);
     if (launch.wolf) {
-      PAGEPREP_CUDA_CHECK(cudaMemsetAsync(wolf_stats_ + kWolfMin, 0xFF,
-                                          kMaxPagesPerLaunch * sizeof(uint32_t), stream));
-      PAGEPREP_CUDA_CHECK(cudaMemsetAsync(wolf_stats_ + kWolfStd, 0,
-                                          kMaxPagesPerLaunch * sizeof(uint32_t), stream));
+      PAGEPREP_CUDA_CHECK(
+          cudaMemsetAsync(wolf_stats_ + kWolfMin, 0xFF, kSlots * sizeof(uint32_t), stream));
+      PAGEPREP_CUDA_CHECK(
+          cudaMemsetAsync(wolf_stats_ + kWolfStd, 0, kSlots * sizeof(uint32_t), stream));
       local_kernel<LocalMode::kWolfStats>
-          <<<grid, LocalPolicy::kThreads, 0, stream>>>(tin, tout, launch, wolf_stats_);
+          <<<grid, LocalPolicy::kThreads, 0, stream>>>(tab, launch, wolf_stats_);
       PAGEPREP_CUDA_CHECK_LAUNCH(stream);
     }
     local_kernel<LocalMode::kDecide>
-        <<<grid, LocalPolicy::kThreads, 0, stream>>>(tin, tout, launch, wolf_stats_);
+        <<<grid, LocalPolicy::kThreads, 0, stream>>>(tab, launch, wolf_stats_);
     PAGEPREP_CUDA_CHECK_LAUNCH(stream);
     return Status::ok();
   });
