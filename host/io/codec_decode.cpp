@@ -244,7 +244,8 @@ DecodeResult decode_with_opencv(const uint8_t* d, size_t n, Format f, Header* hp
 }
 
 DecodeResult decode_bytes(const uint8_t* d, size_t n, const std::string& name, int32_t page,
-                          const DecodeLimits& limits, ThreadPool& pool) {
+                          const DecodeLimits& limits, ThreadPool& pool,
+                          cv::MatAllocator* gray_allocator) {
   silence_libraries_once();
   if (n == 0) return decode_error(PageError::kEmptyFile, name, "empty file (0 bytes)");
   if (static_cast<int64_t>(n) > limits.max_file_bytes || n > static_cast<size_t>(INT_MAX))
@@ -306,9 +307,10 @@ DecodeResult decode_bytes(const uint8_t* d, size_t n, const std::string& name, i
 }
 
 DecodeResult guarded_decode(const uint8_t* d, size_t n, const std::string& name, int32_t page,
-                            const DecodeLimits& limits, ThreadPool& pool) {
+                            const DecodeLimits& limits, ThreadPool& pool,
+                            cv::MatAllocator* gray_allocator) {
   try {
-    return decode_bytes(d, n, name, page, limits, pool);
+    return decode_bytes(d, n, name, page, limits, pool, gray_allocator);
   } catch (const std::bad_alloc&) {
     return decode_error(PageError::kTooLarge, name, "out of memory while decoding");
   } catch (const std::exception& e) {
@@ -365,7 +367,7 @@ PageCount count_pages(const std::string& path, const DecodeLimits& limits) {
 }
 
 DecodeResult decode_page(const std::string& path, int32_t page, const DecodeLimits& limits,
-                         ThreadPool& pool) {
+                         ThreadPool& pool, cv::MatAllocator* gray_allocator) {
   FileBytes file = read_file(path, limits.max_file_bytes, limits.max_file_bytes);
   if (file.error != PageError::kNone) {
     DecodeResult r;
@@ -373,13 +375,16 @@ DecodeResult decode_page(const std::string& path, int32_t page, const DecodeLimi
     r.message = file.message;
     return r;
   }
-  return guarded_decode(file.bytes.data(), file.bytes.size(), path, page, limits, pool);
+  return guarded_decode(file.bytes.data(), file.bytes.size(), path, page, limits, pool,
+                        gray_allocator);
 }
 
 DecodeResult decode_page_from_memory(const std::vector<uint8_t>& bytes,
                                      const std::string& name_for_errors, int32_t page,
-                                     const DecodeLimits& limits, ThreadPool& pool) {
-  return guarded_decode(bytes.data(), bytes.size(), name_for_errors, page, limits, pool);
+                                     const DecodeLimits& limits, ThreadPool& pool,
+                                     cv::MatAllocator* gray_allocator) {
+  return guarded_decode(bytes.data(), bytes.size(), name_for_errors, page, limits, pool,
+                        gray_allocator);
 }
 
 }  // namespace pageprep::host
