@@ -41,21 +41,51 @@ std::string trim(const std::string& s) {
   return s.substr(b, s.find_last_not_of(space) - b + 1);
 }
 
+// "a/./b/../c" -> "a/c"; leading "/", "./" and "../" components dropped.
+std::string clean_name(const std::string& path) {
+  std::string out;
+  for (const auto& part : fs::path(path).lexically_normal()) {
+    const std::string c = part.string();
+    if (c.empty() || c == "/" || c == "." || c == "..") continue;
+    out += out.empty() ? c : "/" + c;
+  }
+  return out;
+}
+
+// The name a folder argument gives its files: the folder's own name.
+std::string folder_name(const std::string& folder) {
+  std::error_code ec;
+  fs::path abs = fs::absolute(folder, ec).lexically_normal();
+  if (!abs.has_filename()) abs = abs.parent_path();  // "dir/" -> "dir"
+  const std::string n = abs.filename().string();
+  return n.empty() || n == "/" ? "root" : n;
+}
+
+std::string join_name(const std::string& a, const std::string& b) {
+  return a.empty() ? b : b.empty() ? a : a + "/" + b;
+}
+
+bool is_pageprep_output_folder(const fs::path& dir) {
+  std::error_code ec;
+  return fs::is_directory(dir / ".pageprep", ec);
+}
+
 class Expander {
  public:
   InputList result;
+  std::vector<fs::path> skip;  ///< folders never entered (canonical)
 
-  // A file or a folder (never a list).
-  void add_path(const std::string& path) {
+  // A file or a folder (never a list), named `name` (see InputFile::name).
+  void add_path(const std::string& path, const std::string& name) {
     std::error_code ec;
     if (fs::is_directory(path, ec)) {
-      add_folder(path);
+      add_folder(path, name);
     } else {
-      result.files.push_back({path});  // existing or not: the pipeline reports it
+      result.files.push_back({path, name});  // existing or not: the pipeline reports it
     }
   }
 
-  void add_folder(const std::string& folder) {
+  void add_folder(const std::string& folder, const std::string& name) {
     std::vector<fs::path> found;
     std::error_code ec;
     fs::recursive_directory_iterator it(folder, fs::directory_options::skip_permission_denied, ec);
@@ -74,6 +104,18 @@ class Expander {
         if (e.is_directory(dec) && !e.is_symlink(dec)) it.disable_recursion_pending();
         continue;
       }
+      std::error_code dec;
+      if (e.is_directory(dec) && is_skipped(e.path())) {
+        it.disable_recursion_pending();
+        result.warnings.push_back("skipped " + e.path().string() + ": it is the output folder");
+        continue;
+      }
+      if (e.is_directory(dec) && is_pageprep_output_folder(e.path())) {
+        it.disable_recursion_pending();
+        result.warnings.push_back("skipped " + e.path().string() +
+                                  ": it is a pageprep output folder");
+        continue;
+      }
       std::error_code fec;
       if (e.is_regular_file(fec) && has_image_extension(e.path().filename().string()))
         found.push_back(e.path());
@@ -83,7 +125,15 @@ class Expander {
       return;
     }
     std::sort(found.begin(), found.end());
-    for (const fs::path& p : found) result.files.push_back({p.string()});
+    for (const fs::path& p : found)
+      result.files.push_back({p.string(), join_name(name, p.lexically_relative(folder).string())});
+  }
+
+  bool is_skipped(const fs::path& dir) const {
+    if (skip.empty()) return false;
+    std::error_code ec;
+    const fs::path c = fs::weakly_canonical(dir, ec);
+    return std::find(skip.begin(), skip.end(), c) != skip.end();
   }
 
   // Lines of a list; `base` is the folder relative entries are resolved against.
@@ -93,7 +143,7 @@ class Expander {
       const std::string entry = trim(line);
       if (entry.empty() || entry[0] == '#') continue;
       const fs::path p(entry);
-      add_path(p.is_absolute() || base.empty() ? entry : (base / p).string());
+      add_path(p.is_absolute() || base.empty() ? entry : (base / p).string(), clean_name(entry));
     }
   }
 
@@ -103,7 +153,7 @@ class Expander {
     if (!fs::is_directory(list, ec)) in.open(list);
     if (!in) {
       result.warnings.push_back("cannot read list file " + list);
-      result.files.push_back({list});  // reported as a per-page error by the pipeline
+      result.files.push_back({list, clean_name(list)});  // reported per page by the pipeline
       return;
     }
     add_list(in, fs::path(list).parent_path());
@@ -120,8 +170,13 @@ bool has_image_extension(const std::string& path) {
                      [&](const char* e) { return ext == e; });
 }
 
-InputList expand_inputs(const std::vector<std::string>& args, std::istream& stdin_stream) {
+InputList expand_inputs(const std::vector<std::string>& args, std::istream& stdin_stream,
+                        const std::vector<std::string>& skip_folders) {
   Expander x;
+  for (const auto& f : skip_folders) {
+    std::error_code ec;
+    x.skip.push_back(fs::weakly_canonical(fs::absolute(f, ec), ec));
+  }
   bool stdin_used = false;
   for (const std::string& arg : args) {
     if (arg == "-") {
@@ -133,11 +188,15 @@ InputList expand_inputs(const std::vector<std::string>& args, std::istream& stdi
     } else if (is_list_file(arg)) {
       std::error_code ec;
       if (fs::is_directory(arg, ec))
-        x.add_folder(arg);
+        x.add_folder(arg, folder_name(arg));
       else
         x.add_list_file(arg);
     } else {
-      x.add_path(arg);
+      std::error_code ec;
+      const std::string file = fs::path(arg).filename().string();
+      x.add_path(arg, fs::is_directory(arg, ec) ? folder_name(arg)
+                      : file.empty()            ? clean_name(arg)
+                                                : file);
     }
   }
   return std::move(x.result);

@@ -10,8 +10,10 @@
 ///   (component-wise, bytewise: the C-locale `ls` order), keeping only the
 ///   extensions .png .jpg .jpeg .tif .tiff .pnm .pgm .ppm .pbm .webp
 ///   (case-insensitive) and skipping hidden files and hidden folders (names
-///   starting with '.'). Symlinks to files are followed; symlinks to folders
-///   below the top are not (no cycles);
+///   starting with '.') and pageprep output folders (those holding a
+///   ".pageprep" folder: a run's outputs never become a later run's inputs).
+///   Symlinks to files are followed; symlinks to folders below the top are not
+///   (no cycles);
 /// - anything else, existing or NOT: one input. A missing path is kept so the
 ///   pipeline reports a per-page not_found error for it.
 /// In lists (stdin or file), blank lines and lines starting with '#' are
@@ -30,6 +32,15 @@ namespace pageprep::host {
 
 struct InputFile {
   std::string path;
+  /// The name its outputs take below OUTDIR, before output_names.hpp decides
+  /// about the extension: '/'-separated, relative, never starting with "..".
+  /// It depends only on the argument the file came from:
+  /// - a folder argument DIR: basename(DIR)/<path below DIR>;
+  /// - a file argument: its basename;
+  /// - a list entry (stdin, @FILE, .txt/.lst): the entry as written, without
+  ///   leading "/", "./" and "../" components (and, for a folder entry, the
+  ///   path below it appended).
+  std::string name;
 };
 
 struct InputList {
@@ -37,7 +48,10 @@ struct InputList {
   std::vector<std::string> warnings;  ///< e.g. "folder scans/ holds no image files"
 };
 
-InputList expand_inputs(const std::vector<std::string>& args, std::istream& stdin_stream);
+/// `skip_folders` (the run's OUTDIR) are never entered while listing a folder:
+/// an OUTDIR below an input folder does not feed a run its own outputs.
+InputList expand_inputs(const std::vector<std::string>& args, std::istream& stdin_stream,
+                        const std::vector<std::string>& skip_folders = {});
 
 /// Whether `path` ends in one of the image extensions above (case-insensitive).
 bool has_image_extension(const std::string& path);

@@ -24,7 +24,8 @@ enum class PageError : int32_t {
   kPreprocessFailed,   ///< an operation returned an error
   kOcrFailed,          ///< Tesseract failed on the page
   kWriteFailed,        ///< an output could not be written
-  kInternal,           ///< a bug: an unexpected exception
+  kOutputConflict,  ///< an output name belongs to another input or to a file pageprep did not write
+  kInternal,        ///< a bug: an unexpected exception
 };
 
 const char* error_code_name(PageError e);
