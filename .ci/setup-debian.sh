@@ -8,6 +8,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git python3
   libopencv-dev libtesseract-dev libleptonica-dev libtiff-dev libfreetype-dev
+  libdeflate-dev zlib1g-dev
   tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd tesseract-ocr-chi-sim
   libgtest-dev libgmock-dev libbenchmark-dev
   fonts-dejavu-core fonts-liberation fonts-wqy-zenhei

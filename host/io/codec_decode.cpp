@@ -1,6 +1,7 @@
 // Page decoding entry points: reading the file (with its size limit), the
 // format by magic bytes, header-first size checks, then the format's decoder
-// (OpenCV for PNG/JPEG/WebP, codec_pnm.cpp, codec_tiff.cpp) and page counts.
+// (codec_png.cpp; OpenCV for JPEG/WebP and interlaced PNG; codec_pnm.cpp,
+// codec_tiff.cpp) and page counts.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -293,8 +294,12 @@ DecodeResult decode_bytes(const uint8_t* d, size_t n, const std::string& name, i
     return decode_error(PageError::kUnsupportedFormat, name, h.unsupported);
   if (!h.complete) return decode_error(PageError::kCorrupt, name, h.truncation);
 
-  DecodeResult r = f == Format::kPnm ? decode_pnm(d, n, pnm, name, pool)
-                                     : decode_with_opencv(d, n, f, &h, name, pool);
+  DecodeResult r;
+  bool handled = false;
+  if (f == Format::kPng) r = png_decode(d, n, name, gray_allocator, &handled);
+  if (!handled)
+    r = f == Format::kPnm ? decode_pnm(d, n, pnm, name, pool)
+                          : decode_with_opencv(d, n, f, &h, name, pool);
   if (r.error != PageError::kNone) {
     r.page.gray.release();
     return r;
