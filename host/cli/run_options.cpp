@@ -9,6 +9,7 @@ using host::RunConfig;
 
 const char* const kUsage = R"(usage: pageprep run INPUT... -o OUTDIR [options]
        pageprep report OUTDIR
+       pageprep bench [options]   (pages/s on this machine; pageprep bench --help)
        pageprep --help | --version
 
 Cleans scanned pages (deskew, binarize, denoise) on a CUDA GPU or the CPU and
