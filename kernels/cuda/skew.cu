@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "block_reduce.cuh"
 #include "cuda_check.hpp"
 #include "page_table.cuh"
 #include "pageprep/kernels/deskew.hpp"
@@ -93,9 +94,13 @@ __global__ void reduce_kernel(SkewTable geo, DeviceWs ws) {
     if (h[i]) atomicAdd(&ws.hist256[p * 256 + i], h[i]);
 }
 
-__global__ void threshold_kernel(DeviceWs ws) {
+/// One block per page: Otsu's threshold in parallel (block_reduce.cuh), then
+/// the paper-contrast rule of ops::skew_ink_threshold.
+__global__ void __launch_bounds__(kOtsuBlock) threshold_kernel(DeviceWs ws) {
+  __shared__ BlockOtsuStorage sm;
   const int32_t p = blockIdx.x;
-  ws.threshold[p] = ops::skew_ink_threshold(ws.hist256 + p * 256);
+  const int32_t t = block_otsu_threshold(ws.hist256 + p * 256, sm);
+  if (threadIdx.x == 0) ws.threshold[p] = ops::skew_ink_threshold_given(ws.hist256 + p * 256, t);
 }
 
 /// One 16 x 16 block per tile: the tile's ink count, and its rows' counts.
@@ -256,15 +261,18 @@ __global__ void stage_kernel(SkewTable geo, DeviceWs ws, ops::SkewStage st, int3
   }
 }
 
-/// After stage k: the next stage's centre (kept inside the range).
+/// After stage k, one warp per page: the next stage's centre (kept inside
+/// the range), the argmax reduced across the warp (block_reduce.cuh).
 __global__ void argmax_kernel(DeviceWs ws, ops::SkewStage st, int32_t stage, int32_t score_offset) {
   const int32_t p = blockIdx.x;
-  if (stage + 1 >= ops::kSkewStages || too_little_ink(ws, p)) return;
+  if (stage + 1 >= ops::kSkewStages || too_little_ink(ws, p)) return;  // uniform per block
   const int32_t n = 2 * st.half + 1;
-  const int32_t center = ws.centers[p * ops::kSkewStages + stage];
-  const int32_t best = ops::argmax_score(ws.scores + p * ws.score_stride + score_offset, n);
-  ws.centers[p * ops::kSkewStages + stage + 1] =
-      ops::stage_angle_index(st, center, best, ws.table_half);
+  const int32_t best = warp_argmax(ws.scores + p * ws.score_stride + score_offset, n);
+  if (threadIdx.x == 0) {
+    const int32_t center = ws.centers[p * ops::kSkewStages + stage];
+    ws.centers[p * ops::kSkewStages + stage + 1] =
+        ops::stage_angle_index(st, center, best, ws.table_half);
+  }
 }
 
 }  // namespace
@@ -404,7 +412,7 @@ Status SkewEstimator::Impl::enqueue_chunk(Stream stream, ConstGrayBatch in, int3
     const dim3 cg((max_w1 + cb.x - 1) / cb.x, (max_h1 + cb.y - 1) / cb.y, n);
     reduce_kernel<<<cg, cb, 0, stream>>>(geo, ws);
     PAGEPREP_CUDA_CHECK_LAUNCH(stream);
-    threshold_kernel<<<n, 1, 0, stream>>>(ws);
+    threshold_kernel<<<n, kOtsuBlock, 0, stream>>>(ws);
     PAGEPREP_CUDA_CHECK_LAUNCH(stream);
     ink_count_kernel<<<dim3(max_tiles_x, max_tiles_y, n), dim3(ops::kSkewTile, ops::kSkewTile), 0,
                        stream>>>(geo, ws);
@@ -430,7 +438,7 @@ Status SkewEstimator::Impl::enqueue_chunk(Stream stream, ConstGrayBatch in, int3
       stage_kernel<<<dim3(2 * st.half + 1, n), SkewPolicy::kStageThreads, smem, stream>>>(
           geo, ws, st, k, plan.stage_offset[k], max_bins);
       PAGEPREP_CUDA_CHECK_LAUNCH(stream);
-      argmax_kernel<<<n, 1, 0, stream>>>(ws, st, k, plan.stage_offset[k]);
+      argmax_kernel<<<n, 32, 0, stream>>>(ws, st, k, plan.stage_offset[k]);
       PAGEPREP_CUDA_CHECK_LAUNCH(stream);
     }
   }
