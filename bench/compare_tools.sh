@@ -86,8 +86,10 @@ EOF
 # records "wall cpu" seconds per run in $work/times/NAME (cpu: user + system
 # of the finished children, from bash's `times`).
 mkdir -p "$work/times"
+# `times` must run in this shell (not in $(...)): its second line is the
+# user and system time of the finished children.
 children_cpu() {
-  times | tail -1 | awk '{
+  tail -1 "$1" | awk '{
     s = 0
     for (i = 1; i <= 2; i++) { split($i, a, "m"); sub("s", "", a[2]); s += a[1] * 60 + a[2] }
     printf "%.3f", s }'
@@ -102,7 +104,7 @@ time_runs() {
     mkdir -p "$OUT"
     sync
     local t0 t1 c0 c1
-    c0=$(children_cpu)
+    times >"$work/.times0"
     t0=$(date +%s.%N)
     if ! "$@" >"$work/$name.log" 2>&1; then
       echo "compare_tools: $name failed (see $work/$name.log)" >&2
@@ -110,7 +112,9 @@ time_runs() {
       return 1
     fi
     t1=$(date +%s.%N)
-    c1=$(children_cpu)
+    times >"$work/.times1"
+    c0=$(children_cpu "$work/.times0")
+    c1=$(children_cpu "$work/.times1")
     echo "$t0 $t1 $c0 $c1" | awk '{printf "%.3f %.3f\n", $2 - $1, $4 - $3}' >>"$work/times/$name"
     echo "   $name run $r: $(tail -1 "$work/times/$name") s (wall cpu)"
   done

@@ -14,6 +14,7 @@
 #include "pageprep/kernels/denoise.hpp"
 #include "pageprep/kernels/deskew.hpp"
 #include "pipeline/executor.hpp"
+#include "pipeline/page_memory.hpp"
 
 namespace pageprep::host {
 namespace {
@@ -75,6 +76,8 @@ class CpuExecutor final : public Executor {
 
   std::string name() const override { return "cpu"; }
   int in_flight() const override { return static_cast<int>(done_.size()); }
+  /// Decoded pages in huge-page mappings too (page_memory.hpp).
+  cv::MatAllocator* page_allocator() override { return page_image_allocator(); }
 
   void submit(PageBatch batch) override {
     for (PageWork* page : batch) {
@@ -149,7 +152,7 @@ class CpuExecutor final : public Executor {
     cv::Mat gray = src;
     if (ops->background) {
       auto t = Clock::now();
-      cv::Mat norm(src.size(), CV_8UC1);
+      cv::Mat norm = make_page_image(src.rows, src.cols);
       kernels::ConstGrayView in[1] = {cview(gray)};
       kernels::GrayView out[1] = {view(norm)};
       if (!check(page, ops->background->run(pool_, {in, 1}, {out, 1}, &dpi), "background")) return;
@@ -173,7 +176,7 @@ class CpuExecutor final : public Executor {
         int32_t ow = 0, oh = 0;
         const float angle = -r.angle_deg;
         kernels::rotated_size(gray.cols, gray.rows, angle, rp.expand, &ow, &oh);
-        cv::Mat rotated(oh, ow, CV_8UC1);
+        cv::Mat rotated = make_page_image(oh, ow);
         const uint8_t fill = rotation_fill(steps_, cview(src));
         kernels::ConstGrayView rin[1] = {cview(gray)};
         kernels::GrayView rout[1] = {view(rotated)};
@@ -190,7 +193,7 @@ class CpuExecutor final : public Executor {
     }
     if (steps_.median) {
       auto t = Clock::now();
-      cv::Mat med(gray.size(), CV_8UC1);
+      cv::Mat med = make_page_image(gray.rows, gray.cols);
       kernels::ConstGrayView in[1] = {cview(gray)};
       kernels::GrayView out[1] = {view(med)};
       if (!check(page, kernels::cpu::median3x3(pool_, {in, 1}, {out, 1}), "median")) return;
@@ -200,7 +203,7 @@ class CpuExecutor final : public Executor {
     page.gray = gray;
     if (!ops->binarize) return;
     auto t = Clock::now();
-    cv::Mat bin(gray.size(), CV_8UC1);
+    cv::Mat bin = make_page_image(gray.rows, gray.cols);
     {
       kernels::ConstGrayView in[1] = {cview(gray)};
       kernels::GrayView out[1] = {view(bin)};
