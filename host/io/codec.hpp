@@ -53,9 +53,15 @@ struct DecodeLimits {
   int64_t max_file_bytes = 1LL << 30;             ///< 1 GiB
   int32_t max_dimension = kernels::kMaxPageSide;  ///< px per side
   int64_t max_pixels = kernels::kMaxPagePixels;   ///< decoded pixels, checked from the header
+  /// Not a limit but how PDF pages that are not one scanned image (vector
+  /// graphics, born-digital text, several images) are rasterized: at this
+  /// resolution (`--pdf-dpi`). A PDF file itself may exceed max_file_bytes
+  /// (it is read lazily); each embedded image stream may not.
+  double pdf_dpi = 300.0;
 };
 
-/// The number of pages in a file (TIFF: directories; others: 1), or an error.
+/// The number of pages in a file (TIFF: directories; PDF: pages, from the page
+/// tree without decoding any content; others: 1), or an error.
 struct PageCount {
   int32_t count = 0;
   PageError error = PageError::kNone;

@@ -164,7 +164,8 @@ class Expander {
 
 bool has_image_extension(const std::string& path) {
   static const char* const kExtensions[] = {".png", ".jpg", ".jpeg", ".tif", ".tiff",
-                                            ".pnm", ".pgm", ".ppm",  ".pbm", ".webp"};
+                                            ".pnm", ".pgm", ".ppm",  ".pbm", ".webp",
+                                            ".pdf", ".jp2", ".j2k",  ".jpx"};
   const std::string ext = extension_of(path);
   return std::any_of(std::begin(kExtensions), std::end(kExtensions),
                      [&](const char* e) { return ext == e; });

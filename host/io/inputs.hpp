@@ -8,8 +8,8 @@
 ///   relative to the list file's folder;
 /// - a folder: every image file below it, recursively, sorted by path
 ///   (component-wise, bytewise: the C-locale `ls` order), keeping only the
-///   extensions .png .jpg .jpeg .tif .tiff .pnm .pgm .ppm .pbm .webp
-///   (case-insensitive) and skipping hidden files and hidden folders (names
+///   extensions .png .jpg .jpeg .tif .tiff .pnm .pgm .ppm .pbm .webp .pdf
+///   .jp2 .j2k .jpx (case-insensitive) and skipping hidden files and hidden folders (names
 ///   starting with '.') and pageprep output folders (those holding a
 ///   ".pageprep" folder: a run's outputs never become a later run's inputs).
 ///   Symlinks to files are followed; symlinks to folders below the top are not

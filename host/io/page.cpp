@@ -28,6 +28,8 @@ const char* error_code_name(PageError e) {
       return "output_conflict";
     case PageError::kInternal:
       return "internal";
+    case PageError::kEncrypted:
+      return "encrypted";
   }
   return "internal";
 }

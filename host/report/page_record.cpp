@@ -15,8 +15,12 @@ std::string page_record_json(const PageWork& w) {
     j.num("width", static_cast<int64_t>(w.width));
     j.num("height", static_cast<int64_t>(w.height));
     j.num("dpi", w.decoded.dpi_x, 1);
-    j.str("dpi_source", w.decoded.dpi_from_file ? "file" : "assumed 300");
+    j.str("dpi_source", w.decoded.pdf.valid && w.decoded.pdf.native ? "pdf image size on the page"
+                        : w.decoded.pdf.valid                       ? "pdf rendering"
+                        : w.decoded.dpi_from_file                   ? "file"
+                                                                    : "assumed 300");
     j.str("format", w.decoded.format);
+    if (w.decoded.pdf.valid) j.str("pdf_page", w.decoded.pdf.how);
   }
   j.num("skew_deg", static_cast<double>(w.skew_deg), 3);
   j.num("skew_confidence", static_cast<double>(w.skew_confidence), 3);

@@ -24,6 +24,7 @@ struct RunReport {
   const RunStats* stats = nullptr;
   const std::vector<PageRecord>* failures = nullptr;  ///< pages this run failed
   const std::vector<std::string>* input_warnings = nullptr;
+  const std::vector<DocumentResult>* documents = nullptr;  ///< assembled by this run
 };
 
 /// run.json's text, with a trailing newline.
