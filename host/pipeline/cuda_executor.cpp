@@ -34,12 +34,13 @@
 //
 // region = max(batch_pages x bytes(A4 at 300 dpi), bytes(A3 at 600 dpi)),
 // bytes() = cuda_page_bytes() (256-byte pitch, one spare row, x2 when the
-// canvas expands). The label workspace holds `region` pixels (one pass for a
-// full lane, so border removal reuses despeckle's labels). For 8-page batches
-// that is about 74 MB per half and 294 MB of labels per lane; with 3 lanes
-// about 1.8 GB of device memory with the skew workspace, and 0.45 GB of pinned
-// staging plus the two slabs. Setup that fails with 3 lanes is retried with
-// 2, then 1 (make_cuda_executor), and --device auto falls back to the CPU
+// canvas expands). A lane holds two halves and a packed-page buffer of
+// `region` bytes each; the label workspace holds `region` pixels (one pass
+// for a full lane, so border removal reuses despeckle's labels). For 8-page
+// batches that is about 74 MB per buffer and 294 MB of labels per lane; with
+// 3 lanes about 2 GB of device memory with the skew workspaces, and 0.45 GB
+// of pinned staging plus the two slabs (~0.45 GB in, 0.05-0.5 GB out). Setup that fails with 3
+// lanes is retried with 2, then 1 (make_cuda_executor), and --device auto falls back to the CPU
 // when even that fails (executor.cpp). Pages larger than a lane get a
 // large-page lane sized to them (one at a time), created when first needed.
 //
@@ -528,7 +529,9 @@ class CudaLaneDevice final : public LaneDevice {
     l->limits = limits;
     l->limits.max_batch = pages;
     l->region = region;
-    const int64_t packed = region / 8 + pages * 2 * kCudaPitchAlign * 16;
+    // Packed rows are (w + 7) / 8 bytes at the same 256-byte pitch alignment,
+    // so a job's packed pages never need more than its gray pages: one region.
+    const int64_t packed = region;
     if ((e = cudaMalloc(reinterpret_cast<void**>(&l->device.p),
                         static_cast<size_t>(2 * region + packed))) != cudaSuccess)
       return cuda_error_text(e, "cudaMalloc(lane)");

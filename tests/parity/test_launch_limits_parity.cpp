@@ -1,6 +1,7 @@
 // The review's cross-cutting GPU cases (issue 14, item 1), for every
 // operation, CUDA against CPU, exactly:
-//   - more pages than one launch table holds (40 > 32; several launches),
+//   - more pages than one launch table holds (70: over the 64 of the smallest
+//     records and the 32 of the former rotate, skew and labelling tables),
 //   - a 7200 x 10200 page (A3 at 600 dpi) between small pages,
 //   - work on a non-blocking stream, so nothing may rely on the legacy
 //     default stream's implicit ordering,
@@ -34,7 +35,7 @@ enum class Shapes { kManySmall, kWithA3At600 };
 std::vector<OwnedImage> gray_pages(Shapes shapes, uint64_t seed) {
   std::vector<OwnedImage> pages;
   if (shapes == Shapes::kManySmall) {
-    for (int i = 0; i < 40; ++i)
+    for (int i = 0; i < 70; ++i)
       pages.push_back(testsupport::random_document(90 + 37 * (i % 7), 70 + 53 * (i % 5), seed + i,
                                                    i % 3 == 0 ? 13 : 0));
   } else {
@@ -48,7 +49,7 @@ std::vector<OwnedImage> gray_pages(Shapes shapes, uint64_t seed) {
 std::vector<OwnedImage> binary_pages(Shapes shapes, uint64_t seed) {
   std::vector<OwnedImage> pages;
   if (shapes == Shapes::kManySmall) {
-    for (int i = 0; i < 40; ++i)
+    for (int i = 0; i < 70; ++i)
       pages.push_back(testsupport::random_binary(80 + 41 * (i % 6), 60 + 29 * (i % 7), seed + i,
                                                  i % 2 ? 0.08 : 0.4, 6, 8, 12));
   } else {
@@ -329,7 +330,7 @@ TEST_P(LaunchLimits, DespeckleThenBorderOnSharedLabels) {
 INSTANTIATE_TEST_SUITE_P(Batches, LaunchLimits,
                          ::testing::Values(Shapes::kManySmall, Shapes::kWithA3At600),
                          [](const ::testing::TestParamInfo<Shapes>& i) {
-                           return i.param == Shapes::kManySmall ? "FortyPages" : "A3At600Dpi";
+                           return i.param == Shapes::kManySmall ? "SeventyPages" : "A3At600Dpi";
                          });
 
 }  // namespace
