@@ -4,7 +4,8 @@
 // - BM_Decode_Png_<Cpu|OpenCV|Spng>/dpi/z: the standard page as PNG, written
 //   by our encoder (z:1, zlib level 1 with Z_RLE: what pageprep writes) or by
 //   OpenCV at zlib level 6 with its default filters (z:6, like most scanning
-//   software). Cpu is host::decode_page_from_memory (codec_png.cpp); OpenCV
+//   software). Cpu is host::decode_page_from_memory (codec_png.cpp) into the
+//   page-image allocator, as `pageprep run` on the CPU decodes; OpenCV
 //   is cv::imdecode, the codec's path before codec_png.cpp (for 8-bit gray,
 //   all of it); Spng is libspng 0.7 decoding to 8-bit gray (built when
 //   libspng-dev is installed; a candidate we measured, not a dependency).
@@ -22,6 +23,7 @@
 #include "bench_common.hpp"
 #include "io/codec.hpp"
 #include "pageprep/kernels/gray.hpp"
+#include "pipeline/page_memory.hpp"
 
 #ifdef PAGEPREP_BENCH_HAVE_SPNG
 #include <spng.h>
@@ -61,7 +63,9 @@ void args_png(benchmark::internal::Benchmark* bm) {
 void decode_ours(benchmark::State& state, const std::vector<uint8_t>& bytes, int dpi) {
   auto& pool = b::pool(1);
   for (auto _ : state) {
-    host::DecodeResult d = host::decode_page_from_memory(bytes, "bench", 0, {}, pool);
+    // Into the page-image allocator, as `pageprep run` on the CPU does.
+    host::DecodeResult d =
+        host::decode_page_from_memory(bytes, "bench", 0, {}, pool, host::page_image_allocator());
     if (d.error != host::PageError::kNone) {
       state.SkipWithError(d.message.c_str());
       break;
