@@ -19,28 +19,28 @@
 #include <stdio.h>
 #include <string.h>
 
-static int process(const char *in, const char *outdir) {
-  PIX *pix = pixRead(in);
+static int process(const char* in, const char* outdir) {
+  PIX* pix = pixRead(in);
   if (!pix) return 1;
-  PIX *gray = pixGetDepth(pix) == 8 ? pixClone(pix) : pixConvertTo8(pix, 0);
-  PIX *norm = pixBackgroundNormSimple(gray, NULL, NULL);
-  PIX *bin1 = norm ? pixConvertTo1(norm, 130) : NULL;
+  PIX* gray = pixGetDepth(pix) == 8 ? pixClone(pix) : pixConvertTo8(pix, 0);
+  PIX* norm = pixBackgroundNormSimple(gray, NULL, NULL);
+  PIX* bin1 = norm ? pixConvertTo1(norm, 130) : NULL;
   l_float32 angle = 0, conf = 0;
   if (!bin1 || pixFindSkewSweepAndSearch(bin1, &angle, &conf, 4, 2, 15.0f, 1.0f, 0.01f) != 0) {
     angle = 0;
     conf = 0;
   }
   /* Leptonica's own rule (pixDeskew): rotate when confident and not tiny. */
-  PIX *straight = (conf >= 3.0f && angle * angle >= 0.01f)
+  PIX* straight = (conf >= 3.0f && angle * angle >= 0.01f)
                       ? pixRotate(norm, -angle * 3.14159265f / 180.0f, L_ROTATE_AREA_MAP,
                                   L_BRING_IN_WHITE, 0, 0)
                       : pixClone(norm);
-  PIX *binary = NULL;
+  PIX* binary = NULL;
   int rc = 1;
   if (straight && pixOtsuAdaptiveThreshold(straight, 300, 300, 0, 0, 0.1f, NULL, &binary) == 0) {
-    PIX *clean = pixSelectBySize(binary, 2, 2, 8, L_SELECT_IF_EITHER, L_SELECT_IF_GT, NULL);
+    PIX* clean = pixSelectBySize(binary, 2, 2, 8, L_SELECT_IF_EITHER, L_SELECT_IF_GT, NULL);
     if (clean) {
-      const char *base = strrchr(in, '/');
+      const char* base = strrchr(in, '/');
       base = base ? base + 1 : in;
       char out[4096];
       snprintf(out, sizeof out, "%s/%s", outdir, base);
@@ -58,7 +58,7 @@ static int process(const char *in, const char *outdir) {
   return rc;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   if (argc < 3) {
     fprintf(stderr, "usage: %s OUTDIR PAGE.png...\n", argv[0]);
     return 2;

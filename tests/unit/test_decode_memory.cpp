@@ -53,7 +53,7 @@ std::vector<uint8_t> rgba16_png(int w, int h) {
       uint8_t* p = &row[1 + static_cast<size_t>(x) * 8];
       p[0] = p[2] = p[4] = v;  // R, G, B high bytes
       p[1] = p[3] = p[5] = v;  // v * 257: exactly v in 8 bits
-      p[6] = 0xFF;  // opaque
+      p[6] = 0xFF;             // opaque
       p[7] = 0xFF;
     }
     z.next_in = row.data();
