@@ -14,7 +14,7 @@
 
 #include "api/engine_options.hpp"
 #include "ocr/orientation.hpp"
-#include "pipeline/executor_factory.hpp"
+#include "pipeline/executor.hpp"
 #include "pipeline/orientation_step.hpp"
 #include "pipeline/page_signals.hpp"
 #include "pipeline/page_work.hpp"
@@ -80,8 +80,13 @@ std::unique_ptr<Engine> Engine::create(const Options& options, std::string* erro
     impl->options = options;
     impl->steps = host::step_config(options);
     const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-    impl->executor = host::make_executor(impl->steps, host::executor_choice(options, cores), &err);
-    if (!impl->executor) return nullptr;
+    host::ExecutorChoice choice =
+        host::choose_executor(host::run_config(options), host::cpu_threads(options, cores));
+    if (!choice.executor) {
+      err = choice.error;
+      return nullptr;
+    }
+    impl->executor = std::move(choice.executor);
     impl->executor_name = impl->executor->name();
     if (options.detect_orientation) {
       impl->osd = std::make_unique<host::OrientationDetector>();

@@ -33,8 +33,9 @@ StepConfig step_config(const Options& o) {
   return s;
 }
 
-ExecutorChoice executor_choice(const Options& o, int cores) {
-  ExecutorChoice c;
+RunConfig run_config(const Options& o) {
+  RunConfig c;
+  c.steps = step_config(o);
   switch (o.device) {
     case Device::kAuto:
       c.device = DeviceChoice::kAuto;
@@ -47,9 +48,14 @@ ExecutorChoice executor_choice(const Options& o, int cores) {
       break;
   }
   c.cuda_device = o.cuda_device;
-  c.max_batch = o.max_batch;
-  c.cpu_threads = o.threads > 0 ? o.threads : (cores > 0 ? cores : 1);
+  c.batch_pages = o.max_batch;
+  c.ocr = OcrMode::kNone;
+  c.save_gray = true;  // PageResult::gray: the CUDA executor downloads it
   return c;
+}
+
+int cpu_threads(const Options& o, int cores) {
+  return o.threads > 0 ? o.threads : (cores > 0 ? cores : 1);
 }
 
 std::string validate_options(const Options& o) {

@@ -128,10 +128,10 @@ def test_a_bad_page_raises_with_its_code(skewed_pages):
     assert "empty" in e.value.message
     assert e.value.results[0].ok and e.value.results[2].ok
     with pytest.raises(pageprep.PageError) as e:
-        pageprep.preprocess(np.full((20, 7300), 255, np.uint8))
-    assert e.value.code == "too_large" and e.value.index == 0
-    results = pageprep.preprocess([good, np.full((20, 7300), 255, np.uint8)], errors="return")
-    assert results[0].ok and not results[1].ok and results[1].error_code == "too_large"
+        pageprep.preprocess(np.zeros((10, 0), np.uint8))
+    assert e.value.code == "invalid_image" and e.value.index == 0
+    results = pageprep.preprocess([good, np.zeros((0, 10), np.uint8)], errors="return")
+    assert results[0].ok and not results[1].ok and results[1].error_code == "invalid_image"
     assert results[1].gray is None
 
 

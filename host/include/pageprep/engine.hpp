@@ -122,7 +122,7 @@ struct Image {
 struct PageResult {
   /// "" when the page succeeded. Otherwise a stable name, the same as in
   /// `pageprep run`'s pages.jsonl: "invalid_image" (null pixels, a size or
-  /// stride that cannot be right), "too_large" (beyond 7200 x 10200),
+  /// stride that cannot be right), "too_large" (beyond an operation's limits),
   /// "preprocess_failed", "ocr_failed" (orientation detection failed),
   /// "internal" (a bug).
   std::string error_code;
