@@ -18,10 +18,14 @@ packages=(
   tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd tesseract-ocr-chi-sim
   libgtest-dev libgmock-dev libbenchmark-dev
   fonts-dejavu-core fonts-liberation fonts-wqy-zenhei
+  # Python package, OCRmyPDF plugin and OCR-D processor tests (.ci/python-test.sh):
+  # the venv, Python headers for the extension, and OCRmyPDF's programs
+  # (Ghostscript; unpaper for the `--clean` baseline).
+  python3-venv python3-dev ghostscript unpaper
 )
 # Peers for the comparison script (bench/compare_tools.sh), only when asked.
 if [[ "${PAGEPREP_WITH_PEERS:-0}" == 1 ]]; then
-  packages+=(unpaper ocrmypdf hyperfine)
+  packages+=(ocrmypdf hyperfine)
 fi
 
 # A local Slurm for the cluster test (tests/cluster), only when asked.

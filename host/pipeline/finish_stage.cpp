@@ -8,6 +8,7 @@
 #include "doc/page_geometry.hpp"
 #include "io/atomic_file.hpp"
 #include "io/codec.hpp"
+#include "pipeline/orientation_step.hpp"
 #include "pipeline/page_signals.hpp"
 #include "report/text_metrics.hpp"
 
@@ -55,35 +56,7 @@ void FinishStage::correct_orientation(PageWork& w) {
       return;
     }
   }
-  const int dpi = static_cast<int>(std::lround(w.decoded.dpi_x));
-  const OrientationResult o = osd_->detect(w.binary.empty() ? w.gray : w.binary, dpi);
-  w.orientation_checked = true;
-  w.orientation_known = o.known;
-  w.orientation_deg = o.known ? o.rotation_deg : 0;
-  w.orientation_confidence = o.orientation_confidence;
-  w.script = o.script_known ? o.script : "";
-  w.script_confidence = o.script_confidence;
-  if (!o.known || o.rotation_deg == 0 || w.decoded.gray.empty()) return;
-  // A page turned a quarter was deskewed sideways: turn the source upright
-  // and preprocess it again, so deskew and binarization see real text lines.
-  if (!redo_) {
-    std::string error;
-    redo_ = make_cpu_executor(cfg_.steps, 1, &error);
-    if (!redo_) {
-      w.fail(PageError::kPreprocessFailed, error);
-      return;
-    }
-  }
-  w.decoded.gray = rotate_quarter_turns(w.decoded.gray, -o.rotation_deg);
-  w.upright_turn_deg = -o.rotation_deg;
-  w.gray.release();
-  w.binary.release();
-  const double decode_ms = w.times.decode_ms, pre_ms = w.times.preprocess_ms;
-  std::vector<PageWork*> one{&w};
-  redo_->process(one);
-  w.times.decode_ms = decode_ms;
-  w.times.preprocess_ms += pre_ms;
-  w.executor += " + cpu (after orientation)";
+  host::correct_orientation(w, *osd_, cfg_.steps, redo_);  // orientation_step.hpp
 }
 
 void FinishStage::finish(PageWork& w) {
