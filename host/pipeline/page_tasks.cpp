@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <set>
 
+#include "io/file_read.hpp"
 #include "pipeline/page_task.hpp"
 
 namespace pageprep::host {
@@ -57,7 +58,14 @@ std::vector<PageTask> list_page_tasks(const InputList& inputs, const std::string
   const auto stems = output_stems(paths);
   int64_t ordinal = 0;
   for (size_t i = 0; i < paths.size(); ++i) {
-    const PageCount pc = count_pages(paths[i], limits);
+    if (io_stop_requested()) break;  // the caller sees the stop and ends the run
+    PageCount pc;
+    if (inputs.files[i].error != PageError::kNone) {  // a listing error, reported as a page
+      pc.error = inputs.files[i].error;
+      pc.message = inputs.files[i].message;
+    } else {
+      pc = count_pages(paths[i], limits);
+    }
     const std::string ident = file_identity(paths[i]);
     const int32_t n = pc.error == PageError::kNone ? std::max(1, pc.count) : 1;
     for (int32_t p = 0; p < n; ++p) {

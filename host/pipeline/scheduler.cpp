@@ -9,12 +9,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
 
 #include "io/atomic_file.hpp"
 #include "io/codec.hpp"
+#include "io/file_read.hpp"
 #include "io/inputs.hpp"
 #include "ocr/ocr_engine.hpp"
 #include "ocr/orientation.hpp"
@@ -61,6 +63,7 @@ class Pipeline {
   Journal journal_;
   std::vector<PageTask> tasks_;
   std::vector<std::string> input_warnings_;
+  std::map<std::string, int64_t> inputs_skipped_;
   RunStats stats_;
   std::unique_ptr<Progress> progress_;
 
@@ -153,7 +156,7 @@ void Pipeline::decode_loop() {
           w->noise_sigma = sig.noise_sigma;
         }
       } catch (const std::exception& e) {
-        w->fail(PageError::kInternal, std::string("decoder threw: ") + e.what());
+        w->fail(error_for_exception(e), std::string("decoder threw: ") + e.what());
       }
     }
     const auto t1 = Clock::now();
@@ -216,7 +219,7 @@ void Pipeline::finish_loop() {
     try {
       stage.finish(w);
     } catch (const std::exception& e) {
-      w.fail(PageError::kInternal, std::string("finishing threw: ") + e.what());
+      w.fail(error_for_exception(e), std::string("finishing threw: ") + e.what());
     }
     PageRecord rec = make_page_record(w);
     item->reset();  // images freed before the record moves on
@@ -278,6 +281,7 @@ bool Pipeline::write_reports(const RunSummary& s) {
   report.stats = &stats_;
   report.records = &records_;
   report.input_warnings = &input_warnings_;
+  report.inputs_skipped = &inputs_skipped_;
   const std::string run_text = run_json(report);
   if (write_file_atomic((fs::path(cfg_.outdir) / "run.json").string(),
                         std::vector<uint8_t>(run_text.begin(), run_text.end()),
@@ -295,10 +299,22 @@ RunSummary Pipeline::run() {
     s.exit_code = kExitFatal;
     return s;
   }
-  InputList inputs = expand_inputs(cfg_.inputs, std::cin);
+  InputList inputs = expand_inputs(cfg_.inputs);
   input_warnings_ = std::move(inputs.warnings);
-  tasks_ = list_page_tasks(inputs, output_parameters_hash(cfg_), cfg_.limits);
+  for (auto& line : inputs.skip_summary()) input_warnings_.push_back(std::move(line));
+  inputs_skipped_ = inputs.skipped_counts();
+  if (!inputs.stopped) tasks_ = list_page_tasks(inputs, output_parameters_hash(cfg_), cfg_.limits);
   for (const auto& w : input_warnings_) err_ << "pageprep: warning: " << w << "\n";
+  if (inputs.stopped || g_stop.load()) {
+    err_ << "pageprep: interrupted while listing the inputs\n";
+    s.exit_code = kExitInterrupted;
+    return s;
+  }
+  if (tasks_.empty()) {
+    err_ << "pageprep: fatal: the inputs hold no pages\n";
+    s.exit_code = kExitFatal;
+    return s;
+  }
   s.pages_total = static_cast<int64_t>(tasks_.size());
 
   std::string error;
@@ -430,6 +446,7 @@ RunSummary run_pipeline(const RunConfig& cfg, std::ostream& err) {
 
 void request_stop() {
   g_stop.store(true);
+  request_io_stop();  // ends waits on stdin, FIFOs and listing
 }
 
 }  // namespace pageprep::host

@@ -57,6 +57,16 @@ std::string run_json(const RunReport& r) {
     j.end_object();
   }
   j.end_array();
+  if (r.inputs_skipped) {
+    j.key("inputs_skipped").begin_object();
+    int64_t total = 0;
+    for (const auto& [reason, n] : *r.inputs_skipped) {
+      j.num(reason, n);
+      total += n;
+    }
+    j.num("total", total);
+    j.end_object();
+  }
   j.begin_array("input_warnings");
   for (const auto& w : *r.input_warnings) j.str_value(w);
   j.end_array();

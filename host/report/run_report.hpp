@@ -3,6 +3,7 @@
 /// and every failure.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,8 @@ struct RunReport {
   const RunStats* stats = nullptr;
   const std::vector<PageRecord>* records = nullptr;  ///< pages processed by this run
   const std::vector<std::string>* input_warnings = nullptr;
+  /// Folder entries skipped on purpose, by reason (InputList::skipped_counts()).
+  const std::map<std::string, int64_t>* inputs_skipped = nullptr;
 };
 
 /// run.json's text, with a trailing newline.
