@@ -5,6 +5,8 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(TESSERACT REQUIRED IMPORTED_TARGET tesseract)
 pkg_check_modules(LEPTONICA REQUIRED IMPORTED_TARGET lept)
 find_package(TIFF REQUIRED)
+# libjpeg(-turbo) directly (host/io/codec_jpeg.cpp), for its warnings on damaged data.
+find_package(JPEG REQUIRED)
 find_package(Freetype REQUIRED)
 if(PAGEPREP_BUILD_TESTS)
   find_package(GTest REQUIRED)
