@@ -30,9 +30,12 @@ std::vector<std::string> installed_ocr_languages();
 struct OcrResult {
   bool ok = false;
   std::string error;
-  std::string text;           ///< UTF-8 plain text
-  std::string hocr;           ///< a complete hOCR document for the page
-  float mean_confidence = 0;  ///< Tesseract's mean word confidence, 0..100
+  std::string text;  ///< UTF-8 plain text
+  std::string hocr;  ///< a complete hOCR document for the page
+  /// Mean confidence (0..100) of the words that hold text; -1 when there is
+  /// no such word (a blank or noise-only page): absent, never a high number.
+  float mean_confidence = -1;
+  int words = 0;  ///< words that hold text
 };
 
 class OcrEngine {

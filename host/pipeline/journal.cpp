@@ -24,13 +24,13 @@ bool parse_line(const std::string& line, std::string* key, JournalEntry* entry) 
   // The key is a JSON string we wrote: find its closing quote, skipping escapes.
   size_t i = std::strlen(kKeyPrefix);
   if (i >= line.size() || line[i] != '"') return false;
-  std::string k;
-  for (++i; i < line.size() && line[i] != '"'; ++i) {
+  const size_t open = i;
+  for (++i; i < line.size() && line[i] != '"'; ++i)
     if (line[i] == '\\' && i + 1 < line.size()) ++i;
-    k.push_back(line[i]);
-  }
   if (i >= line.size()) return false;
   ++i;
+  std::string k;  // the exact bytes append() escaped (non-UTF-8 names included)
+  if (!json_unescape(std::string_view(line).substr(open, i - open), &k)) return false;
   const size_t tag = line.find(kRecordTag, i);
   if (tag != i) return false;
   i += std::strlen(kRecordTag);

@@ -1,15 +1,111 @@
 #include "report/json_writer.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 
 namespace pageprep::host {
+
+namespace {
+
+// Length of the valid UTF-8 sequence starting at s[i], or 0 if none.
+size_t utf8_sequence_length(std::string_view s, size_t i) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(i);
+  if (c < 0x80) return 1;
+  size_t n;
+  uint32_t cp;
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+    cp = c & 0x1F;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    cp = c & 0x0F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((b(i + k) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (b(i + k) & 0x3F);
+  }
+  if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+      (cp >= 0xD800 && cp <= 0xDFFF))
+    return 0;
+  return n;
+}
+
+void append_utf8(uint32_t cp, std::string* o) {
+  if (cp < 0x80) {
+    o->push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    o->push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    o->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    o->push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    o->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    o->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    o->push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    o->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    o->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    o->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+bool hex4(std::string_view s, size_t i, uint32_t* v) {
+  if (i + 4 > s.size()) return false;
+  uint32_t x = 0;
+  for (size_t k = i; k < i + 4; ++k) {
+    const char c = s[k];
+    x <<= 4;
+    if (c >= '0' && c <= '9')
+      x |= static_cast<uint32_t>(c - '0');
+    else if (c >= 'a' && c <= 'f')
+      x |= static_cast<uint32_t>(c - 'a' + 10);
+    else if (c >= 'A' && c <= 'F')
+      x |= static_cast<uint32_t>(c - 'A' + 10);
+    else
+      return false;
+  }
+  *v = x;
+  return true;
+}
+
+}  // namespace
+
+bool is_valid_utf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = utf8_sequence_length(s, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
 
 std::string JsonWriter::escape(std::string_view s) {
   std::string o;
   o.reserve(s.size() + 2);
   o.push_back('"');
-  for (const char c : s) {
+  for (size_t i = 0; i < s.size();) {
+    const char c = s[i];
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80) {
+      const size_t n = utf8_sequence_length(s, i);
+      if (n == 0) {  // not UTF-8: PEP 383 surrogate escape, one per byte
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\udc%02x", static_cast<unsigned>(u));
+        o += buf;
+        ++i;
+      } else {
+        o.append(s.data() + i, n);
+        i += n;
+      }
+      continue;
+    }
     switch (c) {
       case '"':
         o += "\\\"";
@@ -27,18 +123,79 @@ std::string JsonWriter::escape(std::string_view s) {
         o += "\\t";
         break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) {
+        if (u < 0x20 || u == 0x7F) {
           char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x",
-                        static_cast<unsigned>(static_cast<unsigned char>(c)));
+          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(u));
           o += buf;
         } else {
           o.push_back(c);
         }
     }
+    ++i;
   }
   o.push_back('"');
   return o;
+}
+
+bool json_unescape(std::string_view lit, std::string* out) {
+  out->clear();
+  if (lit.size() < 2 || lit.front() != '"' || lit.back() != '"') return false;
+  const std::string_view s = lit.substr(1, lit.size() - 2);
+  for (size_t i = 0; i < s.size();) {
+    const char c = s[i];
+    if (c == '"') return false;
+    if (c != '\\') {
+      out->push_back(c);
+      ++i;
+      continue;
+    }
+    if (i + 1 >= s.size()) return false;
+    const char e = s[i + 1];
+    i += 2;
+    switch (e) {
+      case '"':
+      case '\\':
+      case '/':
+        out->push_back(e);
+        break;
+      case 'b':
+        out->push_back('\b');
+        break;
+      case 'f':
+        out->push_back('\f');
+        break;
+      case 'n':
+        out->push_back('\n');
+        break;
+      case 'r':
+        out->push_back('\r');
+        break;
+      case 't':
+        out->push_back('\t');
+        break;
+      case 'u': {
+        uint32_t cp;
+        if (!hex4(s, i, &cp)) return false;
+        i += 4;
+        uint32_t low;
+        if (cp >= 0xD800 && cp <= 0xDBFF && i + 6 <= s.size() && s[i] == '\\' && s[i + 1] == 'u' &&
+            hex4(s, i + 2, &low) && low >= 0xDC00 && low <= 0xDFFF) {
+          append_utf8(0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00), out);
+          i += 6;
+        } else if (cp >= 0xDC80 && cp <= 0xDCFF) {
+          out->push_back(static_cast<char>(cp - 0xDC00));  // a raw byte (PEP 383)
+        } else if (cp >= 0xD800 && cp <= 0xDFFF) {
+          append_utf8(0xFFFD, out);
+        } else {
+          append_utf8(cp, out);
+        }
+        break;
+      }
+      default:
+        return false;
+    }
+  }
+  return true;
 }
 
 void JsonWriter::comma() {
