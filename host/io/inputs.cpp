@@ -81,20 +81,14 @@ class Expander {
 
   // The lines of a list; `base` is the folder relative entries are resolved against.
   void add_list_text(const std::string& text, const fs::path& base, const std::string& name) {
-    const std::string why = why_not_a_list(text);
-    if (!why.empty()) {
-      add_error(name, PageError::kUnsupportedFormat,
-                "not a list of paths (" + why + "); a list is text, one path per line");
+    const ListParse list = parse_list(text);
+    if (!list.error.empty()) {
+      add_error(name, PageError::kUnsupportedFormat, list.error);
       return;
     }
     const size_t before = result.files.size();
-    size_t b = 0;
-    while (b < text.size() && !stopped()) {
-      size_t e = text.find('\n', b);
-      if (e == std::string::npos) e = text.size();
-      const std::string entry = trim(text.substr(b, e - b));
-      b = e + 1;
-      if (entry.empty() || entry[0] == '#') continue;
+    for (const std::string& entry : list.entries) {
+      if (stopped()) break;
       const fs::path p(entry);
       add_path(p.is_absolute() || base.empty() ? entry : (base / p).string());
     }
@@ -373,6 +367,25 @@ std::string why_not_a_list(const std::string& text) {
   if (control > 0 && control * 100 >= text.size())
     return "binary data: " + std::to_string(control) + " control characters";
   return "";
+}
+
+ListParse parse_list(const std::string& text) {
+  ListParse out;
+  const std::string why = why_not_a_list(text);
+  if (!why.empty()) {
+    out.error = "not a list of paths (" + why + "); a list is text, one path per line";
+    return out;
+  }
+  size_t b = 0;
+  while (b < text.size()) {
+    size_t e = text.find('\n', b);
+    if (e == std::string::npos) e = text.size();
+    std::string entry = trim(text.substr(b, e - b));
+    b = e + 1;
+    if (entry.empty() || entry[0] == '#') continue;
+    out.entries.push_back(std::move(entry));
+  }
+  return out;
 }
 
 InputList expand_inputs(const std::vector<std::string>& args, std::istream& stdin_stream) {

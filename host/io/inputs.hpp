@@ -100,6 +100,15 @@ InputList expand_inputs(const std::vector<std::string>& args);
 /// Whether `path` ends in one of kPageExtensions (case-insensitive).
 bool has_image_extension(const std::string& path);
 
+/// The entries of a list's text (blank lines and '#' comments dropped, each
+/// entry trimmed), or `error` when the text is not a list (why_not_a_list).
+/// Pure: touches no file (the fuzz target tests/fuzz/fuzz_list.cpp uses it).
+struct ListParse {
+  std::vector<std::string> entries;
+  std::string error;
+};
+ListParse parse_list(const std::string& text);
+
 /// Why `text` cannot be a list of paths ("" when it can): NUL bytes, other
 /// control characters, or the magic bytes of an image.
 std::string why_not_a_list(const std::string& text);
