@@ -65,10 +65,10 @@ class Expander {
     if (stopped()) return;
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-      const size_t before = result.files.size();
+      const size_t before = page_files_seen_;
       const size_t skipped_before = result.skipped.size();
       walk(path);
-      if (result.files.size() == before && !stopped()) {
+      if (page_files_seen_ == before && !stopped()) {
         std::string what = "folder holds no page files (" + extensions_text() + ")";
         const size_t n = result.skipped.size() - skipped_before;
         if (n > 0) what += "; " + std::to_string(n) + " other entries skipped, listed above";
@@ -123,6 +123,7 @@ class Expander {
   };
   std::map<FileId, std::string> seen_ids_;
   std::map<std::string, std::string> seen_paths_;
+  size_t page_files_seen_ = 0;
 
   static std::string extensions_text() {
     std::string s;
@@ -139,6 +140,7 @@ class Expander {
   }
 
   void add_file(const std::string& path) {
+    ++page_files_seen_;  // duplicates included: a folder of them is not empty
     std::error_code ec;
     const std::string norm = fs::absolute(path, ec).lexically_normal().string();
     struct stat st {};
