@@ -301,14 +301,18 @@ PageCount count_open_tiff(TIFF* tif, Messages& msgs, const std::string& name) {
     c.message = prefix + "unreadable TIFF: " + first_error(msgs, "TIFFClientOpen failed");
     return c;
   }
-  // A damaged chain of directories counts the readable ones.
+  // A damaged chain of directories counts the readable ones, plus one when
+  // libtiff met a broken link: that page then fails with libtiff's reason,
+  // rather than a truncated book silently losing its last pages.
+  msgs.errors.clear();
   const tdir_t dirs = TIFFNumberOfDirectories(tif);
   if (dirs == 0) {
     c.error = PageError::kCorrupt;
     c.message = prefix + "TIFF without a readable directory: " + first_error(msgs, "");
     return c;
   }
-  c.count = static_cast<int32_t>(std::min<tdir_t>(dirs, INT32_MAX));
+  const bool broken = !msgs.errors.empty();
+  c.count = static_cast<int32_t>(std::min<tdir_t>(dirs, INT32_MAX - 1)) + (broken ? 1 : 0);
   return c;
 }
 
