@@ -7,10 +7,12 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git python3
-  libopencv-dev libtesseract-dev libleptonica-dev libtiff-dev libfreetype-dev
+  libopencv-dev libtesseract-dev libleptonica-dev libtiff-dev libjpeg-dev libfreetype-dev
   tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd tesseract-ocr-chi-sim
   libgtest-dev libgmock-dev libbenchmark-dev
   fonts-dejavu-core fonts-liberation fonts-wqy-zenhei
+  # setpriv (permission tests as nobody); clang and libFuzzer (.ci/fuzz-smoke.sh)
+  util-linux clang libclang-rt-14-dev
 )
 # Peers for the comparison script (bench/compare_tools.sh), only when asked.
 if [[ "${PAGEPREP_WITH_PEERS:-0}" == 1 ]]; then
