@@ -19,6 +19,11 @@ if [[ "${PAGEPREP_WITH_PEERS:-0}" == 1 ]]; then
   packages+=(unpaper ocrmypdf hyperfine)
 fi
 
+# A local Slurm for the cluster test (tests/cluster), only when asked.
+if [[ "${PAGEPREP_WITH_CLUSTER:-0}" == 1 ]]; then
+  packages+=(slurm-wlm munge libtiff-tools)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

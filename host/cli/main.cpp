@@ -12,6 +12,7 @@
 #include "cli/run_options.hpp"
 #include "pipeline/run_config.hpp"
 #include "pipeline/scheduler.hpp"
+#include "report/merged_report.hpp"
 #include "report/version.hpp"
 
 namespace {
@@ -40,6 +41,18 @@ int main(int argc, char** argv) {
   if (args[0] == "--version" || args[0] == "version") {
     std::cout << host::version_string();
     return host::kExitOk;
+  }
+  if (args[0] == "report") {
+    // `pageprep report OUTDIR`: merge the journals of every run and shard.
+    if (args.size() == 2 && (args[1] == "-h" || args[1] == "--help")) {
+      std::cout << kUsage;
+      return host::kExitOk;
+    }
+    if (args.size() != 2 || args[1].empty() || args[1][0] == '-') {
+      std::cerr << "pageprep: usage error: pageprep report OUTDIR\n";
+      return host::kExitUsage;
+    }
+    return host::report_outdir(args[1], std::cout, std::cerr);
   }
   if (args[0] != "run") {
     std::cerr << "pageprep: unknown command '" << args[0] << "'\n\n" << kUsage;

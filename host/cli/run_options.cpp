@@ -10,6 +10,7 @@ namespace pageprep::cli {
 using host::RunConfig;
 
 const char* const kUsage = R"(usage: pageprep run INPUT... -o OUTDIR [options]
+       pageprep report OUTDIR
        pageprep --help | --version
 
 Cleans scanned pages (deskew, binarize, denoise) on a CUDA GPU or the CPU and
@@ -39,7 +40,17 @@ Options:
   --rotate-pages          detect pages turned 90/180/270 degrees and turn them
                           upright (default: on when OCR runs, off with --ocr none)
   --no-rotate-pages       never change a page's orientation
-  -j, --jobs N            cores to use (default: all)
+  -j, --jobs N            cores to use (default: the CPUs this process may use:
+                          its affinity mask and cgroup quota, as Slurm, Docker and
+                          Kubernetes set them)
+  --shard K/N             do only shard K (1..N) of the pages, for cluster arrays;
+                          N shards write exactly the outputs one run would, into
+                          one shared OUTDIR (see `pageprep report`)
+  --shard auto[/N]        the shard from the array's environment: Slurm
+                          (SLURM_ARRAY_TASK_ID, _MIN, _COUNT), Kubernetes Indexed
+                          Jobs (JOB_COMPLETION_INDEX) or AWS Batch
+                          (AWS_BATCH_JOB_ARRAY_INDEX); N where the environment
+                          has no count
   --device auto|cpu|cuda[:N]
                           preprocessing executor (default auto: CUDA when a
                           device is present); asking for cuda without one is an error
@@ -79,7 +90,12 @@ Options:
   --version               versions of pageprep, Tesseract, OpenCV, and the CUDA state
   --                      every later argument is an INPUT, even one starting with '-'
 
-Exit codes: 0 all pages ok; 1 fatal error (nothing or not everything could
+`pageprep report OUTDIR` merges the journals of every run and shard that wrote
+OUTDIR into pages.jsonl and run.json (totals, failures, per-shard pages/s); it
+can run at any time, also while shards are working. Its exit code: 0 every page
+of the latest run or array is ok, 3 some failed, 4 pages remain to be done.
+
+Exit codes of run: 0 all pages ok; 1 fatal error (nothing or not everything could
 run: unwritable OUTDIR, missing OCR language, no CUDA device with --device
 cuda); 2 usage error; 3 the run finished but some pages failed (see stderr
 and pages.jsonl); 130 interrupted (finished pages are kept; re-run to resume).
@@ -148,6 +164,10 @@ RunConfig parse_run(const std::vector<std::string>& args) {
         c.cuda_device = parse_int(a, v.substr(5), 0, 63);
       } else
         throw UsageError{"--device must be auto, cpu, cuda or cuda:N"};
+    } else if (a == "--shard") {
+      std::string error;
+      if (!host::parse_shard(value(), host::process_environment(), &c.shard, &error))
+        throw UsageError{error};
     } else if (a == "--batch") {
       c.batch_pages = parse_int(a, value(), 1, 256);
     } else if (a == "--no-deskew") {

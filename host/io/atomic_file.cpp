@@ -14,7 +14,10 @@ namespace {
 
 std::atomic<uint64_t> g_temp_counter{0};
 
-bool write_all(int fd, const uint8_t* p, size_t n) {
+}  // namespace
+
+bool write_all(int fd, const void* data, size_t n) {
+  const auto* p = static_cast<const uint8_t*>(data);
   while (n > 0) {
     const ssize_t k = ::write(fd, p, n);
     if (k < 0) {
@@ -27,10 +30,15 @@ bool write_all(int fd, const uint8_t* p, size_t n) {
   return true;
 }
 
-}  // namespace
-
 PageError write_file_atomic(const std::string& path, const std::vector<uint8_t>& bytes,
-                            std::string* message) {
+                            std::string* message, const std::string& temp_dir) {
+  return write_file_atomic_with(
+      path, [&](int fd) { return write_all(fd, bytes.data(), bytes.size()); }, message, temp_dir);
+}
+
+PageError write_file_atomic_with(const std::string& path,
+                                 const std::function<bool(int fd)>& produce, std::string* message,
+                                 const std::string& temp_dir) {
   auto fail = [&](const std::string& step, int err) {
     if (message) *message = path + ": " + step + ": " + std::strerror(err);
     return PageError::kWriteFailed;
@@ -42,31 +50,66 @@ PageError write_file_atomic(const std::string& path, const std::vector<uint8_t>&
                                                      : path.substr(0, slash);
   const std::string base = slash == std::string::npos ? path : path.substr(slash + 1);
   if (base.empty()) return fail("output path names a folder", EISDIR);
+  const std::string beside = slash == std::string::npos ? std::string() : path.substr(0, slash + 1);
 
   // O_EXCL with a fresh name per attempt; mode 0666 lets the umask decide, as
   // for any newly created file.
-  std::string temp;
-  int fd = -1;
-  for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
-    temp = (slash == std::string::npos ? std::string() : path.substr(0, slash + 1)) + "." + base +
-           "." + std::to_string(::getpid()) + "." + std::to_string(g_temp_counter++) + ".tmp";
-    fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd < 0 && errno != EEXIST && errno != EINTR) return fail("create temporary file", errno);
-  }
-  if (fd < 0) return fail("create temporary file", EEXIST);
-
-  auto abandon = [&](const std::string& step) {
-    const int err = errno;
-    if (fd >= 0) ::close(fd);
-    ::unlink(temp.c_str());
-    return fail(step, err);
+  auto create = [&](const std::string& prefix, std::string* temp) {
+    int fd = -1;
+    for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
+      *temp = prefix + std::to_string(::getpid()) + "." + std::to_string(g_temp_counter++) + ".tmp";
+      fd = ::open(temp->c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+      if (fd < 0 && errno != EEXIST && errno != EINTR) return -1;
+    }
+    if (fd < 0) errno = EEXIST;
+    return fd;
   };
-  if (!write_all(fd, bytes.data(), bytes.size())) return abandon("write");
-  if (::fsync(fd) != 0) return abandon("fsync");
-  const int closed = ::close(fd);
-  fd = -1;
-  if (closed != 0) return abandon("close");
-  if (::rename(temp.c_str(), path.c_str()) != 0) return abandon("rename");
+  auto write_temp = [&](int fd, const std::string& temp, std::string* step) {
+    bool ok = produce(fd);
+    if (!ok) *step = "write";
+    if (ok && ::fsync(fd) != 0) {
+      ok = false;
+      *step = "fsync";
+    }
+    const int err = errno;
+    if (::close(fd) != 0 && ok) {
+      ok = false;
+      *step = "close";
+    } else {
+      errno = err;
+    }
+    if (!ok) {
+      const int e = errno;
+      ::unlink(temp.c_str());
+      errno = e;
+    }
+    return ok;
+  };
+
+  std::string temp, step;
+  bool renamed = false;
+  if (!temp_dir.empty()) {
+    const int fd = create(temp_dir + "/", &temp);
+    if (fd < 0) return fail("create temporary file in " + temp_dir, errno);
+    if (!write_temp(fd, temp, &step)) return fail(step, errno);
+    if (::rename(temp.c_str(), path.c_str()) == 0) {
+      renamed = true;
+    } else {
+      const int err = errno;
+      ::unlink(temp.c_str());
+      if (err != EXDEV) return fail("rename", err);
+    }
+  }
+  if (!renamed) {
+    const int fd = create(beside + ".pageprep.", &temp);
+    if (fd < 0) return fail("create temporary file", errno);
+    if (!write_temp(fd, temp, &step)) return fail(step, errno);
+    if (::rename(temp.c_str(), path.c_str()) != 0) {
+      const int err = errno;
+      ::unlink(temp.c_str());
+      return fail("rename", err);
+    }
+  }
 
   // Make the rename itself durable. A folder that cannot be opened or synced
   // (some network file systems) does not undo a completed write.
@@ -77,11 +120,6 @@ PageError write_file_atomic(const std::string& path, const std::vector<uint8_t>&
   }
   if (message) message->clear();
   return PageError::kNone;
-}
-
-bool is_atomic_temp_name(const std::string& filename) {
-  return filename.size() > 5 && filename[0] == '.' &&
-         filename.compare(filename.size() - 4, 4, ".tmp") == 0;
 }
 
 }  // namespace pageprep::host

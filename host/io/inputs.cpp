@@ -56,54 +56,93 @@ std::string join_path(const std::string& dir, const std::string& name) {
   return dir + "/" + name;
 }
 
+// "a/./b/../c" -> "a/c"; leading "/", "./" and "../" components dropped.
+std::string clean_name(const std::string& path) {
+  std::string out;
+  for (const auto& part : fs::path(path).lexically_normal()) {
+    const std::string c = part.string();
+    if (c.empty() || c == "/" || c == "." || c == "..") continue;
+    out += out.empty() ? c : "/" + c;
+  }
+  return out;
+}
+
+// The name a folder argument gives its files: the folder's own name.
+std::string folder_name(const std::string& folder) {
+  std::error_code ec;
+  fs::path abs = fs::absolute(folder, ec).lexically_normal();
+  if (!abs.has_filename()) abs = abs.parent_path();  // "dir/" -> "dir"
+  const std::string n = abs.filename().string();
+  return n.empty() || n == "/" ? "root" : n;
+}
+
+std::string join_name(const std::string& a, const std::string& b) {
+  return a.empty() ? b : b.empty() ? a : a + "/" + b;
+}
+
+bool is_pageprep_output_folder(const std::string& dir) {
+  struct stat st {};
+  return ::stat(join_path(dir, ".pageprep").c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+struct FileId {
+  dev_t dev;
+  ino_t ino;
+  bool operator<(const FileId& o) const { return dev != o.dev ? dev < o.dev : ino < o.ino; }
+  bool operator==(const FileId& o) const { return dev == o.dev && ino == o.ino; }
+};
+
 class Expander {
  public:
   InputList result;
 
-  // A file or a folder (never a list).
-  void add_path(const std::string& path) {
+  std::vector<FileId> skip;  ///< folders never entered (the OUTDIR)
+
+  // A file or a folder (never a list), named `name` (see InputFile::name).
+  void add_path(const std::string& path, const std::string& name) {
     if (stopped()) return;
     struct stat st {};
     if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
       const size_t before = page_files_seen_;
       const size_t skipped_before = result.skipped.size();
-      walk(path);
+      walk(path, name);
       if (page_files_seen_ == before && !stopped()) {
         std::string what = "folder holds no page files (" + extensions_text() + ")";
         const size_t n = result.skipped.size() - skipped_before;
         if (n > 0) what += "; " + std::to_string(n) + " other entries skipped, listed above";
-        add_error(path, PageError::kNoPages, what);
+        add_error(path, name, PageError::kNoPages, what);
       }
       return;
     }
-    add_file(path);  // existing or not: the pipeline reports it
+    add_file(path, name);  // existing or not: the pipeline reports it
   }
 
   // The lines of a list; `base` is the folder relative entries are resolved against.
   void add_list_text(const std::string& text, const fs::path& base, const std::string& name) {
     const ListParse list = parse_list(text);
     if (!list.error.empty()) {
-      add_error(name, PageError::kUnsupportedFormat, list.error);
+      add_error(name, clean_name(name), PageError::kUnsupportedFormat, list.error);
       return;
     }
     const size_t before = result.files.size();
     for (const std::string& entry : list.entries) {
       if (stopped()) break;
       const fs::path p(entry);
-      add_path(p.is_absolute() || base.empty() ? entry : (base / p).string());
+      add_path(p.is_absolute() || base.empty() ? entry : (base / p).string(), clean_name(entry));
     }
     if (result.files.size() == before && !stopped())
-      add_error(name, PageError::kNoPages, "the list names no page (empty, or only comments)");
+      add_error(name, clean_name(name), PageError::kNoPages,
+                "the list names no page (empty, or only comments)");
   }
 
   void add_list_file(const std::string& list) {
     ReadResult r = read_path(list, kMaxListBytes, kMaxListBytes);
     if (r.error != PageError::kNone) {
       if (r.error == PageError::kEmptyFile) {
-        add_error(list, PageError::kNoPages, "the list is empty");
+        add_error(list, clean_name(list), PageError::kNoPages, "the list is empty");
       } else {
         result.warnings.push_back("cannot read list file " + list);
-        add_error(list, r.error, r.message.substr(r.message.find(": ") + 2));
+        add_error(list, clean_name(list), r.error, r.message.substr(r.message.find(": ") + 2));
       }
       return;
     }
@@ -116,11 +155,6 @@ class Expander {
   }
 
  private:
-  struct FileId {
-    dev_t dev;
-    ino_t ino;
-    bool operator<(const FileId& o) const { return dev != o.dev ? dev < o.dev : ino < o.ino; }
-  };
   std::map<FileId, std::string> seen_ids_;
   std::map<std::string, std::string> seen_paths_;
   size_t page_files_seen_ = 0;
@@ -131,15 +165,17 @@ class Expander {
     return s;
   }
 
-  void add_error(const std::string& path, PageError e, const std::string& what) {
+  void add_error(const std::string& path, const std::string& name, PageError e,
+                 const std::string& what) {
     InputFile f;
     f.path = path;
+    f.name = name.empty() ? "input" : name;
     f.error = e;
     f.message = path + ": " + what;
     result.files.push_back(std::move(f));
   }
 
-  void add_file(const std::string& path) {
+  void add_file(const std::string& path, const std::string& name) {
     ++page_files_seen_;  // duplicates included: a folder of them is not empty
     std::error_code ec;
     const std::string norm = fs::absolute(path, ec).lexically_normal().string();
@@ -159,16 +195,16 @@ class Expander {
     }
     seen_paths_.emplace(norm, path);
     if (exists) seen_ids_.emplace(FileId{st.st_dev, st.st_ino}, path);
-    result.files.push_back({path, PageError::kNone, {}});
+    result.files.push_back({path, name, PageError::kNone, {}});
   }
 
   // Depth first, entries sorted bytewise within each folder: the same order
   // as sorting the full paths component by component.
-  void walk(const std::string& dir) {
+  void walk(const std::string& dir, const std::string& name_of_dir) {
     if (stopped()) return;
     DIR* d = ::opendir(dir.c_str());
     if (!d) {
-      add_error(dir, PageError::kUnreadable,
+      add_error(dir, name_of_dir, PageError::kUnreadable,
                 std::string("cannot list folder: ") + std::strerror(errno));
       return;
     }
@@ -186,7 +222,7 @@ class Expander {
     }
     ::closedir(d);
     if (read_errno != 0) {
-      add_error(dir, PageError::kUnreadable,
+      add_error(dir, name_of_dir, PageError::kUnreadable,
                 std::string("error while listing folder: ") + std::strerror(read_errno));
       return;
     }
@@ -194,6 +230,7 @@ class Expander {
     for (const std::string& name : names) {
       if (stopped()) return;
       const std::string path = join_path(dir, name);
+      const std::string entry_name = join_name(name_of_dir, name);
       if (name[0] == '.') {
         result.skipped.push_back({path, SkipReason::kHidden});
         continue;
@@ -201,7 +238,7 @@ class Expander {
       struct stat st {};
       if (::lstat(path.c_str(), &st) != 0) {
         if (errno == ENOENT) continue;  // removed while we looked: nothing to report
-        add_error(path, PageError::kUnreadable,
+        add_error(path, entry_name, PageError::kUnreadable,
                   std::string("cannot stat: ") + std::strerror(errno));
         continue;
       }
@@ -213,7 +250,7 @@ class Expander {
           else if (err == ENOENT || err == ENOTDIR)
             result.skipped.push_back({path, SkipReason::kDanglingLink});
           else
-            add_error(path, PageError::kUnreadable,
+            add_error(path, entry_name, PageError::kUnreadable,
                       std::string("cannot follow link: ") + std::strerror(err));
           continue;
         }
@@ -223,10 +260,16 @@ class Expander {
         }
       }
       if (S_ISDIR(st.st_mode)) {
-        walk(path);
+        // The OUTDIR, or another run's output folder: outputs never become inputs.
+        if (std::find(skip.begin(), skip.end(), FileId{st.st_dev, st.st_ino}) != skip.end() ||
+            is_pageprep_output_folder(path)) {
+          result.skipped.push_back({path, SkipReason::kOutputFolder});
+          continue;
+        }
+        walk(path, entry_name);
       } else if (S_ISREG(st.st_mode)) {
         if (has_image_extension(name))
-          add_file(path);
+          add_file(path, entry_name);
         else
           result.skipped.push_back({path, SkipReason::kNotAPage});
       } else {
@@ -253,6 +296,9 @@ std::string describe_skip(SkipReason r, size_t n) {
       return one ? "FIFO, socket or device" : "FIFOs, sockets or devices";
     case SkipReason::kDuplicate:
       return one ? "input given twice" : "inputs given twice";
+    case SkipReason::kOutputFolder:
+      return one ? "output folder (outputs are never inputs)"
+                 : "output folders (outputs are never inputs)";
   }
   return "entries";
 }
@@ -260,11 +306,16 @@ std::string describe_skip(SkipReason r, size_t n) {
 constexpr SkipReason kAllReasons[] = {SkipReason::kHidden,       SkipReason::kNotAPage,
                                       SkipReason::kDanglingLink, SkipReason::kSymlinkLoop,
                                       SkipReason::kLinkToFolder, SkipReason::kSpecial,
-                                      SkipReason::kDuplicate};
+                                      SkipReason::kDuplicate,    SkipReason::kOutputFolder};
 
 InputList expand(const std::vector<std::string>& args,
-                 const std::function<ReadResult()>& read_stdin) {
+                 const std::function<ReadResult()>& read_stdin,
+                 const std::vector<std::string>& skip_folders) {
   Expander x;
+  for (const auto& f : skip_folders) {
+    struct stat st {};
+    if (::stat(f.c_str(), &st) == 0) x.skip.push_back({st.st_dev, st.st_ino});
+  }
   bool stdin_used = false;
   for (const std::string& arg : args) {
     if (x.stopped()) break;
@@ -279,7 +330,7 @@ InputList expand(const std::vector<std::string>& args,
         x.add_list_text("", fs::path(), "-");  // reported as a list with no page
       } else if (r.error != PageError::kNone) {
         if (!x.stopped()) {
-          InputFile f{"-", r.error, r.message};
+          InputFile f{"-", "stdin", r.error, r.message};
           x.result.files.push_back(std::move(f));
         }
       } else {
@@ -290,11 +341,14 @@ InputList expand(const std::vector<std::string>& args,
     } else if (is_list_file(arg)) {
       struct stat st {};
       if (::stat(arg.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
-        x.add_path(arg);
+        x.add_path(arg, folder_name(arg));
       else
         x.add_list_file(arg);
     } else {
-      x.add_path(arg);
+      struct stat st {};
+      const std::string file = fs::path(arg).filename().string();
+      const bool dir = ::stat(arg.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+      x.add_path(arg, dir ? folder_name(arg) : file.empty() ? clean_name(arg) : file);
     }
   }
   return std::move(x.result);
@@ -318,6 +372,8 @@ const char* skip_reason_name(SkipReason r) {
       return "special";
     case SkipReason::kDuplicate:
       return "duplicate";
+    case SkipReason::kOutputFolder:
+      return "output_folder";
   }
   return "other";
 }
@@ -390,22 +446,28 @@ ListParse parse_list(const std::string& text) {
   return out;
 }
 
-InputList expand_inputs(const std::vector<std::string>& args, std::istream& stdin_stream) {
-  return expand(args, [&] {
-    ReadResult r;
-    std::string all((std::istreambuf_iterator<char>(stdin_stream)),
-                    std::istreambuf_iterator<char>());
-    r.bytes.assign(all.begin(), all.end());
-    if (r.bytes.empty()) {
-      r.error = PageError::kEmptyFile;
-      r.message = "-: empty (0 bytes)";
-    }
-    return r;
-  });
+InputList expand_inputs(const std::vector<std::string>& args, std::istream& stdin_stream,
+                        const std::vector<std::string>& skip_folders) {
+  return expand(
+      args,
+      [&] {
+        ReadResult r;
+        std::string all((std::istreambuf_iterator<char>(stdin_stream)),
+                        std::istreambuf_iterator<char>());
+        r.bytes.assign(all.begin(), all.end());
+        if (r.bytes.empty()) {
+          r.error = PageError::kEmptyFile;
+          r.message = "-: empty (0 bytes)";
+        }
+        return r;
+      },
+      skip_folders);
 }
 
-InputList expand_inputs(const std::vector<std::string>& args) {
-  return expand(args, [] { return read_fd(0, "stdin", kMaxListBytes); });
+InputList expand_inputs(const std::vector<std::string>& args,
+                        const std::vector<std::string>& skip_folders) {
+  return expand(
+      args, [] { return read_fd(0, "stdin", kMaxListBytes); }, skip_folders);
 }
 
 }  // namespace pageprep::host

@@ -8,7 +8,9 @@
 ///   relative to the list file's folder;
 /// - a folder: every page file below it, recursively, sorted by path
 ///   (component-wise, bytewise: the C-locale `ls` order), keeping only the
-///   extensions in kPageExtensions (case-insensitive);
+///   extensions in kPageExtensions (case-insensitive), never entering the
+///   run's OUTDIR (`skip_folders`) or a pageprep output folder (one holding a
+///   ".pageprep" folder): a run's outputs never become a later run's inputs;
 /// - anything else, existing or NOT: one input. A missing path is kept so the
 ///   pipeline reports a per-page not_found error for it.
 ///
@@ -17,7 +19,8 @@
 /// (skip_summary()): hidden files and folders (names starting with '.'),
 /// files that are not pages (other extensions), dangling symbolic links,
 /// symbolic-link loops, links to folders (never followed below the top, so
-/// there are no cycles), and FIFOs, sockets and devices. Errors, each an
+/// there are no cycles), FIFOs, sockets and devices, and output folders (the
+/// OUTDIR and other pageprep output folders). Errors, each an
 /// InputFile with `error` set that the run reports as a failed entry: a
 /// folder (the argument or one below it) that cannot be listed (kUnreadable),
 /// a folder, list or stdin that yields no page at all (kNoPages), and a list
@@ -57,8 +60,17 @@ inline const std::vector<std::string> kPageExtensions = {".png", ".jpg", ".jpeg"
 
 struct InputFile {
   std::string path;
+  /// The name its outputs take below OUTDIR, before output_names.hpp decides
+  /// about the extension: '/'-separated, relative, never starting with "..".
+  /// It depends only on the argument the file came from:
+  /// - a folder argument DIR: basename(DIR)/<path below DIR>;
+  /// - a file argument: its basename;
+  /// - a list entry (stdin, @FILE, .txt/.lst): the entry as written, without
+  ///   leading "/", "./" and "../" components (and, for a folder entry, the
+  ///   path below it appended).
+  std::string name;
   PageError error = PageError::kNone;  ///< set: not a page file, but a listing error to report
-  std::string message;                 ///< the error, "<path>: <what>"
+  std::string message = {};            ///< the error, "<path>: <what>"
 };
 
 /// Why a folder entry was left out (run.json `inputs_skipped` keys).
@@ -70,6 +82,7 @@ enum class SkipReason : int32_t {
   kLinkToFolder,  ///< "link_to_folder": symlinked folders below the top are not followed
   kSpecial,       ///< "special": FIFO, socket, character or block device
   kDuplicate,     ///< "duplicate": the same file given again
+  kOutputFolder,  ///< "output_folder": the run's OUTDIR or another pageprep output folder
 };
 const char* skip_reason_name(SkipReason r);
 
@@ -91,11 +104,14 @@ struct InputList {
   std::vector<std::string> skip_summary(size_t max_names = 10) const;
 };
 
-/// Expands the arguments; "-" reads `stdin_stream` (tests).
-InputList expand_inputs(const std::vector<std::string>& args, std::istream& stdin_stream);
+/// Expands the arguments; "-" reads `stdin_stream` (tests). `skip_folders`
+/// (the run's OUTDIR) are never entered while listing a folder.
+InputList expand_inputs(const std::vector<std::string>& args, std::istream& stdin_stream,
+                        const std::vector<std::string>& skip_folders = {});
 /// The same, "-" reading file descriptor 0 with poll(): a silent terminal or
 /// pipe never blocks a stop request.
-InputList expand_inputs(const std::vector<std::string>& args);
+InputList expand_inputs(const std::vector<std::string>& args,
+                        const std::vector<std::string>& skip_folders = {});
 
 /// Whether `path` ends in one of kPageExtensions (case-insensitive).
 bool has_image_extension(const std::string& path);

@@ -28,6 +28,8 @@ const char* error_code_name(PageError e) {
       return "ocr_failed";
     case PageError::kWriteFailed:
       return "write_failed";
+    case PageError::kOutputConflict:
+      return "output_conflict";
     case PageError::kInternal:
       return "internal";
     case PageError::kOutOfMemory:

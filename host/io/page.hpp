@@ -25,9 +25,10 @@ enum class PageError : int32_t {
   kPreprocessFailed,   ///< an operation returned an error
   kOcrFailed,          ///< Tesseract failed on the page
   kWriteFailed,        ///< an output could not be written
-  kInternal,           ///< a bug: an unexpected exception
-  kOutOfMemory,        ///< an allocation failed (std::bad_alloc): the machine, not the page
-  kNoPages,            ///< an input folder, list or stdin that names no page file at all
+  kOutputConflict,  ///< an output name belongs to another input or to a file pageprep did not write
+  kInternal,        ///< a bug: an unexpected exception
+  kOutOfMemory,     ///< an allocation failed (std::bad_alloc): the machine, not the page
+  kNoPages,         ///< an input folder, list or stdin that names no page file at all
 };
 
 const char* error_code_name(PageError e);

@@ -12,8 +12,8 @@ namespace pageprep::host {
 namespace fs = std::filesystem;
 
 FinishStage::FinishStage(const RunConfig& cfg, RunStats& stats,
-                         const std::vector<std::string>& installed_langs)
-    : cfg_(cfg), stats_(stats), installed_langs_(installed_langs) {}
+                         const std::vector<std::string>& installed_langs, std::string temp_dir)
+    : cfg_(cfg), stats_(stats), installed_langs_(installed_langs), temp_dir_(std::move(temp_dir)) {}
 
 void FinishStage::preload() {
   if (cfg_.ocr == OcrMode::kTesseract && cfg_.lang != "auto") {
@@ -28,11 +28,11 @@ void FinishStage::write_output(PageWork& w, const std::string& kind, const std::
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
   std::string msg;
-  if (write_file_atomic(path.string(), bytes, &msg) != PageError::kNone) {
+  if (write_file_atomic(path.string(), bytes, &msg, temp_dir_) != PageError::kNone) {
     w.fail(PageError::kWriteFailed, "cannot write " + path.string() + ": " + msg);
     return;
   }
-  w.outputs.emplace_back(kind, path.string());
+  w.outputs.emplace_back(kind, rel);
 }
 
 OcrEngine* FinishStage::engine_for(const std::string& lang, std::string* error) {

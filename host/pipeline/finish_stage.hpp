@@ -24,9 +24,10 @@ namespace pageprep::host {
 
 class FinishStage {
  public:
-  /// `installed_langs` outlives the stage.
+  /// `installed_langs` outlives the stage. Outputs are written atomically
+  /// through temporaries in `temp_dir` (OutputDir::temp_dir()).
   FinishStage(const RunConfig& cfg, RunStats& stats,
-              const std::vector<std::string>& installed_langs);
+              const std::vector<std::string>& installed_langs, std::string temp_dir);
 
   /// Loads the run's OCR model before the first page arrives, so OCR time
   /// excludes model loading. A failure here recurs on each page, which reports it.
@@ -45,6 +46,7 @@ class FinishStage {
   const RunConfig& cfg_;
   RunStats& stats_;
   const std::vector<std::string>& installed_langs_;
+  std::string temp_dir_;
   std::map<std::string, std::unique_ptr<OcrEngine>> engines_;  ///< by language
   std::unique_ptr<OrientationDetector> osd_;
   std::unique_ptr<Executor> redo_;  ///< CPU executor for pages turned a quarter

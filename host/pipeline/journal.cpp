@@ -3,11 +3,15 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
+#include "report/json_reader.hpp"
 #include "report/json_writer.hpp"
 
 namespace pageprep::host {
@@ -15,97 +19,106 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr const char* kKeyPrefix = "{\"key\":";
-constexpr const char* kRecordTag = ",\"ok\":";
+constexpr const char* kRecordTag = ",\"record\":";
 
-// Parses a line written by append(); returns false for anything else.
-bool parse_line(const std::string& line, std::string* key, JournalEntry* entry) {
-  if (line.rfind(kKeyPrefix, 0) != 0 || line.back() != '}') return false;
-  // The key is a JSON string we wrote: find its closing quote, skipping escapes.
-  size_t i = std::strlen(kKeyPrefix);
-  if (i >= line.size() || line[i] != '"') return false;
-  const size_t open = i;
-  for (++i; i < line.size() && line[i] != '"'; ++i)
-    if (line[i] == '\\' && i + 1 < line.size()) ++i;
-  if (i >= line.size()) return false;
-  ++i;
-  std::string k;  // the exact bytes append() escaped (non-UTF-8 names included)
-  if (!json_unescape(std::string_view(line).substr(open, i - open), &k)) return false;
-  const size_t tag = line.find(kRecordTag, i);
-  if (tag != i) return false;
-  i += std::strlen(kRecordTag);
-  bool ok;
-  if (line.compare(i, 4, "true") == 0) {
-    ok = true;
-    i += 4;
-  } else if (line.compare(i, 5, "false") == 0) {
-    ok = false;
-    i += 5;
-  } else {
-    return false;
-  }
-  const std::string rec_tag = ",\"record\":";
-  if (line.compare(i, rec_tag.size(), rec_tag) != 0) return false;
-  i += rec_tag.size();
-  entry->record = line.substr(i, line.size() - 1 - i);
-  if (entry->record.empty() || entry->record.front() != '{' || entry->record.back() != '}')
-    return false;
-  entry->ok = ok;
-  *key = std::move(k);
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool is_journal_name(const std::string& name) {
+  return name.rfind("journal", 0) == 0 && name.size() > 6 &&
+         name.compare(name.size() - 6, 6, ".jsonl") == 0;
+}
+
+// Parses a line written by append() that starts at `offset` in its file;
+// false for anything else. The record is located, not copied.
+bool parse_line(const std::string& line, int64_t offset, std::string* key, JournalEntry* e) {
+  const size_t tag = line.rfind(kRecordTag);
+  if (tag == std::string::npos || line.empty() || line.back() != '}') return false;
+  const auto v = JsonValue::parse(line);
+  if (!v || !v->is_object()) return false;
+  const JsonValue* rec = v->get("record");
+  const JsonValue* k = v->get("key");
+  if (!rec || !rec->is_object() || !k || k->kind() != JsonValue::Kind::kString) return false;
+  *key = k->as_string();
+  e->ok = v->boolean("ok");
+  e->time_ms = static_cast<int64_t>(v->num("t"));
+  e->doc = v->str("doc");
+  e->page = static_cast<int32_t>(v->num("page"));
+  e->outputs.clear();
+  if (const JsonValue* outs = rec->get("outputs"))
+    for (const auto& [kind, path] : outs->members())
+      if (path.kind() == JsonValue::Kind::kString) e->outputs.push_back(path.as_string());
+  e->offset = offset + static_cast<int64_t>(tag + std::strlen(kRecordTag));
+  e->length = static_cast<int64_t>(line.size() - 1 - (tag + std::strlen(kRecordTag)));
   return true;
 }
 
 }  // namespace
 
-uint64_t fnv1a64(const std::string& s) {
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
 Journal::~Journal() {
   if (file_) std::fclose(file_);
 }
 
-bool Journal::open(const std::string& outdir, std::string* error) {
-  const fs::path dir = fs::path(outdir) / ".pageprep";
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  if (ec) {
-    *error = "cannot create " + dir.string() + ": " + ec.message();
-    return false;
-  }
-  const fs::path path = dir / "journal.jsonl";
-  {
-    std::ifstream in(path, std::ios::binary);
-    std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    size_t start = 0;
-    while (start < content.size()) {
-      const size_t nl = content.find('\n', start);
-      if (nl == std::string::npos) {  // torn last line from a crash
-        ++ignored_lines_;
-        break;
-      }
-      std::string key;
-      JournalEntry entry;
-      if (parse_line(content.substr(start, nl - start), &key, &entry))
+void Journal::load_file(int32_t index, bool own) {
+  const std::string& path = files_[static_cast<size_t>(index)];
+  std::ifstream in(path, std::ios::binary);
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t start = 0;
+  while (start < content.size()) {
+    const size_t nl = content.find('\n', start);
+    if (nl == std::string::npos) {  // torn last line from a crash, or a line being written
+      ++ignored_lines_;
+      break;
+    }
+    std::string key;
+    JournalEntry entry;
+    entry.file = index;
+    if (parse_line(content.substr(start, nl - start), static_cast<int64_t>(start), &key, &entry)) {
+      auto it = entries_.find(key);
+      // Later lines win within a file; across files the later time wins.
+      if (it == entries_.end() || entry.time_ms >= it->second.time_ms || it->second.file == index)
         entries_[key] = std::move(entry);
-      else
-        ++ignored_lines_;
-      start = nl + 1;
+    } else {
+      ++ignored_lines_;
     }
-    if (!content.empty() && content.back() != '\n') {
-      // Cut the torn tail so the next append starts on a fresh line.
-      fs::resize_file(path, content.rfind('\n') == std::string::npos ? 0 : content.rfind('\n') + 1,
-                      ec);
+    start = nl + 1;
+  }
+  if (own) {
+    own_size_ = static_cast<int64_t>(
+        content.rfind('\n') == std::string::npos ? 0 : content.rfind('\n') + 1);
+    if (static_cast<int64_t>(content.size()) != own_size_) {
+      // Cut our own torn tail so the next append starts on a fresh line.
+      std::error_code ec;
+      fs::resize_file(path, static_cast<uintmax_t>(own_size_), ec);
     }
   }
-  file_ = std::fopen(path.c_str(), "ab");
+}
+
+bool Journal::open(const std::string& state_dir, const std::string& own_name, std::string* error) {
+  std::error_code ec;
+  std::vector<std::string> names;
+  for (fs::directory_iterator d(state_dir, ec), end; !ec && d != end; d.increment(ec)) {
+    const std::string n = d->path().filename().string();
+    if (is_journal_name(n)) names.push_back(n);
+  }
+  if (!own_name.empty() && std::find(names.begin(), names.end(), own_name) == names.end())
+    names.push_back(own_name);
+  std::sort(names.begin(), names.end());
+  for (const auto& n : names) {
+    if (n == own_name) own_index_ = static_cast<int32_t>(files_.size());
+    files_.push_back((fs::path(state_dir) / n).string());
+  }
+  for (int32_t i = 0; i < static_cast<int32_t>(files_.size()); ++i)
+    if (i != own_index_ && fs::exists(files_[static_cast<size_t>(i)], ec)) load_file(i, false);
+  if (own_index_ < 0) return true;
+  const std::string& own = files_[static_cast<size_t>(own_index_)];
+  if (fs::exists(own, ec)) load_file(own_index_, true);
+  file_ = std::fopen(own.c_str(), "ab");
   if (!file_) {
-    *error = "cannot open " + path.string() + ": " + std::strerror(errno);
+    *error = "cannot open " + own + ": " + std::strerror(errno);
     return false;
   }
   return true;
@@ -116,17 +129,66 @@ const JournalEntry* Journal::find(const std::string& key) const {
   return it == entries_.end() ? nullptr : &it->second;
 }
 
-bool Journal::append(const std::string& key, const std::string& record_json, bool ok,
-                     std::string* error) {
-  std::string line = std::string(kKeyPrefix) + JsonWriter::escape(key) + kRecordTag +
-                     (ok ? "true" : "false") + ",\"record\":" + record_json + "}\n";
-  if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0 ||
+bool Journal::append(const std::vector<JournalLine>& lines, std::string* error) {
+  if (!file_) {
+    *error = "journal is not open for writing";
+    return false;
+  }
+  std::string text;
+  std::vector<std::pair<std::string, JournalEntry>> added;
+  const int64_t t = now_ms();
+  for (const auto& l : lines) {
+    JsonWriter w;
+    w.begin_object().str("key", l.key).boolean("ok", l.ok).str("doc", l.doc);
+    w.num("page", static_cast<int64_t>(l.page)).num("t", t).raw("record", l.record_json);
+    w.end_object();
+    const std::string line = w.take() + "\n";
+    std::string key;
+    JournalEntry e;
+    e.file = own_index_;
+    if (!parse_line(line.substr(0, line.size() - 1), own_size_ + static_cast<int64_t>(text.size()),
+                    &key, &e)) {
+      *error = "journal: the record of " + l.key + " is not a JSON object";
+      return false;
+    }
+    added.emplace_back(std::move(key), std::move(e));
+    text += line;
+  }
+  if (std::fwrite(text.data(), 1, text.size(), file_) != text.size() || std::fflush(file_) != 0 ||
       ::fsync(::fileno(file_)) != 0) {
     *error = std::string("journal write failed: ") + std::strerror(errno);
     return false;
   }
-  entries_[key] = JournalEntry{record_json, ok};
+  own_size_ += static_cast<int64_t>(text.size());
+  for (auto& [k, e] : added) entries_[k] = std::move(e);
   return true;
+}
+
+std::string Journal::record(const JournalEntry& e) const {
+  if (e.file < 0 || e.file >= static_cast<int32_t>(files_.size()) || e.length <= 0) return "";
+  if (e.file == own_index_ && file_) std::fflush(file_);
+  const int fd = ::open(files_[static_cast<size_t>(e.file)].c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";
+  std::string out(static_cast<size_t>(e.length), '\0');
+  const ssize_t n = ::pread(fd, out.data(), out.size(), e.offset);
+  ::close(fd);
+  if (n != static_cast<ssize_t>(out.size())) return "";
+  return out;
+}
+
+std::vector<const JournalEntry*> Journal::latest_pages() const {
+  std::map<std::pair<std::string, int32_t>, const JournalEntry*> latest;
+  for (const auto& [key, e] : entries_) {
+    auto& slot = latest[{e.doc, e.page}];
+    if (!slot || e.time_ms > slot->time_ms ||
+        (e.time_ms == slot->time_ms &&
+         (e.file > slot->file || (e.file == slot->file && e.offset > slot->offset))))
+      slot = &e;
+  }
+  std::vector<const JournalEntry*> out;
+  out.reserve(latest.size());
+  for (const auto& [k, e] : latest) out.push_back(e);
+  return out;
 }
 
 }  // namespace pageprep::host

@@ -1,32 +1,59 @@
 /// \file journal.hpp
-/// \brief The append-only run journal that makes runs resumable.
+/// \brief The append-only journals that make runs resumable and let several
+/// processes (shards) share one OUTDIR.
 ///
-/// OUTDIR/.pageprep/journal.jsonl holds one line per finished page:
-///   {"key":"<page key>","record":<the page's pages.jsonl object>}
-/// A line is appended (and fsync'ed) only after every output of that page has
-/// been written atomically (temporary file, fsync, rename), so a line in the
-/// journal means the outputs are durable. A line cut short by a crash has no
-/// trailing newline and is ignored on load; its page is simply redone.
+/// OUTDIR/.pageprep/ holds one journal per writer: journal.jsonl for a whole
+/// run, journal.shard-K-of-N.jsonl for shard K of N (outdir.hpp). Each line is
+///   {"key":K,"ok":B,"doc":D,"page":P,"t":MS,"record":R}
+/// with K the page key, D the document base (output_names.hpp), P the page
+/// index, MS the time in ms since the epoch and R the page's pages.jsonl
+/// object. A line is appended (and fsync'ed) only after every output of that
+/// page has been written atomically, so a line means the outputs are durable.
+/// A line cut short by a crash has no trailing newline and is ignored on load;
+/// the writer cuts its own torn tail before appending.
 ///
-/// The key names the input (path, size, mtime), the page index and a hash of
-/// every option that changes outputs, so re-running with other parameters
-/// redoes the page. Failed pages are journaled too (for the report) but are
-/// always retried on the next run.
+/// The key names the document base, the page index, the input's size and mtime
+/// and a hash of every option that changes outputs, so re-running with other
+/// parameters or on a changed file redoes the page, and the key is the same on
+/// every machine of a cluster. Failed pages are journaled too (for the report)
+/// but are always retried on the next run.
+///
+/// Every writer loads every journal: a page done by any earlier run or shard
+/// counts as done. Records stay on disk; memory holds a small entry per page.
 ///
 /// Threading: append() is called from one thread (the pipeline's journal
-/// stage); load() before the run starts.
+/// stage); open() before the run starts. Other processes may append to their
+/// own journals meanwhile: their incomplete last lines are ignored.
 #pragma once
 
 #include <cstdint>
 #include <cstdio>
 #include <string>
 #include <unordered_map>
+#include <vector>
+
+#include "io/output_names.hpp"  // fnv1a64
 
 namespace pageprep::host {
 
 struct JournalEntry {
-  std::string record;  ///< serialized pages.jsonl object
-  bool ok = false;     ///< status was ok
+  bool ok = false;  ///< status was ok
+  int64_t time_ms = 0;
+  std::string doc;  ///< document base
+  int32_t page = 0;
+  std::vector<std::string> outputs;  ///< output paths relative to OUTDIR
+  int32_t file = 0;                  ///< which journal file holds the record
+  int64_t offset = 0;                ///< where its record starts in that file
+  int64_t length = 0;
+};
+
+/// One finished page, as the journal stage appends it.
+struct JournalLine {
+  std::string key;
+  bool ok = false;
+  std::string doc;
+  int32_t page = 0;
+  std::string record_json;  ///< the page's pages.jsonl object
 };
 
 class Journal {
@@ -36,25 +63,46 @@ class Journal {
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
 
-  /// Loads the existing journal (if any) and opens it for appending.
-  bool open(const std::string& outdir, std::string* error);
+  /// Loads every journal*.jsonl in `state_dir` (OUTDIR/.pageprep) and, unless
+  /// `own_name` is empty (read-only use, e.g. `pageprep report`), opens
+  /// state_dir/own_name for appending.
+  bool open(const std::string& state_dir, const std::string& own_name, std::string* error);
 
-  /// The last entry recorded for `key`, or nullptr.
+  /// The latest entry recorded for `key` by any journal, or nullptr.
   const JournalEntry* find(const std::string& key) const;
 
-  /// Appends one line and makes it durable. Returns false with *error on I/O failure.
-  bool append(const std::string& key, const std::string& record_json, bool ok, std::string* error);
+  /// Appends lines and makes them durable with one fsync (group commit).
+  /// Returns false with *error on I/O failure.
+  bool append(const std::vector<JournalLine>& lines, std::string* error);
+  bool append(const JournalLine& line, std::string* error) {
+    return append(std::vector<JournalLine>{line}, error);
+  }
+
+  /// The record (pages.jsonl object) of an entry, read back from its file.
+  std::string record(const JournalEntry& e) const;
+
+  /// The latest entry of every (document, page) in all journals, sorted by
+  /// document base (bytewise) then page: the merged view behind pages.jsonl.
+  std::vector<const JournalEntry*> latest_pages() const;
+
+  /// Every key's latest entry.
+  const std::unordered_map<std::string, JournalEntry>& entries() const { return entries_; }
+
+  /// The journal files loaded, in the order of JournalEntry::file.
+  const std::vector<std::string>& files() const { return files_; }
 
   size_t size() const { return entries_.size(); }
   int64_t ignored_lines() const { return ignored_lines_; }
 
  private:
+  void load_file(int32_t index, bool own);
+
+  std::vector<std::string> files_;
   std::unordered_map<std::string, JournalEntry> entries_;
-  std::FILE* file_ = nullptr;
+  std::FILE* file_ = nullptr;  ///< own journal, open for appending
+  int32_t own_index_ = -1;
+  int64_t own_size_ = 0;
   int64_t ignored_lines_ = 0;
 };
-
-/// 64-bit FNV-1a, for the parameter hash in page keys.
-uint64_t fnv1a64(const std::string& s);
 
 }  // namespace pageprep::host

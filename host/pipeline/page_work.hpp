@@ -28,7 +28,9 @@ struct StageTimes {
 
 struct PageWork {
   PageId id;
-  std::string stem;     ///< output path without extension, relative to OUTDIR
+  std::string stem;      ///< the page's output stem, relative to OUTDIR (output_names.hpp)
+  std::string doc_stem;  ///< its document's base: document outputs are doc_stem.pdf, .txt
+  int32_t doc_pages = 1;
   std::string key;      ///< journal key
   DecodedPage decoded;  ///< decoded.gray is freed after preprocessing unless still needed
   int32_t width = 0;    ///< decoded size, kept for the report
@@ -66,7 +68,7 @@ struct PageWork {
   bool have_truth = false;
   double cer = -1, wer = -1, cer_raw = -1, wer_raw = -1;
 
-  std::vector<std::pair<std::string, std::string>> outputs;  ///< (kind, path)
+  std::vector<std::pair<std::string, std::string>> outputs;  ///< (kind, path relative to OUTDIR)
   PageError error = PageError::kNone;
   std::string message;
   StageTimes times;

@@ -8,6 +8,7 @@
 
 #include "io/codec.hpp"
 #include "pageprep/kernels/binarize.hpp"
+#include "pipeline/shard.hpp"
 
 namespace pageprep::host {
 
@@ -49,7 +50,8 @@ struct RunConfig {
   std::string auto_fallback_lang = "eng";  ///< -l auto when the script is unknown
   RotatePages rotate_pages = RotatePages::kAuto;
   OcrInput ocr_input = OcrInput::kAuto;
-  int jobs = 0;  ///< 0: the machine's cores
+  int jobs = 0;     ///< 0: the CPUs this process may use (shard.hpp: available_cores)
+  ShardSpec shard;  ///< this process's part of the job (shard.hpp)
   DeviceChoice device = DeviceChoice::kAuto;
   int cuda_device = 0;
   int batch_pages = 8;                ///< a batch closes at this many pages,
@@ -70,6 +72,7 @@ struct RunConfig {
 /// Resolved thread counts for a run (see scheduler.hpp for the core budget).
 struct ThreadBudget {
   int cores = 1;
+  std::string cores_source = "machine";  ///< --jobs, affinity, cgroup or machine
   int decode_threads = 1;
   int preprocess_threads = 1;  ///< the CPU executor's pool
   int finish_threads = 1;      ///< OCR workers, or image writers with --ocr none

@@ -29,6 +29,9 @@
 #include "pipeline/page_task.hpp"
 #include "pipeline/page_work.hpp"
 #include "pipeline/run_stats.hpp"
+#include "report/json_writer.hpp"
+#include "report/live_feed.hpp"
+#include "report/merged_report.hpp"
 #include "report/page_record.hpp"
 #include "report/progress.hpp"
 #include "report/run_report.hpp"
@@ -47,7 +50,10 @@ class Pipeline {
   RunSummary run();
 
  private:
-  bool prepare_outdir();
+  bool prepare_outdir(RunSummary* s);
+  bool claim_outputs();
+  bool write_manifest(int64_t resumed, std::string* error);
+  bool outputs_present(const JournalEntry& e) const;
   std::unique_ptr<Executor> make_executor(std::string* error);
   void decode_loop();
   void executor_loop(Executor* ex);
@@ -60,8 +66,10 @@ class Pipeline {
   std::mutex err_mutex_;
   ThreadBudget budget_;
   std::string executor_name_;
+  OutputDir outdir_;
   Journal journal_;
-  std::vector<PageTask> tasks_;
+  PageTasks plan_;
+  std::vector<PageTask>& tasks_ = plan_.pages;
   std::vector<std::string> input_warnings_;
   std::map<std::string, int64_t> inputs_skipped_;
   RunStats stats_;
@@ -72,39 +80,130 @@ class Pipeline {
   std::unique_ptr<BoundedQueue<std::unique_ptr<PageWork>>> finish_q_;
   std::unique_ptr<BoundedQueue<PageRecord>> journal_q_;
 
-  std::vector<PageRecord> records_;  // journal thread only
+  // Journal thread only: counts, and the failed pages for run.json.
+  int64_t pages_ok_ = 0;
+  int64_t pages_failed_ = 0;
+  std::vector<PageRecord> failures_;
   std::vector<std::string> installed_langs_;
   bool journal_failed_ = false;
+  LiveFeed feed_;
+  bool feed_failed_ = false;
 };
 
-bool Pipeline::prepare_outdir() {
-  std::error_code ec;
-  fs::create_directories(cfg_.outdir, ec);
-  if (ec || !fs::is_directory(cfg_.outdir)) {
-    err_ << "pageprep: fatal: cannot create output folder '" << cfg_.outdir
-         << "': " << (ec ? ec.message() : "exists and is not a folder") << "\n";
+bool Pipeline::prepare_outdir(RunSummary* s) {
+  // stdin is read through poll(): a stop request ends the wait (file_read.hpp).
+  InputList inputs = expand_inputs(cfg_.inputs, {cfg_.outdir});
+  input_warnings_ = std::move(inputs.warnings);
+  for (auto& line : inputs.skip_summary()) input_warnings_.push_back(std::move(line));
+  inputs_skipped_ = inputs.skipped_counts();
+  if (inputs.stopped || g_stop.load()) {
+    err_ << "pageprep: interrupted while listing the inputs\n";
+    s->exit_code = kExitInterrupted;
     return false;
   }
-  // A probe write catches read-only folders before any page is processed.
+  std::vector<std::string> paths;
+  paths.reserve(inputs.files.size());
+  for (const auto& f : inputs.files) paths.push_back(f.path);
+  const std::string unsafe = check_inputs_against_outdir(cfg_.inputs, paths, cfg_.outdir);
+  if (!unsafe.empty()) {
+    err_ << "pageprep: usage error: " << unsafe << "\n";
+    s->exit_code = kExitUsage;
+    return false;
+  }
+  std::string error;
+  if (!outdir_.open(cfg_.outdir, cfg_.shard, &error) ||
+      !journal_.open(outdir_.state_dir(), outdir_.journal_name(), &error) ||
+      !feed_.open((fs::path(cfg_.outdir) / LiveFeed::file_name(cfg_.shard.role())).string(),
+                  &error)) {
+    err_ << "pageprep: fatal: " << error << "\n";
+    s->exit_code = kExitFatal;
+    return false;
+  }
+  plan_ = list_page_tasks(inputs, output_parameters_hash(cfg_), cfg_.limits);
+  if (g_stop.load()) {
+    err_ << "pageprep: interrupted while counting the pages\n";
+    s->exit_code = kExitInterrupted;
+    return false;
+  }
+  if (plan_.pages.empty() && !cfg_.shard.sharded()) {
+    // Every input yields a page or an error entry, so this is a run given nothing.
+    err_ << "pageprep: fatal: the inputs hold no pages\n";
+    s->exit_code = kExitFatal;
+    return false;
+  }
+  if (cfg_.shard.sharded()) {
+    // Every shard lists every page (names and the partition need them all),
+    // then keeps its own.
+    std::vector<PageTask> mine;
+    for (auto& t : plan_.pages)
+      if (page_in_shard(plan_.documents[static_cast<size_t>(t.doc)].base, t.id.page, cfg_.shard))
+        mine.push_back(std::move(t));
+    plan_.pages = std::move(mine);
+  }
+  if (!claim_outputs()) {
+    s->exit_code = kExitFatal;
+    return false;
+  }
+  return true;
+}
+
+bool Pipeline::claim_outputs() {
+  // A shard claims the documents it has pages of.
+  std::vector<int32_t> request_of(plan_.documents.size(), -1);
+  std::vector<ClaimRequest> requests;
+  for (const auto& t : tasks_) {
+    const auto doc = static_cast<size_t>(t.doc);
+    if (request_of[doc] >= 0) continue;
+    const DocumentTask& d = plan_.documents[doc];
+    request_of[doc] = static_cast<int32_t>(requests.size());
+    requests.push_back({d.base, d.identity, d.pages});
+  }
+  std::string error;
+  const std::vector<std::string> verdicts = outdir_.claim(requests, &error);
+  if (verdicts.size() != requests.size()) {
+    err_ << "pageprep: fatal: " << error << "\n";
+    return false;
+  }
+  for (auto& t : tasks_) {
+    const std::string& why = verdicts[static_cast<size_t>(request_of[static_cast<size_t>(t.doc)])];
+    if (!why.empty() && t.pre_error == PageError::kNone) {
+      t.pre_error = PageError::kOutputConflict;
+      t.pre_message = t.id.input + ": " + why;
+    }
+  }
+  return true;
+}
+
+// What this process set out to do, for `pageprep report` (written at start).
+bool Pipeline::write_manifest(int64_t resumed, std::string* error) {
+  JsonWriter j;
+  j.begin_object().str("role", cfg_.shard.role());
+  j.num("shard", static_cast<int64_t>(cfg_.shard.index + 1));
+  j.num("shards", static_cast<int64_t>(cfg_.shard.count));
+  j.num("pages", static_cast<int64_t>(tasks_.size()));
+  j.num("pages_resumed", resumed);
+  j.num("started_ms", static_cast<int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               std::chrono::system_clock::now().time_since_epoch())
+                                               .count()));
+  j.num("pid", static_cast<int64_t>(::getpid()));
+  j.end_object();
+  const std::string text = j.take() + "\n";
   std::string msg;
-  const std::string probe = (fs::path(cfg_.outdir) / ".pageprep-write-test").string();
-  if (write_file_atomic(probe, {'o', 'k'}, &msg) != PageError::kNone) {
-    err_ << "pageprep: fatal: output folder '" << cfg_.outdir << "' is not writable: " << msg
-         << "\n";
+  const std::string path =
+      (fs::path(outdir_.state_dir()) / ("manifest." + cfg_.shard.role() + ".json")).string();
+  if (write_file_atomic(path, std::vector<uint8_t>(text.begin(), text.end()), &msg,
+                        outdir_.temp_dir()) != PageError::kNone) {
+    *error = "cannot write " + path + ": " + msg;
     return false;
   }
-  fs::remove(probe, ec);
-  // Temporary files of a run killed mid-write are never valid outputs.
-  for (auto it = fs::recursive_directory_iterator(cfg_.outdir, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->is_regular_file(ec) && is_atomic_temp_name(it->path().filename().string()))
-      fs::remove(it->path(), ec);
-  }
-  std::string jerr;
-  if (!journal_.open(cfg_.outdir, &jerr)) {
-    err_ << "pageprep: fatal: " << jerr << "\n";
-    return false;
-  }
+  return true;
+}
+
+// A page done earlier counts as done only while its outputs are all there.
+bool Pipeline::outputs_present(const JournalEntry& e) const {
+  std::error_code ec;
+  for (const auto& rel : e.outputs)
+    if (!fs::is_regular_file(fs::path(cfg_.outdir) / rel, ec)) return false;
   return true;
 }
 
@@ -136,6 +235,8 @@ void Pipeline::decode_loop() {
     auto w = std::make_unique<PageWork>();
     w->id = t.id;
     w->stem = t.stem;
+    w->doc_stem = plan_.documents[static_cast<size_t>(t.doc)].base;
+    w->doc_pages = plan_.documents[static_cast<size_t>(t.doc)].pages;
     w->key = t.key;
     const auto t0 = Clock::now();
     if (t.pre_error != PageError::kNone) {
@@ -212,7 +313,7 @@ void Pipeline::executor_loop(Executor* ex) {
 }
 
 void Pipeline::finish_loop() {
-  FinishStage stage(cfg_, stats_, installed_langs_);
+  FinishStage stage(cfg_, stats_, installed_langs_, outdir_.temp_dir());
   stage.preload();
   while (auto item = finish_q_->pop()) {
     PageWork& w = **item;
@@ -228,6 +329,8 @@ void Pipeline::finish_loop() {
 }
 
 void Pipeline::journal_loop() {
+  std::vector<PageRecord> batch;
+  std::vector<JournalLine> lines;
   for (;;) {
     bool timed_out = false;
     auto rec = journal_q_->pop_for(std::chrono::milliseconds(250), &timed_out);
@@ -238,39 +341,71 @@ void Pipeline::journal_loop() {
       }
       break;
     }
+    // Group commit: whatever else is already waiting shares one fsync.
+    batch.clear();
+    batch.push_back(std::move(*rec));
+    while (batch.size() < 256) {
+      bool empty = false;
+      auto more = journal_q_->pop_for(std::chrono::milliseconds(0), &empty);
+      if (!more) break;
+      batch.push_back(std::move(*more));
+    }
+    lines.clear();
+    std::vector<const std::string*> records;
+    for (const auto& r : batch) {
+      lines.push_back({r.key, r.ok, r.doc, r.page, r.json});
+      records.push_back(&r.json);
+    }
     std::string jerr;
-    if (!journal_failed_ && !journal_.append(rec->key, rec->json, rec->ok, &jerr)) {
+    // The feed first: a crash between the two repeats a page in the feed
+    // (when it is redone) rather than losing it.
+    if (!feed_failed_ && !feed_.append(records, &jerr)) {
+      feed_failed_ = true;
+      std::lock_guard<std::mutex> lock(err_mutex_);
+      err_ << "pageprep: error: " << jerr << "\n";
+    }
+    if (!journal_failed_ && !journal_.append(lines, &jerr)) {
       journal_failed_ = true;
       std::lock_guard<std::mutex> lock(err_mutex_);
       err_ << "pageprep: error: " << jerr << " (this run cannot be resumed)\n";
     }
-    if (!rec->ok) {
-      std::lock_guard<std::mutex> lock(err_mutex_);
-      progress_->clear_line();
-      err_ << "pageprep: error: " << rec->input << " [page " << rec->page
-           << "]: " << rec->error_code << ": " << rec->message << "\n";
+    for (auto& r : batch) {
+      if (!r.ok) {
+        std::lock_guard<std::mutex> lock(err_mutex_);
+        progress_->clear_line();
+        err_ << "pageprep: error: " << r.input << " [page " << r.page << "]: " << r.error_code
+             << ": " << r.message << "\n";
+      }
+      progress_->page_done(r.ok);
+      if (r.ok) {
+        ++pages_ok_;
+      } else {
+        ++pages_failed_;
+        r.json.clear();
+        failures_.push_back(std::move(r));
+      }
     }
-    progress_->page_done(rec->ok);
-    records_.push_back(std::move(*rec));
   }
 }
 
 bool Pipeline::write_reports(const RunSummary& s) {
-  // pages.jsonl: one line per page of this run, in input order, from the
-  // journal (so pages done by an earlier run keep their record).
-  std::string lines;
-  for (const auto& t : tasks_) {
-    const JournalEntry* e = journal_.find(t.key);
-    if (e) {
-      lines += e->record;
-      lines += '\n';
+  // pages.jsonl: the latest record of every page any run or shard wrote into
+  // this OUTDIR (all journals), sorted by document and page, so runs into one
+  // OUTDIR add up instead of hiding each other. A shard reads the journals
+  // again: the other shards went on writing during its run.
+  std::string msg;
+  bool ok = true;
+  {
+    Journal now;
+    const Journal* j = &journal_;
+    if (cfg_.shard.sharded()) {
+      if (now.open(outdir_.state_dir(), "", &msg)) j = &now;
+    }
+    if (!write_pages_jsonl(*j, cfg_.outdir, outdir_.temp_dir(), &msg)) {
+      err_ << "pageprep: error: " << msg << "\n";
+      ok = false;
     }
   }
-  std::string msg;
-  bool ok =
-      write_file_atomic((fs::path(cfg_.outdir) / "pages.jsonl").string(),
-                        std::vector<uint8_t>(lines.begin(), lines.end()), &msg) == PageError::kNone;
-  if (!ok) err_ << "pageprep: error: cannot write pages.jsonl: " << msg << "\n";
 
   RunReport report;
   report.summary = s;
@@ -279,14 +414,16 @@ bool Pipeline::write_reports(const RunSummary& s) {
   report.ocr = cfg_.ocr == OcrMode::kTesseract;
   report.batch_pages = cfg_.batch_pages;
   report.stats = &stats_;
-  report.records = &records_;
+  report.failures = &failures_;
   report.input_warnings = &input_warnings_;
   report.inputs_skipped = &inputs_skipped_;
   const std::string run_text = run_json(report);
-  if (write_file_atomic((fs::path(cfg_.outdir) / "run.json").string(),
-                        std::vector<uint8_t>(run_text.begin(), run_text.end()),
-                        &msg) != PageError::kNone) {
-    err_ << "pageprep: error: cannot write run.json: " << msg << "\n";
+  const std::string run_name =
+      cfg_.shard.sharded() ? "run." + cfg_.shard.role() + ".json" : "run.json";
+  if (write_file_atomic((fs::path(cfg_.outdir) / run_name).string(),
+                        std::vector<uint8_t>(run_text.begin(), run_text.end()), &msg,
+                        outdir_.temp_dir()) != PageError::kNone) {
+    err_ << "pageprep: error: cannot write " << run_name << ": " << msg << "\n";
     ok = false;
   }
   return ok;
@@ -294,27 +431,11 @@ bool Pipeline::write_reports(const RunSummary& s) {
 
 RunSummary Pipeline::run() {
   RunSummary s;
-  budget_ = plan_threads(cfg_, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-  if (!prepare_outdir()) {
-    s.exit_code = kExitFatal;
-    return s;
-  }
-  InputList inputs = expand_inputs(cfg_.inputs);
-  input_warnings_ = std::move(inputs.warnings);
-  for (auto& line : inputs.skip_summary()) input_warnings_.push_back(std::move(line));
-  inputs_skipped_ = inputs.skipped_counts();
-  if (!inputs.stopped) tasks_ = list_page_tasks(inputs, output_parameters_hash(cfg_), cfg_.limits);
+  std::string cores_source;
+  budget_ = plan_threads(cfg_, available_cores(&cores_source));
+  budget_.cores_source = cfg_.jobs > 0 ? "--jobs" : cores_source;
+  if (!prepare_outdir(&s)) return s;
   for (const auto& w : input_warnings_) err_ << "pageprep: warning: " << w << "\n";
-  if (inputs.stopped || g_stop.load()) {
-    err_ << "pageprep: interrupted while listing the inputs\n";
-    s.exit_code = kExitInterrupted;
-    return s;
-  }
-  if (tasks_.empty()) {
-    err_ << "pageprep: fatal: the inputs hold no pages\n";
-    s.exit_code = kExitFatal;
-    return s;
-  }
   s.pages_total = static_cast<int64_t>(tasks_.size());
 
   std::string error;
@@ -355,14 +476,29 @@ RunSummary Pipeline::run() {
 
   // Pages done by an earlier run with the same parameters, outputs intact.
   std::vector<size_t> todo;
+  int64_t outputs_lost = 0;
   for (size_t i = 0; i < tasks_.size(); ++i) {
-    const JournalEntry* e = cfg_.force ? nullptr : journal_.find(tasks_[i].key);
-    if (e && e->ok) {
+    const JournalEntry* e = cfg_.force || tasks_[i].pre_error != PageError::kNone
+                                ? nullptr
+                                : journal_.find(tasks_[i].key);
+    if (e && e->ok && outputs_present(*e)) {
       ++s.pages_resumed;
     } else {
+      if (e && e->ok) ++outputs_lost;
       todo.push_back(i);
     }
   }
+  {
+    std::string merr;
+    if (!write_manifest(s.pages_resumed, &merr)) {
+      err_ << "pageprep: fatal: " << merr << "\n";
+      s.exit_code = kExitFatal;
+      return s;
+    }
+  }
+  if (outputs_lost > 0)
+    err_ << "pageprep: warning: " << outputs_lost
+         << " page(s) done by an earlier run are missing outputs; they are done again\n";
 
   progress_ = std::make_unique<Progress>(err_, err_mutex_, static_cast<int64_t>(todo.size()),
                                          cfg_.quiet, cfg_.progress_interval_s);
@@ -407,7 +543,8 @@ RunSummary Pipeline::run() {
   progress_->finish();
 
   s.wall_s = std::chrono::duration<double>(Clock::now() - stats_.t0).count();
-  for (const auto& r : records_) (r.ok ? s.pages_ok : s.pages_failed)++;
+  s.pages_ok = pages_ok_;
+  s.pages_failed = pages_failed_;
   const bool reports_ok = write_reports(s);
 
   if (!cfg_.quiet) {

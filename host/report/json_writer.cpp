@@ -38,43 +38,6 @@ size_t utf8_sequence_length(std::string_view s, size_t i) {
   return n;
 }
 
-void append_utf8(uint32_t cp, std::string* o) {
-  if (cp < 0x80) {
-    o->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    o->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    o->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    o->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    o->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    o->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    o->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    o->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    o->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    o->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
-bool hex4(std::string_view s, size_t i, uint32_t* v) {
-  if (i + 4 > s.size()) return false;
-  uint32_t x = 0;
-  for (size_t k = i; k < i + 4; ++k) {
-    const char c = s[k];
-    x <<= 4;
-    if (c >= '0' && c <= '9')
-      x |= static_cast<uint32_t>(c - '0');
-    else if (c >= 'a' && c <= 'f')
-      x |= static_cast<uint32_t>(c - 'a' + 10);
-    else if (c >= 'A' && c <= 'F')
-      x |= static_cast<uint32_t>(c - 'A' + 10);
-    else
-      return false;
-  }
-  *v = x;
-  return true;
-}
-
 }  // namespace
 
 bool is_valid_utf8(std::string_view s) {
@@ -135,67 +98,6 @@ std::string JsonWriter::escape(std::string_view s) {
   }
   o.push_back('"');
   return o;
-}
-
-bool json_unescape(std::string_view lit, std::string* out) {
-  out->clear();
-  if (lit.size() < 2 || lit.front() != '"' || lit.back() != '"') return false;
-  const std::string_view s = lit.substr(1, lit.size() - 2);
-  for (size_t i = 0; i < s.size();) {
-    const char c = s[i];
-    if (c == '"') return false;
-    if (c != '\\') {
-      out->push_back(c);
-      ++i;
-      continue;
-    }
-    if (i + 1 >= s.size()) return false;
-    const char e = s[i + 1];
-    i += 2;
-    switch (e) {
-      case '"':
-      case '\\':
-      case '/':
-        out->push_back(e);
-        break;
-      case 'b':
-        out->push_back('\b');
-        break;
-      case 'f':
-        out->push_back('\f');
-        break;
-      case 'n':
-        out->push_back('\n');
-        break;
-      case 'r':
-        out->push_back('\r');
-        break;
-      case 't':
-        out->push_back('\t');
-        break;
-      case 'u': {
-        uint32_t cp;
-        if (!hex4(s, i, &cp)) return false;
-        i += 4;
-        uint32_t low;
-        if (cp >= 0xD800 && cp <= 0xDBFF && i + 6 <= s.size() && s[i] == '\\' && s[i + 1] == 'u' &&
-            hex4(s, i + 2, &low) && low >= 0xDC00 && low <= 0xDFFF) {
-          append_utf8(0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00), out);
-          i += 6;
-        } else if (cp >= 0xDC80 && cp <= 0xDCFF) {
-          out->push_back(static_cast<char>(cp - 0xDC00));  // a raw byte (PEP 383)
-        } else if (cp >= 0xD800 && cp <= 0xDFFF) {
-          append_utf8(0xFFFD, out);
-        } else {
-          append_utf8(cp, out);
-        }
-        break;
-      }
-      default:
-        return false;
-    }
-  }
-  return true;
 }
 
 void JsonWriter::comma() {

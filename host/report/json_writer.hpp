@@ -7,8 +7,8 @@
 /// Bytes that are not UTF-8 (a file name in Latin-1, say) are written as the
 /// escapes \udc80..\udcff, one per byte: the "surrogateescape" rule of
 /// Python's PEP 383. The raw name is recoverable exactly: in Python,
-/// `os.fsencode(record["input"])` gives the original bytes; json_unescape()
-/// below does the same here. Valid UTF-8 (including U+0080..U+00FF) is always
+/// `os.fsencode(record["input"])` gives the original bytes, and JsonValue
+/// (json_reader.hpp) reads them back as the raw bytes. Valid UTF-8 (including U+0080..U+00FF) is always
 /// written as itself, never as an escape.
 #pragma once
 
@@ -48,10 +48,5 @@ class JsonWriter {
 
 /// Whether `s` is well-formed UTF-8 (no overlongs, surrogates or values over U+10FFFF).
 bool is_valid_utf8(std::string_view s);
-
-/// The bytes a JSON string literal (with its quotes) stands for, undoing
-/// JsonWriter::escape exactly: \udc80..\udcff that is not part of a pair
-/// gives back the raw byte. Returns false for a malformed literal.
-bool json_unescape(std::string_view literal, std::string* out);
 
 }  // namespace pageprep::host

@@ -86,6 +86,7 @@ PageRecord make_page_record(const PageWork& w) {
   r.json = page_record_json(w);
   r.ok = w.ok();
   r.input = w.id.input;
+  r.doc = w.doc_stem;
   r.page = w.id.page;
   r.error_code = error_code_name(w.error);
   r.message = w.message;

@@ -16,6 +16,7 @@ struct PageRecord {
   std::string json;
   bool ok = false;
   std::string input;
+  std::string doc;  ///< document base
   int32_t page = 0;
   std::string error_code;
   std::string message;

@@ -19,6 +19,7 @@ std::string run_json(const RunReport& r) {
   j.str("executor", r.executor);
   j.key("threads").begin_object();
   j.num("cores", static_cast<int64_t>(r.budget.cores))
+      .str("cores_from", r.budget.cores_source)
       .num("decode", static_cast<int64_t>(r.budget.decode_threads))
       .num("preprocess", static_cast<int64_t>(r.budget.preprocess_threads))
       .num(r.ocr ? "ocr_workers" : "writers", static_cast<int64_t>(r.budget.finish_threads));
@@ -49,8 +50,7 @@ std::string run_json(const RunReport& r) {
   getrusage(RUSAGE_SELF, &ru);
   j.num("peak_rss_mib", static_cast<double>(ru.ru_maxrss) / 1024.0, 1);
   j.begin_array("failures");
-  for (const auto& rec : *r.records) {
-    if (rec.ok) continue;
+  for (const auto& rec : *r.failures) {
     j.begin_object();
     j.str("input", rec.input).num("page", static_cast<int64_t>(rec.page));
     j.str("error_code", rec.error_code).str("error", rec.message);

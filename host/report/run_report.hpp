@@ -22,7 +22,7 @@ struct RunReport {
   bool ocr = false;  ///< OCR workers (else image writers) finished the pages
   int batch_pages = 0;
   const RunStats* stats = nullptr;
-  const std::vector<PageRecord>* records = nullptr;  ///< pages processed by this run
+  const std::vector<PageRecord>* failures = nullptr;  ///< pages this run failed
   const std::vector<std::string>* input_warnings = nullptr;
   /// Folder entries skipped on purpose, by reason (InputList::skipped_counts()).
   const std::map<std::string, int64_t>* inputs_skipped = nullptr;

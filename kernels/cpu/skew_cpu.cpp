@@ -34,31 +34,38 @@ Status make_skew_plan(const SkewParams& p, SkewPlan* plan) {
   const int32_t coarse = std::max<int32_t>(1, static_cast<int32_t>(std::lround(0.5 / g)));
   const int32_t mid =
       std::min(coarse, std::max<int32_t>(1, static_cast<int32_t>(std::lround(0.1 / g))));
-  const int32_t coarse_half =
-      static_cast<int32_t>(std::ceil(p.max_angle_deg / (coarse * g) - 1e-9));
+  // The search range in grid steps: the largest index whose angle is within
+  // max_angle_deg. Every stage's candidates are clamped to it
+  // (ops::stage_angle_index), so no angle past the range is ever evaluated.
+  const int32_t limit = static_cast<int32_t>(std::floor(p.max_angle_deg / g + 1e-6));
+  const int32_t coarse_half = static_cast<int32_t>(std::ceil(limit / static_cast<double>(coarse)));
   // Each refinement covers the previous step's uncertainty plus one step.
   plan->stages[0] = {2, coarse, coarse_half};
   plan->stages[1] = {1, mid, (coarse + mid - 1) / mid + 1};
   plan->stages[2] = {1, 1, mid + 1};
-  int32_t total = 0, reach = 0;
+  int32_t total = 0;
   for (int32_t k = 0; k < ops::kSkewStages; ++k) {
     const int32_t n = 2 * plan->stages[k].half + 1;
     if (n > ops::kSkewMaxStageAngles)
       return {StatusCode::kInvalidArgument, "skew: too many angles in one search stage"};
     plan->stage_offset[k] = total;
     total += n;
-    reach += plan->stages[k].half * plan->stages[k].step;
   }
   plan->stage_offset[ops::kSkewStages] = total;
-  plan->table_half = reach;
-  plan->tan_q16.assign(static_cast<size_t>(2 * reach + 1), 0);
+  plan->table_half = limit;
+  plan->tan_q16.assign(static_cast<size_t>(2 * limit + 1), 0);
   plan->tan_max_q16 = 0;
-  for (int32_t i = -reach; i <= reach; ++i) {
+  for (int32_t i = -limit; i <= limit; ++i) {
     const double t = std::tan(i * g * (M_PI / 180.0));
     const int32_t q = static_cast<int32_t>(std::lround(t * 65536.0));
-    plan->tan_q16[static_cast<size_t>(i + reach)] = q;
+    plan->tan_q16[static_cast<size_t>(i + limit)] = q;
     plan->tan_max_q16 = std::max(plan->tan_max_q16, std::abs(q));
   }
+  // The plan's guarantees, which both schedules' segment code and workspace
+  // sizing rely on: every angle it can evaluate lies within +-max_angle_deg,
+  // and its tangent within +-1 (dense segments, at most `cols` of them).
+  if (limit * g > p.max_angle_deg + 1e-6 * g || plan->tan_max_q16 > ops::kSkewMaxTanQ16)
+    return {StatusCode::kInternal, "skew: search plan exceeds the range it was made for"};
   return Status::ok();
 }
 
@@ -81,8 +88,13 @@ SkewResult finalize_skew(const SkewPlan& plan, const int64_t* scores, const int3
   const int64_t* s = scores + plan.stage_offset[last];
   const int32_t n = 2 * f.half + 1;
   const int32_t j = ops::argmax_score(s, n);
+  const int32_t limit = plan.table_half;
+  const int32_t at = ops::stage_angle_index(f, centers[last], j, limit);
   double offset = 0.0;
-  if (j > 0 && j < n - 1) {
+  // Interpolate only between true neighbours: at the edge of the range the
+  // clamped candidates repeat the edge angle.
+  if (j > 0 && j < n - 1 && ops::stage_angle_index(f, centers[last], j - 1, limit) == at - f.step &&
+      ops::stage_angle_index(f, centers[last], j + 1, limit) == at + f.step) {
     // Parabola through the peak and its neighbours; its vertex is within
     // half a step of the best sample because that sample is the largest.
     const double sm = static_cast<double>(s[j - 1]), s0 = static_cast<double>(s[j]),
@@ -90,7 +102,7 @@ SkewResult finalize_skew(const SkewPlan& plan, const int64_t* scores, const int3
     const double denom = sm - 2.0 * s0 + sp;
     if (denom < 0.0) offset = std::clamp(0.5 * (sm - sp) / denom, -0.5, 0.5);
   }
-  const double index = ops::stage_angle_index(f, centers[last], j) + offset * f.step;
+  const double index = at + offset * f.step;
   double angle = index * static_cast<double>(plan.params.precision_deg);
   angle = std::clamp(angle, -static_cast<double>(plan.params.max_angle_deg),
                      static_cast<double>(plan.params.max_angle_deg));
@@ -421,7 +433,8 @@ void SkewEstimator::Impl::estimate(ThreadPool& pool, ConstGrayView page, float d
       int32_t starts[ops::kSkewMaxReduced + 1];
       for (int64_t j = b; j < e; ++j) {
         const int32_t tq = plan.tan_q16[static_cast<size_t>(
-            ops::stage_angle_index(st, center, static_cast<int32_t>(j)) + plan.table_half)];
+            ops::stage_angle_index(st, center, static_cast<int32_t>(j), plan.table_half) +
+            plan.table_half)];
         uint16_t* h = hist.data() + j * bins_max;
         std::fill_n(h, bins, uint16_t{0});
         const int32_t segs = ops::shear_segments(cols, tq, starts);
@@ -433,7 +446,8 @@ void SkewEstimator::Impl::estimate(ThreadPool& pool, ConstGrayView page, float d
       }
     });
     if (k + 1 < ops::kSkewStages)
-      centers[k + 1] = ops::stage_angle_index(st, center, ops::argmax_score(stage_scores, n));
+      centers[k + 1] =
+          ops::stage_angle_index(st, center, ops::argmax_score(stage_scores, n), plan.table_half);
   }
   *result = detail::finalize_skew(plan, scores.data(), centers, kept);
 }

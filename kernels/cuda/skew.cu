@@ -167,6 +167,17 @@ __global__ void fine_prefix_kernel(GeometryTable geo, DeviceWs ws) {
     out[static_cast<int64_t>(x + 1) * pitch] = static_cast<ops::SkewPrefix>(acc);
   }
   ws.kept1[p * ws.row_stride + y] = acc;
+  // The page's kept total (integer atomics: order-independent), read by the
+  // search stages to skip pages the CPU schedule does not search either.
+  if (acc)
+    atomicAdd(reinterpret_cast<unsigned long long*>(ws.kept_total + p),
+              static_cast<unsigned long long>(acc));
+}
+
+/// Pages with too little ink are not searched (CPU: estimate() returns before
+/// the search); finalize_skew reports them as blank from kept_total alone.
+__device__ bool too_little_ink(const DeviceWs& ws, int32_t p) {
+  return ws.kept_total[p] < ops::kSkewMinInkCells;
 }
 
 /// One thread per coarse row: ops::coarse_kept cells, then prefix counts.
@@ -203,7 +214,7 @@ __global__ void stage_kernel(GeometryTable geo, DeviceWs ws, ops::SkewStage st, 
   const int32_t rows = coarse ? g.h2 : g.h1, cols = coarse ? g.w2 : g.w1;
   const int32_t off = coarse ? g.off2 : g.off1, bins = coarse ? g.bins2 : g.bins1;
   int64_t* score = ws.scores + p * ws.score_stride + score_offset + j;
-  if (cols == 0) {  // empty page (uniform over the block)
+  if (cols == 0 || too_little_ink(ws, p)) {  // empty or blank page (uniform over the block)
     if (threadIdx.x == 0) *score = 0;
     return;
   }
@@ -211,7 +222,8 @@ __global__ void stage_kernel(GeometryTable geo, DeviceWs ws, ops::SkewStage st, 
   const ops::SkewPrefix* prefix =
       coarse ? ws.prefix2 + p * ws.prefix2_stride : ws.prefix1 + p * ws.prefix1_stride;
   const int32_t center = ws.centers[p * ops::kSkewStages + stage];
-  const int32_t tq = ws.tan_q16[ops::stage_angle_index(st, center, j) + ws.table_half];
+  const int32_t tq =
+      ws.tan_q16[ops::stage_angle_index(st, center, j, ws.table_half) + ws.table_half];
   for (int32_t x = threadIdx.x; x < cols; x += blockDim.x)
     if (ops::opens_segment(x, tq)) starts[ops::shear_segment(x, tq)] = x;
   const int32_t n = ops::shear_segment_count(cols, tq);
@@ -236,20 +248,15 @@ __global__ void stage_kernel(GeometryTable geo, DeviceWs ws, ops::SkewStage st, 
   }
 }
 
-/// After stage k: the next stage's centre; after stage 0 also the kept total.
-__global__ void argmax_kernel(GeometryTable geo, DeviceWs ws, ops::SkewStage st, int32_t stage,
-                              int32_t score_offset) {
+/// After stage k: the next stage's centre (kept inside the range).
+__global__ void argmax_kernel(DeviceWs ws, ops::SkewStage st, int32_t stage, int32_t score_offset) {
   const int32_t p = blockIdx.x;
+  if (stage + 1 >= ops::kSkewStages || too_little_ink(ws, p)) return;
   const int32_t n = 2 * st.half + 1;
   const int32_t center = ws.centers[p * ops::kSkewStages + stage];
   const int32_t best = ops::argmax_score(ws.scores + p * ws.score_stride + score_offset, n);
-  if (stage + 1 < ops::kSkewStages)
-    ws.centers[p * ops::kSkewStages + stage + 1] = ops::stage_angle_index(st, center, best);
-  if (stage == 0) {
-    int64_t kept = 0;
-    for (int32_t y = 0; y < geo.g[p].h1; ++y) kept += ws.kept1[p * ws.row_stride + y];
-    ws.kept_total[p] = kept;
-  }
+  ws.centers[p * ops::kSkewStages + stage + 1] =
+      ops::stage_angle_index(st, center, best, ws.table_half);
 }
 
 }  // namespace
@@ -408,7 +415,7 @@ Status SkewEstimator::Impl::run_chunk(Stream stream, ConstGrayBatch in, int32_t 
       stage_kernel<<<dim3(2 * st.half + 1, n), SkewPolicy::kStageThreads, smem, stream>>>(
           geo, ws, st, k, plan.stage_offset[k], max_bins);
       PAGEPREP_CUDA_CHECK_LAUNCH(stream);
-      argmax_kernel<<<n, 1, 0, stream>>>(geo, ws, st, k, plan.stage_offset[k]);
+      argmax_kernel<<<n, 1, 0, stream>>>(ws, st, k, plan.stage_offset[k]);
       PAGEPREP_CUDA_CHECK_LAUNCH(stream);
     }
   }

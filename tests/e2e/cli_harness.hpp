@@ -16,6 +16,9 @@
 #include <string>
 #include <vector>
 
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
 namespace pageprep::e2e {
 namespace fs = std::filesystem;
 
@@ -103,6 +106,22 @@ inline std::map<std::string, double> manifest_skews(const fs::path& dir) {
       out[fs::path(f[1].str()).filename().string()] = std::stod(s[1]);
   }
   return out;
+}
+
+// A page with dark bars, different for every seed; `scale` 1 is 320x240.
+inline cv::Mat small_page(int seed, int scale = 1) {
+  cv::Mat m(240 * scale, 320 * scale, CV_8UC1, cv::Scalar(235));
+  cv::RNG rng(static_cast<uint64_t>(seed) + 1);
+  for (int i = 0; i < 12 * scale; ++i) {
+    const int y = 20 + i * 17, x = rng.uniform(10, 60), w = rng.uniform(120, 250 * scale);
+    cv::rectangle(m, cv::Rect(x, y, w, 8), cv::Scalar(rng.uniform(10, 60)), cv::FILLED);
+  }
+  return m;
+}
+
+inline void write_page(const fs::path& p, int seed, int scale = 1) {
+  fs::create_directories(p.parent_path());
+  ASSERT_TRUE(cv::imwrite(p.string(), small_page(seed, scale))) << p;
 }
 
 inline std::string cli() {

@@ -75,8 +75,9 @@ TEST_F(Cli, OcrReadsBetterAfterPreprocessingAndSkewIsFound) {
     ASSERT_TRUE(p.num.count("cer") && p.num.count("cer_raw")) << p.raw;
     cer += p.num.at("cer");
     cer_raw += p.num.at("cer_raw");
-    EXPECT_TRUE(fs::exists(out / (fs::path(name).stem().string() + ".txt")));
-    EXPECT_TRUE(fs::exists(out / (fs::path(name).stem().string() + ".hocr")));
+    // A folder argument's pages are named below the folder's own name.
+    EXPECT_TRUE(fs::exists(out / in.filename() / (fs::path(name).stem().string() + ".txt")));
+    EXPECT_TRUE(fs::exists(out / in.filename() / (fs::path(name).stem().string() + ".hocr")));
   }
   EXPECT_LT(cer, cer_raw) << "mean CER after " << cer / 3 << " vs raw " << cer_raw / 3;
   fs::remove_all(in);
@@ -92,8 +93,9 @@ TEST_F(Cli, BadInputsGetPerPageErrorsAndTheRestIsDone) {
     std::ofstream(in / "truncated.png", std::ios::binary) << png.substr(0, png.size() / 2);
     std::ofstream(in / "notes.tif") << "this is a text file, not a TIFF\n";
   }
-  // An output path that cannot be written: a folder where page-0003.tif goes.
-  fs::create_directories(out / "page-0003.tif");
+  // An output path held by something pageprep did not write: a folder where
+  // page-0003.tif goes. It is never replaced; that page fails, the rest is done.
+  fs::create_directories(out / in.filename() / "page-0003.tif");
   const fs::path missing = in / "does-not-exist.png";
   const auto r =
       run(cli() + " run " + q(in) + " " + q(missing) + " -o " + q(out) + " --ocr none -q");
@@ -106,7 +108,9 @@ TEST_F(Cli, BadInputsGetPerPageErrorsAndTheRestIsDone) {
     const std::string name = fs::path(p.str.at("input")).filename().string();
     if (p.str.at("status") == "ok") {
       ++ok;
-      EXPECT_TRUE(fs::is_regular_file(out / (fs::path(name).stem().string() + ".tif"))) << name;
+      EXPECT_TRUE(
+          fs::is_regular_file(out / in.filename() / (fs::path(name).stem().string() + ".tif")))
+          << name;
     } else {
       code_of[name] = p.str.at("error_code");
       EXPECT_FALSE(p.str.at("error").empty()) << p.raw;
@@ -118,7 +122,8 @@ TEST_F(Cli, BadInputsGetPerPageErrorsAndTheRestIsDone) {
   EXPECT_EQ(code_of["truncated.png"], "corrupt");
   EXPECT_EQ(code_of["notes.tif"], "unsupported_format");
   EXPECT_EQ(code_of["does-not-exist.png"], "not_found");
-  EXPECT_EQ(code_of["page-0003.png"], "write_failed");
+  EXPECT_EQ(code_of["page-0003.png"], "output_conflict");
+  EXPECT_TRUE(fs::is_directory(out / in.filename() / "page-0003.tif"));
   EXPECT_EQ(run_json_number(out, "pages_failed"), 5);
   fs::remove_all(in);
   fs::remove_all(out);
@@ -141,7 +146,8 @@ TEST_F(Cli, MultiPageTiffGivesOneRecordAndOneOutputPerPage) {
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(records[i].num.at("page"), i);
     EXPECT_EQ(records[i].str.at("status"), "ok");
-    EXPECT_TRUE(fs::exists(out / ("book.p000" + std::to_string(i) + ".tif")));
+    // An N-page document's pages go in a folder named after it, counted from 1.
+    EXPECT_TRUE(fs::exists(out / "book" / ("p000" + std::to_string(i + 1) + ".tif")));
   }
   fs::remove_all(in);
   fs::remove_all(out);
@@ -206,11 +212,13 @@ TEST_F(Cli, RerunSkipsDonePagesAndRedoesOnNewParameters) {
   const fs::path out = fresh_dir("resume");
   const std::string base = cli() + " run " + q(*samples_) + " -o " + q(out) + " --ocr none -q";
   ASSERT_EQ(run(base).exit_code, 0);
-  const std::string first = read_file(out / "page-0002.tif");
+  const fs::path page2 = out / samples_->filename() / "page-0002.tif";
+  const std::string first = read_file(page2);
+  ASSERT_FALSE(first.empty());
   ASSERT_EQ(run(base).exit_code, 0);
   EXPECT_EQ(run_json_number(out, "pages_resumed"), 10);
   EXPECT_EQ(run_json_number(out, "pages_ok"), 0);
-  EXPECT_EQ(read_file(out / "page-0002.tif"), first);
+  EXPECT_EQ(read_file(page2), first);
   EXPECT_EQ(read_pages(out).size(), 10u);
   ASSERT_EQ(run(base + " --binarize otsu").exit_code, 0);
   EXPECT_EQ(run_json_number(out, "pages_resumed"), 0);

@@ -161,8 +161,12 @@ TEST_F(Safety, EmptyFolderEmptyStdinAndNoPagesAreErrors) {
   EXPECT_EQ(r.exit_code, 3) << r.err;
   const auto pages = read_pages(dir_ / "o4");
   ASSERT_EQ(pages.size(), 2u);
-  EXPECT_EQ(pages[0].str.at("status"), "ok");
-  EXPECT_EQ(pages[1].str.at("error_code"), "no_pages");
+  for (const auto& p : pages) {
+    if (p.str.at("input").find("empty") != std::string::npos)
+      EXPECT_EQ(p.str.at("error_code"), "no_pages") << p.raw;
+    else
+      EXPECT_EQ(p.str.at("status"), "ok") << p.raw;
+  }
 }
 
 // ---------------------------------------------------- binary list (19) ----
@@ -249,7 +253,8 @@ TEST_F(Safety, APageTaggedAt2400DpiKeepsItsGlyphs) {
     }
   }
   auto ink = [&](const std::string& name) {
-    const cv::Mat m = cv::imread((dir_ / "out" / name).string(), cv::IMREAD_GRAYSCALE);
+    // A folder argument's outputs go below its name (README, output layout).
+    const cv::Mat m = cv::imread((dir_ / "out" / "in" / name).string(), cv::IMREAD_GRAYSCALE);
     EXPECT_FALSE(m.empty()) << name;
     return m.empty() ? 0 : cv::countNonZero(m < 128);
   };

@@ -6,6 +6,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <cmath>
 #include <cstring>
 
 #include "pageprep/kernels/deskew.hpp"
@@ -58,6 +59,7 @@ void expect_parity(const kernels::SkewParams& params, const std::vector<OwnedIma
         << "page " << i << ": cpu " << rc[i].angle_deg << " gpu " << rg[i].angle_deg;
     EXPECT_EQ(bits(rc[i].confidence), bits(rg[i].confidence)) << "page " << i;
     EXPECT_EQ(rc[i].confident, rg[i].confident) << "page " << i;
+    EXPECT_LE(std::abs(rg[i].angle_deg), params.max_angle_deg) << "page " << i;
   }
   // Running again on the same object gives the same answers (workspace reuse).
   std::vector<kernels::SkewResult> again(pages.size());
@@ -111,6 +113,32 @@ TEST(SkewParity, WideRangeFinePrecisionAndDpi) {
   dpi[0] = 300.f;
   dpi[1] = 150.f;
   expect_parity(p, pages, &dpi);
+}
+
+// Review item 1: at max 45 a blank page used to be searched on the GPU (the
+// CPU returns early), its flat profile picked the range edge and the
+// refinement went past 45 deg, where the segment starts overflowed shared
+// memory sized for the widest page. The blank page is the widest here, with
+// a page of too little ink and pages skewed near the range edge.
+TEST(SkewParity, MaxRangeWithBlankPageWidestInBatch) {
+  PAGEPREP_REQUIRE_CUDA_DEVICE();
+  kernels::SkewParams p;
+  p.max_angle_deg = 45;
+  std::vector<OwnedImage> pages;
+  pages.emplace_back(3400, 4800, 1, 0, 240);  // blank, widest
+  testsupport::PageSpec spec;
+  testsupport::Degradation deg;
+  testsupport::GeneratedPage page;
+  for (double skew : {44.8, -44.9, -30.0}) {
+    deg.skew_deg = skew;
+    ASSERT_TRUE(testsupport::generate_page(spec, deg, &page, nullptr));
+    pages.push_back(owned_from(page.degraded, 3));
+  }
+  OwnedImage sparse(2000, 2800, 1, 0, 240);  // a few marks: fewer kept cells than the minimum
+  for (int32_t y = 1000; y < 1004; ++y)
+    for (int32_t x = 500; x < 540; ++x) sparse.at(x, y) = 10;
+  pages.push_back(std::move(sparse));
+  expect_parity(p, pages, nullptr);
 }
 
 TEST(SkewParity, EmptyBatchIsOk) {

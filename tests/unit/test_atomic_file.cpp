@@ -148,18 +148,33 @@ TEST_F(AtomicFileTest, ConcurrentWritersLeaveOneCompleteFileAndNoTemporaries) {
   EXPECT_EQ(names_in(dir_), std::vector<std::string>{"shared.bin"});
 }
 
-TEST(AtomicFileNames, TemporariesAreRecognizedAndOutputsAreNot) {
-  const fs::path dir =
-      fs::temp_directory_path() / ("pageprep_tmpname_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  ASSERT_EQ(host::write_file_atomic((dir / "page.tif").string(), {1, 2, 3}, nullptr),
-            PageError::kNone);
-  for (const auto& e : fs::directory_iterator(dir))
-    EXPECT_FALSE(host::is_atomic_temp_name(e.path().filename().string())) << e.path();
-  EXPECT_TRUE(host::is_atomic_temp_name(".page.tif.123.0.tmp"));
-  EXPECT_FALSE(host::is_atomic_temp_name("page.tmp"));
-  EXPECT_FALSE(host::is_atomic_temp_name(".tmp"));
-  fs::remove_all(dir);
+TEST_F(AtomicFileTest, TemporaryInOwnFolderLeavesNothingBehindAndFitsLongNames) {
+  const std::string tmp = dir_ + "/.state";
+  fs::create_directories(tmp);
+  // A 255-byte name (NAME_MAX): a temporary named after the target would not fit.
+  const std::string name(255, 'n');
+  const std::string p = dir_ + "/" + name;
+  std::string msg;
+  ASSERT_EQ(host::write_file_atomic(p, {1, 2, 3}, &msg, tmp), PageError::kNone) << msg;
+  EXPECT_EQ(read_all(p), (std::vector<uint8_t>{1, 2, 3}));
+  EXPECT_TRUE(names_in(tmp).empty());
+  EXPECT_EQ(names_in(dir_), (std::vector<std::string>{".state", name}));
+}
+
+TEST_F(AtomicFileTest, TemporaryFolderOnAnotherFileSystemFallsBackBesideTheTarget) {
+  struct stat a {
+  }, b{};
+  if (::stat("/dev/shm", &b) != 0 || ::stat(dir_.c_str(), &a) != 0 || a.st_dev == b.st_dev)
+    GTEST_SKIP() << "needs /dev/shm on another file system than " << dir_;
+  const std::string tmp = "/dev/shm/pageprep_atomic_" + std::to_string(::getpid());
+  fs::create_directories(tmp);
+  const std::string p = dir_ + "/page.tif";
+  std::string msg;
+  ASSERT_EQ(host::write_file_atomic(p, {7, 8}, &msg, tmp), PageError::kNone) << msg;
+  EXPECT_EQ(read_all(p), (std::vector<uint8_t>{7, 8}));
+  EXPECT_TRUE(names_in(tmp).empty());
+  EXPECT_EQ(names_in(dir_), std::vector<std::string>{"page.tif"});
+  fs::remove_all(tmp);
 }
 
 }  // namespace

@@ -286,6 +286,24 @@ TEST_F(InputsTest, AStopRequestEndsAWaitOnStdin) {
   EXPECT_LT(s, 5.0);
 }
 
+TEST_F(InputsTest, NamesFollowTheArgumentAndOutputFoldersAreSkippedAndCounted) {
+  touch("scans/a/1.png");
+  touch("scans/out/x.png");                    // the run's OUTDIR
+  touch("scans/old/.pageprep/journal.jsonl");  // another run's output folder
+  touch("scans/old/y.png");
+  const InputList l = expand_inputs({p("scans")}, no_stdin_, {p("scans/out")});
+  EXPECT_EQ(paths_of(l), std::vector<std::string>{p("scans/a/1.png")});
+  ASSERT_EQ(l.files.size(), 1u);
+  EXPECT_EQ(l.files[0].name, "scans/a/1.png");
+  EXPECT_EQ(skipped_as(l, host::SkipReason::kOutputFolder),
+            (std::vector<std::string>{p("scans/old"), p("scans/out")}));
+  EXPECT_EQ(l.skipped_counts().at("output_folder"), 2);
+  // Error entries carry a name too (the pipeline names every document).
+  const InputList e = expand_inputs({p("nothing.lst")}, no_stdin_);
+  ASSERT_EQ(e.files.size(), 1u);
+  EXPECT_FALSE(e.files[0].name.empty());
+}
+
 TEST_F(InputsTest, PageExtensionsAreOneList) {
   for (const std::string& e : host::kPageExtensions) {
     EXPECT_EQ(e[0], '.');

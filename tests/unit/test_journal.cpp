@@ -21,70 +21,135 @@ fs::path fresh_dir(const std::string& name) {
   return d;
 }
 
+fs::path state_of(const fs::path& d) {
+  fs::create_directories(d / ".pageprep");
+  return d / ".pageprep";
+}
+
+JournalLine line(const std::string& key, const std::string& doc, int32_t page,
+                 const std::string& record, bool ok = true) {
+  return JournalLine{key, ok, doc, page, record};
+}
+
 TEST(Journal, AppendedEntriesSurviveReopen) {
-  const fs::path d = fresh_dir("reopen");
+  const fs::path d = state_of(fresh_dir("reopen"));
   std::string err;
   {
     Journal j;
-    ASSERT_TRUE(j.open(d.string(), &err)) << err;
-    ASSERT_TRUE(j.append("a|0", R"({"input":"a","page":0})", true, &err)) << err;
-    ASSERT_TRUE(j.append("b \"quoted\"|1", R"({"input":"b","page":1})", false, &err)) << err;
+    ASSERT_TRUE(j.open(d.string(), "journal.jsonl", &err)) << err;
+    ASSERT_TRUE(
+        j.append(line("a|0", "a", 0, R"({"input":"a","page":0,"outputs":{"text":"a.txt"}})"), &err))
+        << err;
+    ASSERT_TRUE(j.append(line("b \"quoted\"|1", "b", 1, R"({"input":"b","page":1})", false), &err))
+        << err;
   }
   Journal j;
-  ASSERT_TRUE(j.open(d.string(), &err)) << err;
+  ASSERT_TRUE(j.open(d.string(), "journal.jsonl", &err)) << err;
   EXPECT_EQ(j.size(), 2u);
-  ASSERT_NE(j.find("a|0"), nullptr);
-  EXPECT_TRUE(j.find("a|0")->ok);
-  EXPECT_EQ(j.find("a|0")->record, R"({"input":"a","page":0})");
+  const JournalEntry* a = j.find("a|0");
+  ASSERT_NE(a, nullptr);
+  EXPECT_TRUE(a->ok);
+  EXPECT_EQ(a->doc, "a");
+  EXPECT_EQ(j.record(*a), R"({"input":"a","page":0,"outputs":{"text":"a.txt"}})");
+  EXPECT_EQ(a->outputs, std::vector<std::string>{"a.txt"});
   ASSERT_NE(j.find("b \"quoted\"|1"), nullptr);
   EXPECT_FALSE(j.find("b \"quoted\"|1")->ok);
+  EXPECT_EQ(j.find("b \"quoted\"|1")->page, 1);
   EXPECT_EQ(j.find("missing"), nullptr);
-  fs::remove_all(d);
+  fs::remove_all(d.parent_path());
 }
 
 TEST(Journal, TornLastLineIsIgnoredAndCut) {
-  const fs::path d = fresh_dir("torn");
+  const fs::path d = state_of(fresh_dir("torn"));
   std::string err;
   {
     Journal j;
-    ASSERT_TRUE(j.open(d.string(), &err));
-    ASSERT_TRUE(j.append("k1", R"({"x":1})", true, &err));
+    ASSERT_TRUE(j.open(d.string(), "journal.jsonl", &err));
+    ASSERT_TRUE(j.append(line("k1", "x", 0, R"({"x":1})"), &err));
   }
   {
-    std::ofstream f(d / ".pageprep" / "journal.jsonl", std::ios::app | std::ios::binary);
-    f << R"({"key":"k2","ok":true,"record":{"x":)";  // killed mid-write
+    std::ofstream f(d / "journal.jsonl", std::ios::app | std::ios::binary);
+    f << R"({"key":"k2","ok":true,"doc":"x","page":1,"t":1,"record":{"x":)";  // killed mid-write
   }
   {
     Journal j;
-    ASSERT_TRUE(j.open(d.string(), &err));
+    ASSERT_TRUE(j.open(d.string(), "journal.jsonl", &err));
     EXPECT_EQ(j.size(), 1u);
     EXPECT_EQ(j.find("k2"), nullptr);
     EXPECT_EQ(j.ignored_lines(), 1);
-    ASSERT_TRUE(j.append("k3", R"({"x":3})", true, &err));
+    ASSERT_TRUE(j.append(line("k3", "x", 2, R"({"x":3})"), &err));
   }
   Journal j;
-  ASSERT_TRUE(j.open(d.string(), &err));
+  ASSERT_TRUE(j.open(d.string(), "journal.jsonl", &err));
   EXPECT_EQ(j.size(), 2u);
-  EXPECT_NE(j.find("k3"), nullptr) << "an append after a torn line must start on a fresh line";
+  ASSERT_NE(j.find("k3"), nullptr) << "an append after a torn line must start on a fresh line";
+  EXPECT_EQ(j.record(*j.find("k3")), R"({"x":3})");
   EXPECT_EQ(j.ignored_lines(), 0);
-  fs::remove_all(d);
+  fs::remove_all(d.parent_path());
 }
 
 TEST(Journal, LaterEntryForSameKeyWins) {
-  const fs::path d = fresh_dir("later");
+  const fs::path d = state_of(fresh_dir("later"));
   std::string err;
   {
     Journal j;
-    ASSERT_TRUE(j.open(d.string(), &err));
-    ASSERT_TRUE(j.append("k", R"({"try":1})", false, &err));
-    ASSERT_TRUE(j.append("k", R"({"try":2})", true, &err));
+    ASSERT_TRUE(j.open(d.string(), "journal.jsonl", &err));
+    ASSERT_TRUE(j.append(line("k", "x", 0, R"({"try":1})", false), &err));
+    ASSERT_TRUE(j.append(line("k", "x", 0, R"({"try":2})"), &err));
   }
   Journal j;
-  ASSERT_TRUE(j.open(d.string(), &err));
+  ASSERT_TRUE(j.open(d.string(), "journal.jsonl", &err));
   ASSERT_NE(j.find("k"), nullptr);
   EXPECT_TRUE(j.find("k")->ok);
-  EXPECT_EQ(j.find("k")->record, R"({"try":2})");
-  fs::remove_all(d);
+  EXPECT_EQ(j.record(*j.find("k")), R"({"try":2})");
+  fs::remove_all(d.parent_path());
+}
+
+// Shards write their own journals; every writer (and `pageprep report`) sees
+// all of them, and another writer's line in progress is ignored, not cut.
+TEST(Journal, EveryJournalInTheFolderIsLoadedAndOthersTailsAreLeftAlone) {
+  const fs::path d = state_of(fresh_dir("shards"));
+  std::string err;
+  {
+    Journal s1;
+    ASSERT_TRUE(s1.open(d.string(), "journal.shard-1-of-2.jsonl", &err)) << err;
+    ASSERT_TRUE(s1.append(
+        {line("b|0", "b", 0, R"({"p":"b0"})"), line("a|1", "a", 1, R"({"p":"a1"})")}, &err));
+  }
+  const std::string partial = R"({"key":"c|0","ok":true,"doc":"c","page":0,"t":1,"rec)";
+  {
+    Journal s2;
+    ASSERT_TRUE(s2.open(d.string(), "journal.shard-2-of-2.jsonl", &err)) << err;
+    ASSERT_TRUE(s2.append(line("a|0", "a", 0, R"({"p":"a0"})"), &err));
+    std::ofstream f(d / "journal.shard-2-of-2.jsonl", std::ios::app | std::ios::binary);
+    f << partial;
+  }
+  Journal reader;
+  ASSERT_TRUE(reader.open(d.string(), "", &err)) << err;
+  EXPECT_EQ(reader.size(), 3u);
+  EXPECT_EQ(reader.files().size(), 2u);
+  std::vector<std::string> merged;
+  for (const JournalEntry* e : reader.latest_pages()) merged.push_back(reader.record(*e));
+  EXPECT_EQ(merged, (std::vector<std::string>{R"({"p":"a0"})", R"({"p":"a1"})", R"({"p":"b0"})"}));
+  std::ifstream f(d / "journal.shard-2-of-2.jsonl", std::ios::binary);
+  const std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text.substr(text.size() - partial.size()), partial)
+      << "a reader must not cut another writer's journal";
+  fs::remove_all(d.parent_path());
+}
+
+TEST(Journal, LatestRecordOfAPageWinsAcrossKeys) {
+  // A page redone with other options has a new key; pages.jsonl shows the latest.
+  const fs::path d = state_of(fresh_dir("rekey"));
+  std::string err;
+  Journal j;
+  ASSERT_TRUE(j.open(d.string(), "journal.jsonl", &err));
+  ASSERT_TRUE(j.append(line("x|0|old", "x", 0, R"({"v":"old"})"), &err));
+  ASSERT_TRUE(j.append(line("x|0|new", "x", 0, R"({"v":"new"})"), &err));
+  const auto pages = j.latest_pages();
+  ASSERT_EQ(pages.size(), 1u);
+  EXPECT_EQ(j.record(*pages[0]), R"({"v":"new"})");
+  fs::remove_all(d.parent_path());
 }
 
 TEST(JsonWriter, EscapesControlCharactersAndQuotes) {

@@ -83,8 +83,9 @@ TEST_F(Pipeline, EveryPageAccountedForAndFailureIsolated) {
   for (int i = 0; i < 6; ++i) {
     char name[32];
     std::snprintf(name, sizeof name, "p%02d", i);
-    EXPECT_TRUE(fs::exists(*dir_ / "out1" / (std::string(name) + ".tif"))) << name;
-    EXPECT_TRUE(fs::exists(*dir_ / "out1" / (std::string(name) + ".png"))) << name;
+    // A folder argument's files are named below the folder's own name.
+    EXPECT_TRUE(fs::exists(*dir_ / "out1" / "in" / (std::string(name) + ".tif"))) << name;
+    EXPECT_TRUE(fs::exists(*dir_ / "out1" / "in" / (std::string(name) + ".png"))) << name;
   }
   std::istringstream lines(slurp(*dir_ / "out1" / "pages.jsonl"));
   int n = 0;
@@ -96,10 +97,10 @@ TEST_F(Pipeline, OutputsIndependentOfJobsAndBatchSize) {
   ASSERT_EQ(run("a", 1, 1).pages_ok, 6);
   ASSERT_EQ(run("b", 4, 16).pages_ok, 6);
   int compared = 0;
-  for (const auto& e : fs::directory_iterator(*dir_ / "a")) {
+  for (const auto& e : fs::directory_iterator(*dir_ / "a" / "in")) {
     const auto ext = e.path().extension();
     if (ext != ".tif" && ext != ".png") continue;
-    EXPECT_EQ(slurp(e.path()), slurp(*dir_ / "b" / e.path().filename())) << e.path();
+    EXPECT_EQ(slurp(e.path()), slurp(*dir_ / "b" / "in" / e.path().filename())) << e.path();
     ++compared;
   }
   EXPECT_EQ(compared, 12);

@@ -254,6 +254,97 @@ TEST(Skew, WideSearchRangeFindsLargeAngles) {
   }
 }
 
+// The search plan keeps every evaluated angle inside +-max_angle_deg: the
+// angle table (which every stage indexes) ends at the range, each stage's
+// candidates are clamped to it, and every tangent is within +-1, which the
+// segment math needs (at 45 deg + 0.72 the Q16 tangent was 67204 and the CUDA
+// schedule wrote segment starts past its shared-memory array).
+TEST(Skew, SearchPlanStaysWithinMaxAngle) {
+  for (float max_angle : {0.01f, 1.f, 15.f, 44.3f, 44.99f, 45.f}) {
+    for (float precision : {0.005f, 0.01f, 0.02f, 0.05f, 0.5f}) {
+      kernels::SkewParams p;
+      p.max_angle_deg = max_angle;
+      p.precision_deg = precision;
+      kernels::detail::SkewPlan plan;
+      const kernels::Status st = kernels::detail::make_skew_plan(p, &plan);
+      ASSERT_TRUE(st.is_ok()) << max_angle << " / " << precision << ": " << st.message();
+      const int32_t limit = plan.table_half;
+      EXPECT_LE(limit * static_cast<double>(precision), max_angle + 1e-6 * precision)
+          << "max " << max_angle << " precision " << precision;
+      EXPECT_GT((limit + 1) * static_cast<double>(precision), max_angle)
+          << "the range must reach max_angle to within one step";
+      EXPECT_LE(plan.tan_max_q16, kernels::ops::kSkewMaxTanQ16);
+      ASSERT_EQ(plan.tan_q16.size(), static_cast<size_t>(2 * limit + 1));
+      // Every candidate of every stage, from any centre in the range (what
+      // the previous stage's argmax can produce), indexes the table.
+      for (int32_t k = 0; k < kernels::ops::kSkewStages; ++k) {
+        const kernels::ops::SkewStage& stage = plan.stages[k];
+        for (int32_t center : {-limit, -limit + 1, 0, limit - 1, limit}) {
+          for (int32_t j = 0; j <= 2 * stage.half; ++j) {
+            const int32_t i = kernels::ops::stage_angle_index(stage, center, j, limit);
+            ASSERT_GE(i, -limit);
+            ASSERT_LE(i, limit);
+          }
+        }
+      }
+    }
+  }
+}
+
+// Segment numbering: the CPU schedule calls ops::shear_segments; the CUDA
+// schedule fills the same array in parallel (stage_kernel in skew.cu): each
+// column that opens a segment is written at index shear_segment(x), and the
+// count is shear_segment_count. The two must agree for every tangent a plan
+// can evaluate (they did not past 45 deg, where a shift jumps by 2).
+TEST(Skew, SegmentNumberingAgreesForEveryPlannedTangent) {
+  kernels::SkewParams p;
+  p.max_angle_deg = 45;
+  p.precision_deg = 0.02f;
+  kernels::detail::SkewPlan plan;
+  ASSERT_TRUE(kernels::detail::make_skew_plan(p, &plan).is_ok());
+  for (int32_t w : {1, 2, 3, 700, 2048}) {
+    std::vector<int32_t> cpu(static_cast<size_t>(w) + 1);
+    for (const int32_t tq : plan.tan_q16) {
+      const int32_t n_gpu = kernels::ops::shear_segment_count(w, tq);
+      ASSERT_LE(n_gpu, w) << "tan " << tq << ": the CUDA starts[] array holds w + 1 entries";
+      std::vector<int32_t> gpu(static_cast<size_t>(n_gpu) + 1, -1);
+      gpu[0] = 0;
+      for (int32_t x = 0; x < w; ++x)
+        if (kernels::ops::opens_segment(x, tq))
+          gpu[static_cast<size_t>(kernels::ops::shear_segment(x, tq))] = x;
+      gpu[static_cast<size_t>(n_gpu)] = w;
+      const int32_t n_cpu = kernels::ops::shear_segments(w, tq, cpu.data());
+      ASSERT_EQ(n_cpu, n_gpu) << "w " << w << " tan " << tq;
+      for (int32_t k = 0; k <= n_cpu; ++k)
+        ASSERT_EQ(cpu[static_cast<size_t>(k)], gpu[static_cast<size_t>(k)])
+            << "w " << w << " tan " << tq << " segment " << k;
+    }
+  }
+}
+
+// Angles at the edge of the range come back inside it, and a blank page at
+// the widest range is not searched (a flat profile used to pick the range edge).
+TEST(Skew, AnglesNearTheRangeEdgeStayInside) {
+  kernels::cpu::ThreadPool pool(2);
+  for (auto [max_angle, skew] : {std::pair{10.f, 9.93}, {45.f, -44.8}, {45.f, 44.85}}) {
+    kernels::SkewParams p;
+    p.max_angle_deg = max_angle;
+    auto est = make_estimator(p);
+    const cv::Mat page = generated(skew, testsupport::Layout::kSingleColumn, 5, false);
+    const SkewResult r = estimate(*est, pool, testsupport::view_of(page));
+    EXPECT_LE(std::abs(r.angle_deg), max_angle) << "skew " << skew;
+    EXPECT_LT(std::abs(r.angle_deg - skew), 0.15)
+        << "skew " << skew << " estimated " << r.angle_deg;
+  }
+  kernels::SkewParams p;
+  p.max_angle_deg = 45;
+  auto est = make_estimator(p);
+  const OwnedImage blank(1700, 2300, 1, 0, 236);
+  const SkewResult r = estimate(*est, pool, blank.cview());
+  EXPECT_EQ(r.angle_deg, 0.f);
+  EXPECT_EQ(r.confidence, 0.f);
+}
+
 // The shared search math against per-cell definitions: the column segments
 // of an angle hold exactly the columns whose rounded shift is +-k, and the
 // segment-wise histogram (both summation orders) equals the per-cell one.

@@ -38,14 +38,18 @@
 ///    of squared differences of adjacent bins (int64). Stages: a coarse sweep
 ///    at 0.5 deg over +-max_angle on the coarse level, then 0.1 deg over
 ///    +-0.6 deg and precision_deg over +-6 steps on the fine level, each
-///    centred on the previous stage's best angle. tan() of every grid angle is
+///    centred on the previous stage's best angle. A candidate past the range
+///    is evaluated at its edge (ops::stage_angle_index), so no angle beyond
+///    +-max_angle is ever scored, and every tangent stays within +-1, which
+///    the segment math needs. tan() of every grid angle is
 ///    tabulated once at create() in Q16, so the bins are integer-exact on both
 ///    schedules.
 /// 6. Finalize: a parabola through the best fine score and its neighbours
 ///    gives the sub-step angle. Confidence (0..1) = 1 - median/peak of the
 ///    coarse sweep's scores: 0 for a flat (angle-independent) profile, ~0.5
 ///    when the peak is twice the typical score, -> 1 for sharp text lines.
-///    Pages with fewer than ops::kSkewMinInkCells kept cells give {0, 0}.
+///    Pages with fewer than ops::kSkewMinInkCells kept cells are not searched
+///    (on either schedule) and give {0, 0}.
 ///
 /// Cost: one pass over the full page (the block minimum), then row-vectorized
 /// passes over the ~1240 x 1754 fine level of an A4 300 dpi page; 87
@@ -88,7 +92,9 @@ struct SkewResult {
 namespace detail {
 
 /// The search plan shared by both schedules: stages and the Q16 tangent table
-/// of every grid angle index in [-table_half, table_half].
+/// of every grid angle index in [-table_half, table_half]. table_half is the
+/// search range in grid steps (table_half * precision_deg <= max_angle_deg);
+/// make_skew_plan() checks that and |tan_q16| <= ops::kSkewMaxTanQ16.
 struct SkewPlan {
   SkewParams params;
   ops::SkewStage stages[ops::kSkewStages];

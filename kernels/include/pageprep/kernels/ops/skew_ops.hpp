@@ -27,6 +27,9 @@ constexpr int32_t kSkewMaxReduced = 2048;
 constexpr int32_t kSkewTargetDpi = 150;
 /// Q16 tangents: bin(x, y) = y + round(x * tan).
 constexpr int32_t kSkewTanShift = 16;
+/// Largest |tan| in Q16 the segment math allows: tan(45 deg) = 1. Past it a
+/// column's shift can jump by 2 and the segments stop being dense (skew_shift).
+constexpr int32_t kSkewMaxTanQ16 = 1 << kSkewTanShift;
 /// Side of the tiles (in fine-level cells) used to find large dark areas.
 constexpr int32_t kSkewTile = 16;
 /// Fewer kept ink cells than this at the fine level: the page is blank.
@@ -215,8 +218,11 @@ PAGEPREP_HD PAGEPREP_FORCEINLINE int32_t skew_shift(int32_t x, int32_t tan_q16) 
          kBias;
 }
 
-/// Segment of column x: |skew_shift(x)| (the shift is monotonic in x, starts
-/// at 0 and moves by at most 1 per column because |tan| <= 1).
+/// Segment of column x: |skew_shift(x)|. The shift is monotonic in x, starts
+/// at 0 and moves by at most 1 per column because |tan| <= kSkewMaxTanQ16
+/// (make_skew_plan guarantees it for every angle it evaluates), so the
+/// segment numbers are dense. Both schedules number segments with this one
+/// function.
 PAGEPREP_HD PAGEPREP_FORCEINLINE int32_t shear_segment(int32_t x, int32_t tan_q16) {
   const int32_t s = skew_shift(x, tan_q16);
   return s < 0 ? -s : s;
@@ -227,19 +233,22 @@ PAGEPREP_HD PAGEPREP_FORCEINLINE bool opens_segment(int32_t x, int32_t tan_q16) 
   return x > 0 && skew_shift(x, tan_q16) != skew_shift(x - 1, tan_q16);
 }
 
-/// Number of segments of a level `w` (> 0) columns wide.
+/// Number of segments of a level `w` (> 0) columns wide: at most w when
+/// |tan_q16| <= kSkewMaxTanQ16.
 PAGEPREP_HD PAGEPREP_FORCEINLINE int32_t shear_segment_count(int32_t w, int32_t tan_q16) {
   return shear_segment(w - 1, tan_q16) + 1;
 }
 
 /// All segment starts, sequentially: starts[k] for k in [0, n), starts[n] = w;
-/// returns n. (The CUDA schedule fills the same array in parallel with
-/// opens_segment / shear_segment.) `starts` holds w + 1 entries.
+/// returns n. Entry shear_segment(x) gets every column x that opens a segment,
+/// exactly as the CUDA schedule fills the array in parallel, so the two
+/// schedules number segments the same way. `starts` holds w + 1 entries;
+/// |tan_q16| <= kSkewMaxTanQ16.
 PAGEPREP_HD inline int32_t shear_segments(int32_t w, int32_t tan_q16, int32_t* starts) {
-  int32_t n = 1;
+  const int32_t n = shear_segment_count(w, tan_q16);
   starts[0] = 0;
   for (int32_t x = 1; x < w; ++x)
-    if (opens_segment(x, tan_q16)) starts[n++] = x;
+    if (opens_segment(x, tan_q16)) starts[shear_segment(x, tan_q16)] = x;
   starts[n] = w;
   return n;
 }
@@ -301,10 +310,14 @@ PAGEPREP_HD inline int32_t argmax_score(const int64_t* scores, int32_t n) {
   return best;
 }
 
-/// Angle-grid index of candidate j of a stage centred on `center`.
+/// Angle-grid index of candidate j of a stage centred on `center`, kept inside
+/// the search range [-limit, limit] (limit = SkewPlan::table_half): candidates
+/// a window would put past the range are evaluated at its edge instead, so no
+/// schedule ever evaluates an angle beyond max_angle_deg.
 PAGEPREP_HD PAGEPREP_FORCEINLINE int32_t stage_angle_index(const SkewStage& st, int32_t center,
-                                                           int32_t j) {
-  return center + (j - st.half) * st.step;
+                                                           int32_t j, int32_t limit) {
+  const int32_t i = center + (j - st.half) * st.step;
+  return i < -limit ? -limit : (i > limit ? limit : i);
 }
 
 }  // namespace pageprep::kernels::ops
