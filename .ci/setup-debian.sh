@@ -4,10 +4,16 @@
 # CUDA is not installed here: nvcc is expected at /usr/local/cuda (optional;
 # without it the CPU schedules alone are built).
 set -euo pipefail
+# libqpdf-dev (Apache-2.0) and libopenjp2-7-dev (BSD) are linked in; poppler-utils
+# (GPL) gives pdftoppm, run as a separate program for PDF pages that must be
+# rendered; qpdf, img2pdf, libopenjp2-tools and libxml2-utils are for the tests
+# (making PDFs and JP2 files, qpdf --check, pdftotext, xmllint).
 
 packages=(
   build-essential cmake ninja-build pkg-config git python3
   libopencv-dev libtesseract-dev libleptonica-dev libtiff-dev libjpeg-dev libfreetype-dev
+  libqpdf-dev libopenjp2-7-dev
+  qpdf poppler-utils img2pdf libopenjp2-tools libxml2-utils
   tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd tesseract-ocr-chi-sim
   libgtest-dev libgmock-dev libbenchmark-dev
   fonts-dejavu-core fonts-liberation fonts-wqy-zenhei

@@ -1,9 +1,10 @@
 #include "cli/run_options.hpp"
 
-#include "pageprep/kernels/ops/threshold_ops.hpp"
-
+#include <algorithm>
 #include <cstdlib>
 #include <string>
+
+#include "pageprep/kernels/ops/threshold_ops.hpp"
 
 namespace pageprep::cli {
 
@@ -14,18 +15,22 @@ const char* const kUsage = R"(usage: pageprep run INPUT... -o OUTDIR [options]
        pageprep --help | --version
 
 Cleans scanned pages (deskew, binarize, denoise) on a CUDA GPU or the CPU and
-OCRs them with Tesseract. INPUT is an image file (PNG, JPEG, TIFF incl.
-multi-page and CCITT G4, PNM, WebP), a folder (searched recursively, in sorted
-order), a list file (@FILE, or a .txt/.lst file: one path per line) or '-'
-(a list of paths on stdin).
+OCRs them with Tesseract. INPUT is a document: an image file (PNG, JPEG, TIFF
+incl. multi-page and CCITT G4, PNM, WebP, JPEG 2000 .jp2/.j2k) or a PDF; a
+folder (searched recursively, in sorted order), a list file (@FILE, or a
+.txt/.lst file: one path per line) or '-' (a list of paths on stdin).
 
-Outputs in OUTDIR, mirroring the inputs' folders:
-  NAME.tif        the cleaned bilevel page (CCITT G4), unless --binarize none
-  NAME.png        the cleaned gray page (with --save-gray, or --binarize none)
-  NAME.txt/.hocr  OCR text and hOCR (with --ocr tesseract)
+Outputs in OUTDIR, per document B (book.pdf -> B = book; see README):
+  B.pdf           searchable PDF: the original pages with an invisible OCR
+                  text layer (--output-type pdf, the default with OCR)
+  B.txt           the document's text, pages separated by form feeds (--sidecar)
+  B/p0001.*       per page of a multi-page document (a 1-page document: B.*):
+    .tif          the cleaned bilevel page (CCITT G4), unless --binarize none
+    .png          the cleaned gray page (with --save-gray, or --binarize none)
+    .txt .hocr .xml .tsv
+                  OCR text, hOCR, ALTO, TSV (--page-formats); boxes on the master
   pages.jsonl     one JSON line per page: status, error, skew, outputs, timings
   run.json        counts, per-stage busy time, pages/s, executor, failures
-Multi-page files give NAME.p0000, NAME.p0001, ...
 
 Re-running the same command on the same OUTDIR skips pages already done with
 the same options (journal in OUTDIR/.pageprep) and redoes the rest.
@@ -74,6 +79,16 @@ Options:
                           format of bilevel outputs (default tiff = CCITT G4)
   --gray-format png|pnm   format of gray outputs (default png)
   --save-gray             also write the cleaned gray page
+  --page-formats LIST     per-page OCR outputs, from txt,hocr,alto,tsv (Tesseract's
+                          config names) or none (default: all four)
+  --output-type pdf|none  searchable PDF per document (default pdf with OCR, none
+                          with --ocr none), as OCRmyPDF's --output-type
+  --sidecar, --no-sidecar the document text B.txt (default on with OCR)
+  --pdf-image original|clean
+                          the searchable PDF's image: the original page
+                          (default) or the cleaned bilevel page (much smaller)
+  --pdf-dpi N             resolution for PDF pages that are not one scanned
+                          image (vector, born-digital); default 300
   --eval-raw              with ground truth (NAME.gt.txt beside an input), also
                           OCR the raw page and report cer_raw beside cer
   --force                 redo every page, ignoring the journal
@@ -125,6 +140,7 @@ float parse_float(const std::string& opt, const std::string& v, float lo, float 
 
 RunConfig parse_run(const std::vector<std::string>& args) {
   RunConfig c;
+  bool output_type_given = false, sidecar_given = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&]() -> std::string {
@@ -247,6 +263,58 @@ RunConfig parse_run(const std::vector<std::string>& args) {
         throw UsageError{"--gray-format must be png or pnm"};
     } else if (a == "--save-gray") {
       c.save_gray = true;
+    } else if (a == "--page-formats") {
+      const std::string v = value();
+      c.page_formats = host::PageFormats{false, false, false, false};
+      if (v != "none") {
+        for (size_t b = 0; b <= v.size();) {
+          const size_t e = std::min(v.find(',', b), v.size());
+          const std::string f = v.substr(b, e - b);
+          if (f == "txt")
+            c.page_formats.txt = true;
+          else if (f == "hocr")
+            c.page_formats.hocr = true;
+          else if (f == "alto")
+            c.page_formats.alto = true;
+          else if (f == "tsv")
+            c.page_formats.tsv = true;
+          else
+            throw UsageError{
+                "--page-formats takes txt, hocr, alto, tsv (comma-separated) or "
+                "none, got '" +
+                f + "'"};
+          b = e + 1;
+        }
+      }
+    } else if (a == "--output-type") {
+      const std::string v = value();
+      if (v == "pdf")
+        c.documents.pdf = true;
+      else if (v == "none")
+        c.documents.pdf = false;
+      else if (v.rfind("pdfa", 0) == 0)
+        throw UsageError{"--output-type " + v +
+                         ": PDF/A is not offered (its conformance cannot be verified with "
+                         "the tools Debian has; see README)"};
+      else
+        throw UsageError{"--output-type must be pdf or none"};
+      output_type_given = true;
+    } else if (a == "--sidecar") {
+      c.documents.sidecar = true;
+      sidecar_given = true;
+    } else if (a == "--no-sidecar") {
+      c.documents.sidecar = false;
+      sidecar_given = true;
+    } else if (a == "--pdf-image") {
+      const std::string v = value();
+      if (v == "original")
+        c.documents.pdf_image = host::PdfImage::kOriginal;
+      else if (v == "clean")
+        c.documents.pdf_image = host::PdfImage::kClean;
+      else
+        throw UsageError{"--pdf-image must be original or clean"};
+    } else if (a == "--pdf-dpi") {
+      c.limits.pdf_dpi = parse_int(a, value(), 50, 1200);
     } else if (a == "--eval-raw") {
       c.eval_raw = true;
     } else if (a == "--force") {
@@ -269,6 +337,14 @@ RunConfig parse_run(const std::vector<std::string>& args) {
     } else {
       throw UsageError{"unknown option " + a};
     }
+  }
+  if (c.ocr == host::OcrMode::kNone) {
+    // Without OCR there is no text: no sidecar, and an image-only PDF only
+    // when asked for.
+    if (sidecar_given && c.documents.sidecar)
+      throw UsageError{"--sidecar needs OCR (it is the OCR text); drop --ocr none"};
+    c.documents.sidecar = false;
+    if (!output_type_given) c.documents.pdf = false;
   }
   if (c.outdir.empty()) throw UsageError{"-o OUTDIR is required"};
   if (c.inputs.empty()) throw UsageError{"no INPUT given"};

@@ -50,6 +50,10 @@ namespace pageprep::host {
 /// snapped to a common scanner resolution within 3% ("estimated"), else 300
 /// ("default") when the estimate falls outside [kMinPlausibleDpi, 1200].
 constexpr double kMinPlausibleDpi = 100.0;
+/// The wider range a PDF image's own resolution must fall in before it is
+/// taken natively (io/pdf_document.cpp); the DPI rule above still applies.
+constexpr double kMinSaneDpi = 50.0;
+constexpr double kMaxSaneDpi = 4800.0;
 constexpr double kMaxPlausibleDpi = 4800.0;
 constexpr double kMaxPageInches = 20.0;
 constexpr double kHighDpi = 600.0;
@@ -66,6 +70,11 @@ struct DecodeLimits {
   double image_dpi = 0;
   /// How long a FIFO given as an input may take to deliver its first byte.
   int pipe_wait_ms = 30000;
+  /// Not a limit but how PDF pages that are not one scanned image (vector
+  /// graphics, born-digital text, several images) are rasterized: at this
+  /// resolution (`--pdf-dpi`). A PDF file itself may exceed max_file_bytes
+  /// (it is read lazily); each embedded image stream may not.
+  double pdf_dpi = 300.0;
 };
 
 /// Applies the DPI rule above to a decoded page whose file_dpi_x/y hold what
@@ -77,7 +86,8 @@ bool dpi_is_plausible(double dpi_x, double dpi_y, int64_t width, int64_t height)
 /// 0 when no estimate fits.
 double estimate_dpi_from_size(int64_t width, int64_t height);
 
-/// The number of pages in a file (TIFF: directories; others: 1), or an error.
+/// The number of pages in a file (TIFF: directories; PDF: pages, from the page
+/// tree without decoding any content; others: 1), or an error.
 struct PageCount {
   int32_t count = 0;
   PageError error = PageError::kNone;

@@ -13,11 +13,13 @@
 #include <climits>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <mutex>
 #include <new>
 
 #include "io/codec_internal.hpp"
 #include "io/file_read.hpp"
+#include "io/pdf_document.hpp"
 #include "pageprep/kernels/ops/gray_ops.hpp"
 
 namespace pageprep::host {
@@ -171,12 +173,15 @@ DecodeResult mat_to_gray(cv::Mat m, const std::string& name, ThreadPool& pool) {
 // A JPEG whose EXIF orientation turns it by 90 degrees swaps the header's
 // width and height, and its dpi axes (in `h`).
 DecodeResult decode_with_opencv(const uint8_t* d, size_t n, Format f, Header* hp,
-                                const std::string& name, ThreadPool& pool) {
+                                const std::string& name, ThreadPool& pool,
+                                bool apply_orientation = true) {
   Header& h = *hp;
   // JPEG: ANYCOLOR|ANYDEPTH keeps gray as gray and applies the EXIF
-  // orientation; PNG/WebP: UNCHANGED keeps alpha and 16 bits.
-  const int flags =
-      f == Format::kJpeg ? (cv::IMREAD_ANYCOLOR | cv::IMREAD_ANYDEPTH) : cv::IMREAD_UNCHANGED;
+  // orientation (unless embedded in a PDF); PNG/WebP: UNCHANGED keeps alpha
+  // and 16 bits.
+  const int flags = f == Format::kJpeg ? (cv::IMREAD_ANYCOLOR | cv::IMREAD_ANYDEPTH |
+                                          (apply_orientation ? 0 : cv::IMREAD_IGNORE_ORIENTATION))
+                                       : cv::IMREAD_UNCHANGED;
   const cv::Mat buf(1, static_cast<int>(n), CV_8UC1, const_cast<uint8_t*>(d));
   cv::Mat m;
   try {
@@ -211,6 +216,12 @@ DecodeResult decode_bytes(const uint8_t* d, size_t n, const std::string& name, i
   const Format f = sniff(d, n);
   if (f == Format::kUnknown)
     return decode_error(PageError::kUnsupportedFormat, name, describe_unknown(d, n));
+  if (f == Format::kPdf) {  // from memory; files go through pdf_decode_page directly
+    DecodeResult r =
+        pdf_decode_page_memory(std::vector<uint8_t>(d, d + n), name, page, limits, pool);
+    if (r.error == PageError::kNone) resolve_dpi(&r.page, limits.image_dpi);
+    return r;
+  }
   if (f == Format::kTiff) {
     DecodeResult r = detail::tiff_decode(d, n, name, page, limits, pool);
     if (r.error != PageError::kNone)
@@ -223,6 +234,15 @@ DecodeResult decode_bytes(const uint8_t* d, size_t n, const std::string& name, i
     return decode_error(
         PageError::kCorrupt, name,
         "page " + std::to_string(page) + " out of range: a " + format_name(f) + " file has 1 page");
+
+  if (f == Format::kJp2) {
+    DecodeResult r = detail::jp2_decode(d, n, name, limits, pool);
+    if (r.error != PageError::kNone)
+      r.page.gray.release();
+    else
+      resolve_dpi(&r.page, limits.image_dpi);
+    return r;
+  }
 
   PnmHeader pnm;
   Header h;
@@ -290,6 +310,29 @@ DecodeResult guarded_decode(const uint8_t* d, size_t n, const std::string& name,
 
 }  // namespace
 
+DecodeResult detail::decode_embedded_jpeg(const uint8_t* d, size_t n, const std::string& name,
+                                          const DecodeLimits& limits, ThreadPool& pool) {
+  silence_libraries_once();
+  if (sniff(d, n) != Format::kJpeg)
+    return decode_error(PageError::kCorrupt, name, "DCTDecode image is not a JPEG codestream");
+  Header h = parse_jpeg(d, n);
+  if (!h.error.empty()) return decode_error(PageError::kCorrupt, name, h.error);
+  std::string what;
+  const PageError size_error = check_dimensions(h.width, h.height, limits, &what);
+  if (size_error != PageError::kNone) return decode_error(size_error, name, what);
+  if (!h.unsupported.empty())
+    return decode_error(PageError::kUnsupportedFormat, name, h.unsupported);
+  if (!h.complete) return decode_error(PageError::kCorrupt, name, h.truncation);
+  DecodeResult r = decode_with_opencv(d, n, Format::kJpeg, &h, name, pool, false);
+  if (r.error != PageError::kNone) {
+    r.page.gray.release();
+    return r;
+  }
+  r.page.source_channels = h.channels;
+  r.page.source_depth_bits = h.depth;
+  return r;
+}
+
 std::string sniff_format(const uint8_t* data, size_t size) {
   return format_name(sniff(data, size));
 }
@@ -307,6 +350,7 @@ PageCount count_pages_from_memory(const std::vector<uint8_t>& bytes,
   const Format f = sniff(bytes.data(), bytes.size());
   if (f == Format::kUnknown)
     return fail(PageError::kUnsupportedFormat, describe_unknown(bytes.data(), bytes.size()));
+  if (f == Format::kPdf) return pdf_count_pages_memory(bytes, name_for_errors);
   if (f != Format::kTiff) {
     c.count = 1;
     return c;
@@ -317,6 +361,21 @@ PageCount count_pages_from_memory(const std::vector<uint8_t>& bytes,
     return fail(PageError::kInternal, std::string("unexpected exception: ") + e.what());
   }
 }
+
+namespace {
+
+// A regular file that starts like a PDF: PDFs are read by qpdf from the file
+// (lazily, page by page), never into memory whole. Pipes and devices are read
+// once, whole, as before.
+bool is_pdf_file(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  const ReadResult head = read_path(path, std::numeric_limits<int64_t>::max(), 1024);
+  return head.error == PageError::kNone &&
+         sniff(head.bytes.data(), head.bytes.size()) == Format::kPdf;
+}
+
+}  // namespace
 
 PageCount count_pages(const std::string& path, const DecodeLimits& limits) {
   PageCount c;
@@ -332,6 +391,9 @@ PageCount count_pages(const std::string& path, const DecodeLimits& limits) {
     c.count = 1;
     return c;
   }
+  // Only TIFF and PDF need more than the magic bytes; a PDF may exceed
+  // max_file_bytes (its page tree is all qpdf reads here).
+  if (is_pdf_file(path)) return pdf_count_pages(path);
   int fd = -1;
   int64_t size = 0;
   if (open_if_tiff(path, &fd, &size) == 0) {
@@ -351,6 +413,11 @@ PageCount count_pages(const std::string& path, const DecodeLimits& limits) {
 
 DecodeResult decode_page(const std::string& path, int32_t page, const DecodeLimits& limits,
                          ThreadPool& pool) {
+  if (is_pdf_file(path)) {
+    DecodeResult r = pdf_decode_page(path, page, limits, pool);
+    if (r.error == PageError::kNone) resolve_dpi(&r.page, limits.image_dpi);
+    return r;
+  }
   int fd = -1;
   int64_t size = 0;
   if (open_if_tiff(path, &fd, &size) == 0) {

@@ -6,6 +6,8 @@
 //   codec_decode.cpp   file reading, the decode entry points, page counts
 //   codec_encode.cpp   PNG, PNM and the encode entry point
 //   codec_tiff.cpp     libtiff reading and writing
+//   codec_jp2.cpp      JPEG 2000 (JP2, J2K) through openjp2
+// PDF pages go through io/pdf_document.hpp (pdf_*.cpp), which uses these.
 #pragma once
 
 #include <opencv2/core/mat.hpp>
@@ -69,6 +71,18 @@ DecodeResult jpeg_decode(const uint8_t* data, size_t size, Header* h, const std:
                          kernels::cpu::ThreadPool& pool);
 EncodeResult tiff_encode(const cv::Mat& page, double dpi, bool is_binary);
 
+/// JPEG 2000: a JP2 file or a raw J2K codestream (codec_jp2.cpp).
+bool is_jp2_signature(const uint8_t* d, size_t n);
+bool is_j2k_signature(const uint8_t* d, size_t n);
+DecodeResult jp2_decode(const uint8_t* d, size_t n, const std::string& name,
+                        const DecodeLimits& limits, kernels::cpu::ThreadPool& pool);
+
+/// A JPEG codestream embedded in a PDF (DCTDecode): the header checks of
+/// parse_jpeg, then the decoder with EXIF orientation ignored, since PDF
+/// viewers do not apply it (codec_decode.cpp).
+DecodeResult decode_embedded_jpeg(const uint8_t* d, size_t n, const std::string& name,
+                                  const DecodeLimits& limits, kernels::cpu::ThreadPool& pool);
+
 // ------------------------------------------------------------------ bytes ----
 
 inline uint32_t be16(const uint8_t* p) {
@@ -91,11 +105,13 @@ inline uint32_t le32(const uint8_t* p) {
 
 // --------------------------------------------------------------- formats ----
 
-enum class Format { kUnknown, kPng, kJpeg, kTiff, kPnm, kWebp };
+enum class Format { kUnknown, kPng, kJpeg, kTiff, kPnm, kWebp, kJp2, kPdf };
 
+/// "%PDF-" within the first 1024 bytes.
+bool is_pdf_signature(const uint8_t* d, size_t n);
 /// The format the magic bytes say (codec_sniff.cpp).
 Format sniff(const uint8_t* d, size_t n);
-/// "png", "jpeg", "tiff", "pnm", "webp"; "" for kUnknown.
+/// "png", "jpeg", "tiff", "pnm", "webp", "jp2", "pdf"; "" for kUnknown.
 const char* format_name(Format f);
 /// What unrecognised bytes look like, for the kUnsupportedFormat message.
 std::string describe_unknown(const uint8_t* d, size_t n);

@@ -21,6 +21,14 @@ bool starts_with(const uint8_t* d, size_t n, const char (&s)[N]) {
 
 }  // namespace
 
+bool is_pdf_signature(const uint8_t* d, size_t n) {
+  // Readers accept "%PDF-" anywhere in the first KiB (after a mail header, say).
+  const size_t m = std::min<size_t>(n, 1024);
+  for (size_t i = 0; i + 5 <= m; ++i)
+    if (std::memcmp(d + i, "%PDF-", 5) == 0) return true;
+  return false;
+}
+
 Format sniff(const uint8_t* d, size_t n) {
   static const uint8_t kPngSig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
   if (n >= 8 && std::memcmp(d, kPngSig, 8) == 0) return Format::kPng;
@@ -33,6 +41,8 @@ Format sniff(const uint8_t* d, size_t n) {
     return Format::kPnm;
   if (n >= 12 && std::memcmp(d, "RIFF", 4) == 0 && std::memcmp(d + 8, "WEBP", 4) == 0)
     return Format::kWebp;
+  if (is_jp2_signature(d, n) || is_j2k_signature(d, n)) return Format::kJp2;
+  if (is_pdf_signature(d, n)) return Format::kPdf;
   return Format::kUnknown;
 }
 
@@ -48,6 +58,10 @@ const char* format_name(Format f) {
       return "pnm";
     case Format::kWebp:
       return "webp";
+    case Format::kJp2:
+      return "jp2";
+    case Format::kPdf:
+      return "pdf";
     case Format::kUnknown:
       break;
   }
@@ -56,13 +70,9 @@ const char* format_name(Format f) {
 
 // What unrecognised bytes look like, for the kUnsupportedFormat message.
 std::string describe_unknown(const uint8_t* d, size_t n) {
-  if (starts_with(d, n, "%PDF"))
-    return "not an image: a PDF document (extract pages to images first)";
   if (starts_with(d, n, "GIF8")) return "unsupported image format: GIF";
   if (starts_with(d, n, "BM") && n >= 14) return "unsupported image format: BMP";
   if (starts_with(d, n, "P7")) return "unsupported image format: PAM (P7)";
-  if (starts_with(d, n, "\x00\x00\x00\x0cjP  ") || starts_with(d, n, "\xFF\x4F\xFF\x51"))
-    return "unsupported image format: JPEG 2000";
   if (n >= 12 && std::memcmp(d + 4, "ftyp", 4) == 0)
     return "unsupported format: ISO media (HEIF/AVIF/MP4)";
   if (starts_with(d, n, "PK\x03\x04")) return "not an image: looks like a ZIP archive";

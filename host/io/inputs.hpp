@@ -56,7 +56,8 @@ namespace pageprep::host {
 /// pages. One list for the whole program: a new input format adds its
 /// extensions here.
 inline const std::vector<std::string> kPageExtensions = {".png", ".jpg", ".jpeg", ".tif", ".tiff",
-                                                         ".pnm", ".pgm", ".ppm",  ".pbm", ".webp"};
+                                                         ".pnm", ".pgm", ".ppm",  ".pbm", ".webp",
+                                                         ".pdf", ".jp2", ".j2k",  ".jpx"};
 
 struct InputFile {
   std::string path;

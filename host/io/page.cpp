@@ -36,6 +36,8 @@ const char* error_code_name(PageError e) {
       return "out_of_memory";
     case PageError::kNoPages:
       return "no_pages";
+    case PageError::kEncrypted:
+      return "encrypted";
   }
   return "internal";
 }

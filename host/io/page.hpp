@@ -29,6 +29,7 @@ enum class PageError : int32_t {
   kInternal,        ///< a bug: an unexpected exception
   kOutOfMemory,     ///< an allocation failed (std::bad_alloc): the machine, not the page
   kNoPages,         ///< an input folder, list or stdin that names no page file at all
+  kEncrypted,       ///< an encrypted PDF that needs a password to open
 };
 
 const char* error_code_name(PageError e);
@@ -55,6 +56,19 @@ enum class DpiSource : int32_t {
 
 const char* dpi_source_name(DpiSource s);
 
+/// How a PDF page became its master image, and where that image sits on the
+/// page (io/pdf_document.hpp); `valid` is false for every other format.
+struct PdfPlacement {
+  bool valid = false;
+  /// Master pixel coordinates (pixel edges: (0, 0) is the top-left corner of
+  /// the image, (width, height) the bottom-right one) to the page's default
+  /// user space, in PDF matrix order (io/affine.hpp).
+  double master_to_user[6] = {1, 0, 0, 1, 0, 0};
+  bool native = false;    ///< the page's one image, at its own resolution
+  bool has_text = false;  ///< the page shows text of its own (visible or not)
+  std::string how;        ///< e.g. "image DCTDecode", "rendered at 300 dpi: vector graphics"
+};
+
 /// A decoded page: 8-bit gray, with where its resolution came from.
 struct DecodedPage {
   cv::Mat gray;  ///< CV_8UC1, continuous or not
@@ -64,9 +78,10 @@ struct DecodedPage {
   DpiSource dpi_source = DpiSource::kDefault;
   double file_dpi_x = 0;  ///< what the file said (0: nothing), also when not trusted
   double file_dpi_y = 0;
-  std::string format;  ///< "png", "jpeg", "tiff", "pnm", "webp"
+  std::string format;  ///< "png", "jpeg", "tiff", "pnm", "webp", "jp2", "j2k", "pdf"
   int32_t source_channels = 1;
   int32_t source_depth_bits = 8;  ///< bits per sample in the file (1 for G4, 16, 8)
+  PdfPlacement pdf;               ///< PDF pages only
 };
 
 }  // namespace pageprep::host

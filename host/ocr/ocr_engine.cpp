@@ -106,6 +106,42 @@ bool OcrEngine::init(const std::string& lang, std::string* error) {
   return true;
 }
 
+void OcrEngine::set_source(const std::string& image_name, int page_number) {
+  api_->SetInputName(image_name.c_str());
+  page_number_ = page_number;
+}
+
+namespace {
+
+// Words by text line, from Tesseract's result iterator.
+std::vector<OcrLine> read_lines(tesseract::TessBaseAPI& api) {
+  std::vector<OcrLine> lines;
+  std::unique_ptr<tesseract::ResultIterator> it(api.GetIterator());
+  if (!it) return lines;
+  using tesseract::RIL_TEXTLINE;
+  using tesseract::RIL_WORD;
+  do {
+    if (it->Empty(RIL_WORD)) continue;
+    if (it->IsAtBeginningOf(RIL_TEXTLINE) || lines.empty()) {
+      OcrLine l;
+      it->BoundingBox(RIL_TEXTLINE, &l.x0, &l.y0, &l.x1, &l.y1);
+      if (!it->Baseline(RIL_TEXTLINE, &l.base_x0, &l.base_y0, &l.base_x1, &l.base_y1)) {
+        l.base_x0 = l.x0, l.base_x1 = l.x1, l.base_y0 = l.base_y1 = l.y1;
+      }
+      lines.push_back(l);
+    }
+    OcrWord w;
+    it->BoundingBox(RIL_WORD, &w.x0, &w.y0, &w.x1, &w.y1);
+    w.confidence = it->Confidence(RIL_WORD);
+    TessText t(it->GetUTF8Text(RIL_WORD));
+    w.text = t ? t.get() : "";
+    if (!w.text.empty()) lines.back().words.push_back(std::move(w));
+  } while (it->Next(RIL_WORD));
+  return lines;
+}
+
+}  // namespace
+
 OcrResult OcrEngine::recognize(const cv::Mat& page, int dpi, const std::string& title) {
   OcrResult r;
   if (page.empty() || page.type() != CV_8UC1) {
@@ -120,9 +156,14 @@ OcrResult OcrEngine::recognize(const cv::Mat& page, int dpi, const std::string& 
     return r;
   }
   TessText text(api_->GetUTF8Text());
-  TessText hocr(api_->GetHOCRText(0));
+  TessText hocr(api_->GetHOCRText(page_number_));
+  TessText alto(api_->GetAltoText(page_number_));
+  TessText tsv(api_->GetTSVText(page_number_));
   r.text = text ? text.get() : "";
   r.hocr = hocr_document(hocr ? hocr.get() : "", title);
+  r.alto = alto ? alto.get() : "";
+  r.tsv = tsv ? tsv.get() : "";
+  r.lines = read_lines(*api_);
   r.mean_confidence = mean_word_confidence(api_.get(), &r.words);
   r.ok = true;
   api_->Clear();

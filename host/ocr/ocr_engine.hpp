@@ -27,11 +27,28 @@ void set_ocr_thread_limit();
 /// Installed Tesseract languages (from the tessdata folder Tesseract uses).
 std::vector<std::string> installed_ocr_languages();
 
+/// A recognized word and its text line, in the coordinates of the image
+/// Tesseract was given (pixel edges: a box [x0, x1) x [y0, y1)).
+struct OcrWord {
+  int x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+  float confidence = 0;
+  std::string text;  ///< UTF-8
+};
+struct OcrLine {
+  int x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+  /// The baseline through two points (Tesseract's Baseline()).
+  int base_x0 = 0, base_y0 = 0, base_x1 = 0, base_y1 = 0;
+  std::vector<OcrWord> words;
+};
+
 struct OcrResult {
   bool ok = false;
   std::string error;
-  std::string text;  ///< UTF-8 plain text
-  std::string hocr;  ///< a complete hOCR document for the page
+  std::string text;            ///< UTF-8 plain text
+  std::string hocr;            ///< a complete hOCR document for the page
+  std::string alto;            ///< Tesseract's ALTO <Page> element (GetAltoText)
+  std::string tsv;             ///< Tesseract's TSV rows, without the header (GetTSVText)
+  std::vector<OcrLine> lines;  ///< words by text line, in reading order
   /// Mean confidence (0..100) of the words that hold text; -1 when there is
   /// no such word (a blank or noise-only page): absent, never a high number.
   float mean_confidence = -1;
@@ -52,11 +69,16 @@ class OcrEngine {
   /// page inside the hOCR document.
   OcrResult recognize(const cv::Mat& page, int dpi, const std::string& title);
 
+  /// The source image and 0-based page number the next recognize() reports in
+  /// its hOCR (image "...", ppageno), ALTO and TSV; kept until changed.
+  void set_source(const std::string& image_name, int page_number);
+
   const std::string& language() const { return lang_; }
 
  private:
   std::unique_ptr<tesseract::TessBaseAPI> api_;
   std::string lang_;
+  int page_number_ = 0;
 };
 
 }  // namespace pageprep::host

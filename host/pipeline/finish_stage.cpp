@@ -3,6 +3,9 @@
 #include <cmath>
 #include <filesystem>
 
+#include "doc/ocr_outputs.hpp"
+#include "doc/page_artifact.hpp"
+#include "doc/page_geometry.hpp"
 #include "io/atomic_file.hpp"
 #include "io/codec.hpp"
 #include "pipeline/page_signals.hpp"
@@ -72,6 +75,7 @@ void FinishStage::correct_orientation(PageWork& w) {
     }
   }
   w.decoded.gray = rotate_quarter_turns(w.decoded.gray, -o.rotation_deg);
+  w.upright_turn_deg = -o.rotation_deg;
   w.gray.release();
   w.binary.release();
   const double decode_ms = w.times.decode_ms, pre_ms = w.times.preprocess_ms;
@@ -91,6 +95,7 @@ void FinishStage::finish(PageWork& w) {
   }
   // OCR, with the page's language: the script's under -l auto.
   OcrEngine* ocr = nullptr;
+  std::vector<OcrLine> ocr_lines;
   if (cfg_.ocr == OcrMode::kTesseract) {
     std::string lang = cfg_.lang;
     if (lang == "auto") {
@@ -114,6 +119,7 @@ void FinishStage::finish(PageWork& w) {
     w.ocr_input = use_binary ? "binary" : "gray";
     const cv::Mat& input = use_binary ? w.binary : w.gray;
     const auto t0 = Clock::now();
+    ocr->set_source(w.id.input, w.id.page);
     OcrResult r = ocr->recognize(input, dpi, w.stem);
     const auto t1 = Clock::now();
     w.times.ocr_ms = ms_between(t0, t1);
@@ -147,8 +153,8 @@ void FinishStage::finish(PageWork& w) {
       }
     }
     const auto tw = Clock::now();
-    write_output(w, "text", w.stem + ".txt", std::vector<uint8_t>(w.text.begin(), w.text.end()));
-    write_output(w, "hocr", w.stem + ".hocr", std::vector<uint8_t>(r.hocr.begin(), r.hocr.end()));
+    write_ocr_outputs(w, r);
+    ocr_lines = std::move(r.lines);
     w.times.write_ms += ms_between(tw, Clock::now());
   }
   // Images.
@@ -161,20 +167,78 @@ void FinishStage::finish(PageWork& w) {
     else
       write_output(w, "binary", w.stem + output_extension(cfg_.binary_format, true), e.bytes);
   }
+  std::string gray_rel;
   if (w.ok() && (cfg_.save_gray || w.binary.empty())) {
     EncodeResult e = encode_page(w.gray, cfg_.gray_format, w.decoded.dpi_x, false);
     const bool clash = wrote_binary && output_extension(cfg_.gray_format, false) ==
                                            std::string(output_extension(cfg_.binary_format, true));
+    gray_rel = w.stem + (clash ? ".gray" : "") + output_extension(cfg_.gray_format, false);
     if (e.error != PageError::kNone)
       w.fail(e.error, e.message);
     else
-      write_output(w, "gray",
-                   w.stem + (clash ? ".gray" : "") + output_extension(cfg_.gray_format, false),
-                   e.bytes);
+      write_output(w, "gray", gray_rel, e.bytes);
+  }
+  // Last, the page's record for the document outputs (doc/page_artifact.hpp).
+  if (w.ok() && (cfg_.documents.pdf || cfg_.documents.sidecar)) {
+    const std::string binary_rel =
+        wrote_binary ? w.stem + output_extension(cfg_.binary_format, true) : std::string();
+    write_page_artifact(w, std::move(ocr_lines), binary_rel.empty() ? gray_rel : binary_rel,
+                        !binary_rel.empty());
   }
   const auto tw1 = Clock::now();
   w.times.write_ms += ms_between(tw, tw1);
   stats_.write.add(tw1 - tw);
+}
+
+PageGeometry FinishStage::geometry_of(const PageWork& w) {
+  return make_page_geometry(w.width, w.height, w.upright_turn_deg,
+                            w.rotated ? -static_cast<double>(w.skew_deg) : 0.0, w.gray.cols,
+                            w.gray.rows);
+}
+
+void FinishStage::write_ocr_outputs(PageWork& w, const OcrResult& r) {
+  const PageFormats& f = cfg_.page_formats;
+  const PageGeometry g = geometry_of(w);
+  auto bytes = [](const std::string& s) { return std::vector<uint8_t>(s.begin(), s.end()); };
+  if (f.txt) write_output(w, "text", w.stem + ".txt", bytes(w.text));
+  if (f.hocr) write_output(w, "hocr", w.stem + ".hocr", bytes(hocr_on_master(r.hocr, g)));
+  if (f.alto)
+    write_output(w, "alto", w.stem + ".xml", bytes(alto_on_master(r.alto, g, w.id.input)));
+  if (f.tsv) write_output(w, "tsv", w.stem + ".tsv", bytes(tsv_on_master(r.tsv, g)));
+}
+
+void FinishStage::write_page_artifact(PageWork& w, std::vector<OcrLine> lines,
+                                      const std::string& clean_rel, bool clean_is_binary) {
+  PageArtifact a;
+  a.key = w.key;
+  a.input = w.id.input;
+  a.page = w.id.page;
+  a.master_w = w.width;
+  a.master_h = w.height;
+  a.dpi_x = w.decoded.dpi_x;
+  a.dpi_y = w.decoded.dpi_y;
+  a.format = w.decoded.format;
+  a.source_channels = w.decoded.source_channels;
+  a.source_depth_bits = w.decoded.source_depth_bits;
+  a.pdf = w.decoded.pdf;
+  a.geometry = geometry_of(w);
+  a.clean_image = clean_rel;
+  a.clean_is_binary = clean_is_binary;
+  a.ocr = cfg_.ocr == OcrMode::kTesseract;
+  a.lines = std::move(lines);
+  a.text = w.text;
+  const std::string text = serialize_page_artifact(a);
+  const fs::path path = fs::path(cfg_.outdir) / page_artifact_path(w.stem);
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  std::string msg;
+  if (write_file_atomic(path.string(), std::vector<uint8_t>(text.begin(), text.end()), &msg,
+                        temp_dir_) != PageError::kNone) {
+    w.fail(PageError::kWriteFailed, "cannot write the page's document record: " + msg);
+    return;
+  }
+  // Listed with the outputs, so a resumed page whose record is gone is redone.
+  w.outputs.emplace_back("document_record", page_artifact_path(w.stem));
 }
 
 }  // namespace pageprep::host

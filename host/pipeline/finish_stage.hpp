@@ -1,6 +1,8 @@
 /// \file finish_stage.hpp
 /// \brief The last stage a page passes: orientation and script, OCR,
-/// evaluation against ground truth, encoding and atomic writes of its outputs.
+/// evaluation against ground truth, encoding and atomic writes of its outputs
+/// (hOCR, ALTO and TSV on the master image), and last the page's artifact for
+/// the document outputs (doc/page_artifact.hpp).
 ///
 /// Threading: each finish thread owns one FinishStage for the whole run, with
 /// its own Tesseract instances (one per language it has met, created once), its
@@ -13,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "doc/page_geometry.hpp"
 #include "ocr/ocr_engine.hpp"
 #include "ocr/orientation.hpp"
 #include "pipeline/executor.hpp"
@@ -42,6 +45,13 @@ class FinishStage {
   void correct_orientation(PageWork& w);
   void write_output(PageWork& w, const std::string& kind, const std::string& rel,
                     const std::vector<uint8_t>& bytes);
+  /// The page's map back to the master (doc/page_geometry.hpp).
+  static PageGeometry geometry_of(const PageWork& w);
+  /// Per-page OCR outputs (--page-formats), on the master.
+  void write_ocr_outputs(PageWork& w, const OcrResult& r);
+  /// The page's record for assemble_document(), after its other outputs.
+  void write_page_artifact(PageWork& w, std::vector<OcrLine> lines, const std::string& clean_rel,
+                           bool clean_is_binary);
 
   const RunConfig& cfg_;
   RunStats& stats_;

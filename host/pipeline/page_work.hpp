@@ -52,6 +52,9 @@ struct PageWork {
   int32_t orientation_deg = 0;  ///< content was turned this much CCW; corrected when known
   float orientation_confidence = 0;
   bool orientation_known = false;
+  /// The source was turned this much (CCW) to make it upright before it was
+  /// preprocessed again: rotate_quarter_turns(source, upright_turn_deg).
+  int32_t upright_turn_deg = 0;
   std::string script;
   float script_confidence = 0;
   std::string ocr_lang;  ///< the Tesseract language actually used

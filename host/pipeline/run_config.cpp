@@ -25,7 +25,9 @@ std::string output_parameters(const RunConfig& cfg) {
     << "|lang=" << cfg.lang << "|ocrin=" << static_cast<int>(cfg.ocr_input)
     << "|bf=" << static_cast<int>(cfg.binary_format) << "|gf=" << static_cast<int>(cfg.gray_format)
     << "|sg=" << cfg.save_gray << "|sb=" << cfg.save_binary << "|raw=" << cfg.eval_raw
-    << "|orient=" << detects_orientation(cfg) << "|fallback=" << cfg.auto_fallback_lang;
+    << "|orient=" << detects_orientation(cfg) << "|fallback=" << cfg.auto_fallback_lang
+    << "|formats=" << cfg.page_formats.canonical() << "|pdfdpi=" << cfg.limits.pdf_dpi
+    << "|artifact=" << (cfg.documents.pdf || cfg.documents.sidecar);
   return s.str();
 }
 
@@ -67,6 +69,14 @@ bool detects_orientation(const RunConfig& cfg) {
       return cfg.ocr == OcrMode::kTesseract;
   }
   return false;
+}
+
+std::string PageFormats::canonical() const {
+  std::string s;
+  for (const auto& [on, name] : {std::pair{txt, "txt"}, std::pair{hocr, "hocr"},
+                                 std::pair{alto, "alto"}, std::pair{tsv, "tsv"}})
+    if (on) s += s.empty() ? name : std::string(",") + name;
+  return s.empty() ? "none" : s;
 }
 
 std::string StepConfig::canonical() const {

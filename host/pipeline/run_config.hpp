@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "doc/assemble.hpp"
 #include "io/codec.hpp"
 #include "pageprep/kernels/binarize.hpp"
 #include "pipeline/shard.hpp"
@@ -37,6 +38,16 @@ struct StepConfig {
   std::string canonical() const;
 };
 
+/// Per-page OCR outputs, named after Tesseract's configs (`--page-formats`);
+/// every box in them is on the master image (doc/ocr_outputs.hpp).
+struct PageFormats {
+  bool txt = true;   ///< B.txt / B/p0001.txt
+  bool hocr = true;  ///< .hocr
+  bool alto = true;  ///< .xml, ALTO v3
+  bool tsv = true;   ///< .tsv
+  std::string canonical() const;
+};
+
 /// Orientation correction (quarter turns found by Tesseract's OSD).
 /// kAuto: on when OCR runs (a sideways page reads as garbage), off with
 /// --ocr none unless asked; always on with -l auto, which needs the script.
@@ -62,8 +73,12 @@ struct RunConfig {
   OutputFormat gray_format = OutputFormat::kPng;
   bool save_gray = false;   ///< also write the cleaned gray page
   bool save_binary = true;  ///< write the binary page (when binarizing)
-  bool eval_raw = false;    ///< also OCR the raw page, to report cer_raw beside cer
-  bool force = false;       ///< ignore the journal: redo every page
+  PageFormats page_formats;
+  /// Document outputs: B.pdf (--output-type pdf|none) and B.txt (--sidecar),
+  /// built when all of a document's pages are done (doc/assemble.hpp).
+  DocumentOptions documents;
+  bool eval_raw = false;  ///< also OCR the raw page, to report cer_raw beside cer
+  bool force = false;     ///< ignore the journal: redo every page
   bool quiet = false;
   int progress_interval_s = 5;  ///< off a terminal
   DecodeLimits limits;

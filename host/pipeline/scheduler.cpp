@@ -14,6 +14,7 @@
 #include <mutex>
 #include <thread>
 
+#include "doc/assemble.hpp"
 #include "io/atomic_file.hpp"
 #include "io/codec.hpp"
 #include "io/file_read.hpp"
@@ -59,6 +60,8 @@ class Pipeline {
   void executor_loop(Executor* ex);
   void finish_loop();
   void journal_loop();
+  void list_documents();
+  void assemble_loop();
   bool write_reports(const RunSummary& s);
 
   const RunConfig& cfg_;
@@ -88,6 +91,15 @@ class Pipeline {
   bool journal_failed_ = false;
   LiveFeed feed_;
   bool feed_failed_ = false;
+
+  // Documents (doc/assemble.hpp): a document is assembled, on the assembler
+  // thread, once the journal thread has recorded the last of its pages.
+  bool documents_on_ = false;
+  std::vector<DocumentSpec> docs_;
+  std::vector<size_t> doc_of_ordinal_;  // a page's document, by PageId::ordinal
+  std::vector<int64_t> doc_remaining_;  // journal thread only, once started
+  std::unique_ptr<BoundedQueue<size_t>> doc_q_;
+  std::vector<DocumentResult> doc_results_;  // assembler thread only
 };
 
 bool Pipeline::prepare_outdir(RunSummary* s) {
@@ -131,6 +143,7 @@ bool Pipeline::prepare_outdir(RunSummary* s) {
     s->exit_code = kExitFatal;
     return false;
   }
+  list_documents();  // every page of every document, before a shard keeps its own
   if (cfg_.shard.sharded()) {
     // Every shard lists every page (names and the partition need them all),
     // then keeps its own.
@@ -377,6 +390,11 @@ void Pipeline::journal_loop() {
              << ": " << r.message << "\n";
       }
       progress_->page_done(r.ok);
+      if (documents_on_ && r.ordinal >= 0 &&
+          static_cast<size_t>(r.ordinal) < doc_of_ordinal_.size()) {
+        size_t d = doc_of_ordinal_[static_cast<size_t>(r.ordinal)];
+        if (--doc_remaining_[d] == 0) doc_q_->push(d);
+      }
       if (r.ok) {
         ++pages_ok_;
       } else {
@@ -385,6 +403,54 @@ void Pipeline::journal_loop() {
         failures_.push_back(std::move(r));
       }
     }
+  }
+}
+
+void Pipeline::list_documents() {
+  docs_.assign(plan_.documents.size(), DocumentSpec{});
+  for (size_t d = 0; d < plan_.documents.size(); ++d) {
+    docs_[d].input = plan_.documents[d].path;
+    docs_[d].base = plan_.documents[d].base;
+    // A shard finishes only its part of a document: the document is built
+    // when the records of all its pages are there (by whichever shard ends
+    // last, or by `pageprep report`).
+    docs_[d].complete_only = cfg_.shard.sharded();
+  }
+  doc_of_ordinal_.assign(plan_.pages.size(), 0);
+  for (const PageTask& t : plan_.pages) {
+    DocumentSpec& d = docs_[static_cast<size_t>(t.doc)];
+    d.page_stems.push_back(t.stem);
+    d.page_keys.push_back(t.key);
+    if (t.id.ordinal >= 0 && static_cast<size_t>(t.id.ordinal) < doc_of_ordinal_.size())
+      doc_of_ordinal_[static_cast<size_t>(t.id.ordinal)] = static_cast<size_t>(t.doc);
+  }
+}
+
+void Pipeline::assemble_loop() {
+  lower_thread_priority_if(cfg_.ocr == OcrMode::kTesseract);
+  while (auto d = doc_q_->pop()) {
+    const DocumentSpec& doc = docs_[*d];
+    AssembleResult a;
+    try {
+      a = assemble_document(cfg_.outdir, doc, cfg_.documents, outdir_.temp_dir());
+    } catch (const std::exception& e) {
+      a.ok = false;
+      a.message = std::string("assembly threw: ") + e.what();
+    }
+    if (a.skipped && a.outputs.empty()) continue;  // nothing to build (yet)
+    DocumentResult r;
+    r.input = doc.input;
+    r.ok = a.ok;
+    r.message = a.message;
+    r.outputs = a.outputs;
+    r.pages_without_text = a.pages_without_text;
+    if (!a.ok || !a.message.empty()) {
+      std::lock_guard<std::mutex> lock(err_mutex_);
+      progress_->clear_line();
+      err_ << "pageprep: " << (a.ok ? "warning: " : "error: ") << doc.input
+           << ": document outputs: " << a.message << "\n";
+    }
+    doc_results_.push_back(std::move(r));
   }
 }
 
@@ -417,6 +483,7 @@ bool Pipeline::write_reports(const RunSummary& s) {
   report.failures = &failures_;
   report.input_warnings = &input_warnings_;
   report.inputs_skipped = &inputs_skipped_;
+  report.documents = documents_on_ ? &doc_results_ : nullptr;
   const std::string run_text = run_json(report);
   const std::string run_name =
       cfg_.shard.sharded() ? "run." + cfg_.shard.role() + ".json" : "run.json";
@@ -500,6 +567,19 @@ RunSummary Pipeline::run() {
     err_ << "pageprep: warning: " << outputs_lost
          << " page(s) done by an earlier run are missing outputs; they are done again\n";
 
+  documents_on_ = cfg_.documents.pdf || cfg_.documents.sidecar;
+  if (documents_on_) {
+    doc_remaining_.assign(docs_.size(), 0);
+    for (size_t idx : todo) ++doc_remaining_[static_cast<size_t>(tasks_[idx].doc)];
+    doc_q_ = std::make_unique<BoundedQueue<size_t>>(docs_.size());
+    // Documents of this process all of whose pages an earlier run did:
+    // assembled now (a no-op when their outputs are up to date).
+    std::vector<bool> mine(docs_.size(), false);
+    for (const PageTask& t : tasks_) mine[static_cast<size_t>(t.doc)] = true;
+    for (size_t d = 0; d < docs_.size(); ++d)
+      if (mine[d] && doc_remaining_[d] == 0) doc_q_->push(d);
+  }
+
   progress_ = std::make_unique<Progress>(err_, err_mutex_, static_cast<int64_t>(todo.size()),
                                          cfg_.quiet, cfg_.progress_interval_s);
   if (!cfg_.quiet)
@@ -523,6 +603,8 @@ RunSummary Pipeline::run() {
   for (int i = 0; i < budget_.finish_threads; ++i)
     finishers.emplace_back([this] { finish_loop(); });
   std::thread journal([this] { journal_loop(); });
+  std::thread assembler;
+  if (documents_on_) assembler = std::thread([this] { assemble_loop(); });
 
   bool interrupted = false;
   for (size_t idx : todo) {
@@ -540,11 +622,16 @@ RunSummary Pipeline::run() {
   for (auto& t : finishers) t.join();
   journal_q_->close();
   journal.join();
+  if (documents_on_) {
+    doc_q_->close();
+    assembler.join();
+  }
   progress_->finish();
 
   s.wall_s = std::chrono::duration<double>(Clock::now() - stats_.t0).count();
   s.pages_ok = pages_ok_;
   s.pages_failed = pages_failed_;
+  for (const auto& d : doc_results_) (d.ok ? s.documents_ok : s.documents_failed)++;
   const bool reports_ok = write_reports(s);
 
   if (!cfg_.quiet) {
@@ -562,7 +649,7 @@ RunSummary Pipeline::run() {
     s.exit_code = kExitInterrupted;
   else if (!reports_ok || journal_failed_)
     s.exit_code = kExitFatal;
-  else if (s.pages_failed > 0)
+  else if (s.pages_failed > 0 || s.documents_failed > 0)
     s.exit_code = kExitPagesFailed;
   return s;
 }

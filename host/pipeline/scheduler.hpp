@@ -18,7 +18,11 @@
 ///                      encoding and atomic writes of every output; then pushes
 ///                      a PageRecord (JSON only, images freed) to the journal queue;
 ///   journal thread     (one) appends records to the journal, counts, and
-///                      prints progress.
+///                      prints progress; when the last page of a document is
+///                      recorded, it queues the document;
+///   assembler thread   (one, when document outputs are on) builds each queued
+///                      document's B.pdf and B.txt from the master and the pages'
+///                      artifacts (doc/assemble.hpp), at lower priority.
 ///
 /// Shared objects: the queues (internally locked), the atomic counters in
 /// RunStats, and the Journal (journal thread only after startup). Every queue
@@ -31,6 +35,8 @@
 
 #include <iosfwd>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "pipeline/run_config.hpp"
 
@@ -45,8 +51,19 @@ enum ExitCode : int {
   kExitInterrupted = 130,  ///< stopped by SIGINT/SIGTERM; finished pages are journaled
 };
 
+/// One document's outputs (B.pdf, B.txt) as assembled by this run.
+struct DocumentResult {
+  std::string input;
+  bool ok = true;
+  std::string message;  ///< the error, or pages left out / without text
+  std::vector<std::pair<std::string, std::string>> outputs;  ///< (kind, path)
+  int32_t pages_without_text = 0;
+};
+
 struct RunSummary {
   int64_t pages_total = 0;
+  int64_t documents_ok = 0;      ///< documents assembled (or found up to date)
+  int64_t documents_failed = 0;  ///< documents whose PDF or text could not be written
   int64_t pages_ok = 0;
   int64_t pages_failed = 0;
   int64_t pages_resumed = 0;  ///< already done by an earlier run with the same parameters

@@ -17,11 +17,14 @@ std::string page_record_json(const PageWork& w) {
     j.num("width", static_cast<int64_t>(w.width));
     j.num("height", static_cast<int64_t>(w.height));
     j.num("dpi", w.decoded.dpi_x, 1);
-    j.str("dpi_source", dpi_source_name(w.decoded.dpi_source));
+    j.str("dpi_source", w.decoded.pdf.valid && w.decoded.pdf.native ? "pdf image size on the page"
+                        : w.decoded.pdf.valid                       ? "pdf rendering"
+                                              : dpi_source_name(w.decoded.dpi_source));
     // What the file said, when it was not trusted (the DPI rule in io/codec.hpp).
     if (w.decoded.dpi_source != DpiSource::kFile && w.decoded.file_dpi_x > 0)
       j.num("dpi_file", w.decoded.file_dpi_x, 1);
     j.str("format", w.decoded.format);
+    if (w.decoded.pdf.valid) j.str("pdf_page", w.decoded.pdf.how);
   }
   j.num("skew_deg", static_cast<double>(w.skew_deg), 3);
   j.num("skew_confidence", static_cast<double>(w.skew_confidence), 3);

@@ -67,6 +67,20 @@ std::string run_json(const RunReport& r) {
     j.num("total", total);
     j.end_object();
   }
+  if (r.documents) {
+    j.num("documents_ok", s.documents_ok).num("documents_failed", s.documents_failed);
+    j.begin_array("documents");
+    for (const auto& d : *r.documents) {
+      j.begin_object();
+      j.str("input", d.input).str("status", d.ok ? "ok" : "error");
+      if (!d.message.empty()) j.str(d.ok ? "note" : "error", d.message);
+      j.key("outputs").begin_object();
+      for (const auto& [kind, path] : d.outputs) j.str(kind, path);
+      j.end_object();
+      j.end_object();
+    }
+    j.end_array();
+  }
   j.begin_array("input_warnings");
   for (const auto& w : *r.input_warnings) j.str_value(w);
   j.end_array();

@@ -26,6 +26,7 @@ struct RunReport {
   const std::vector<std::string>* input_warnings = nullptr;
   /// Folder entries skipped on purpose, by reason (InputList::skipped_counts()).
   const std::map<std::string, int64_t>* inputs_skipped = nullptr;
+  const std::vector<DocumentResult>* documents = nullptr;  ///< assembled by this run
 };
 
 /// run.json's text, with a trailing newline.

@@ -31,9 +31,14 @@ struct Target {
 };
 
 constexpr Target kTargets[] = {
-    {"decode", "", 0},           {"count", "", 0},     {"png", "\x89PNG\r\n\x1a\n", 8},
-    {"jpeg", "\xFF\xD8\xFF", 3}, {"tiff", "II*\0", 4}, {"pnm", "P", 1},
+    {"decode", "", 0},
+    {"count", "", 0},
+    {"png", "\x89PNG\r\n\x1a\n", 8},
+    {"jpeg", "\xFF\xD8\xFF", 3},
+    {"tiff", "II*\0", 4},
+    {"pnm", "P", 1},
     {"webp", "RIFF", 4},
+    {"jp2", "\0\0\0\x0CjP  \r\n\x87\n", 12},
 };
 
 const Target& target() {

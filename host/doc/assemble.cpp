@@ -1,0 +1,557 @@
+// assemble_document: B.pdf and B.txt from the master and the page artifacts
+// (assemble.hpp has the contract).
+#include "doc/assemble.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <qpdf/Pipeline.hh>
+#include <qpdf/QPDFPageDocumentHelper.hh>
+#include <qpdf/QPDFWriter.hh>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "doc/page_artifact.hpp"
+#include "doc/text_layer.hpp"
+#include "io/atomic_file.hpp"
+#include "io/codec.hpp"
+#include "io/output_names.hpp"
+#include "io/pdf_document.hpp"
+
+namespace pageprep::host {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr const char* kFontName = "/FPageprepOCR";
+
+std::string read_all(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  if (!f) return "";
+  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+
+std::string num(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.4f", std::fabs(v) < 5e-5 ? 0.0 : v);
+  return b;
+}
+
+std::string matrix_text(const Affine& m) {
+  return num(m.a) + " " + num(m.b) + " " + num(m.c) + " " + num(m.d) + " " + num(m.e) + " " +
+         num(m.f);
+}
+
+Affine affine_of(const double* m) {
+  return {m[0], m[1], m[2], m[3], m[4], m[5]};
+}
+
+// EXIF orientation of a JPEG (1 when absent or unreadable).
+int jpeg_exif_orientation(const std::string& j) {
+  const auto* d = reinterpret_cast<const uint8_t*>(j.data());
+  const size_t n = j.size();
+  size_t pos = 2;
+  while (pos + 4 <= n && d[pos] == 0xFF) {
+    const uint8_t marker = d[pos + 1];
+    if (marker == 0xDA || marker == 0xD9) break;
+    const size_t len = static_cast<size_t>(d[pos + 2] << 8 | d[pos + 3]);
+    if (marker == 0xE1 && len >= 16 && pos + 2 + len <= n &&
+        std::memcmp(d + pos + 4, "Exif\0\0", 6) == 0) {
+      const uint8_t* t = d + pos + 10;
+      const size_t tn = len - 8;
+      const bool le = t[0] == 'I';
+      auto u16 = [&](size_t o) -> uint32_t {
+        return o + 2 > tn ? 0 : le ? (t[o] | t[o + 1] << 8) : (t[o] << 8 | t[o + 1]);
+      };
+      auto u32 = [&](size_t o) -> uint32_t {
+        return o + 4 > tn ? 0 : le ? (u16(o) | u16(o + 2) << 16) : (u16(o) << 16 | u16(o + 2));
+      };
+      const size_t ifd = u32(4);
+      const uint32_t count = u16(ifd);
+      for (uint32_t i = 0; i < count; ++i) {
+        const size_t e = ifd + 2 + 12 * i;
+        if (e + 12 > tn) break;
+        if (u16(e) == 0x0112) return static_cast<int>(u16(e + 8));
+      }
+      return 1;
+    }
+    pos += 2 + len;
+  }
+  return 1;
+}
+
+// A temporary in `temp_dir` (the process's own folder, emptied when a run
+// starts), or beside `path` named like write_file_atomic()'s.
+std::string temp_for(const fs::path& path, const std::string& temp_dir) {
+  static std::atomic<uint64_t> counter{0};
+  const std::string name = std::to_string(::getpid()) + ".doc" + std::to_string(counter++) + ".tmp";
+  return temp_dir.empty() ? (path.parent_path() / (".pageprep." + name)).string()
+                          : (fs::path(temp_dir) / name).string();
+}
+
+// Writes the PDF to a temporary, fsyncs it, renames it over `path`.
+bool write_pdf_atomic(QPDF& pdf, const fs::path& path, const std::string& temp_dir,
+                      std::string* error) {
+  std::string temp = temp_for(path, temp_dir);
+  FILE* f = std::fopen(temp.c_str(), "wbx");
+  if (!f) {
+    *error = "cannot create " + temp + ": " + std::strerror(errno);
+    return false;
+  }
+  try {
+    QPDFWriter w(pdf);
+    w.setOutputFile(temp.c_str(), f, false);
+    w.setDeterministicID(true);
+    w.setObjectStreamMode(qpdf_o_generate);
+    w.setCompressStreams(true);
+    w.setMinimumPDFVersion("1.7");
+    w.write();
+  } catch (const std::exception& e) {
+    std::fclose(f);
+    ::unlink(temp.c_str());
+    *error = std::string("cannot write the PDF: ") + e.what();
+    return false;
+  }
+  const bool flushed = std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
+  const bool closed = std::fclose(f) == 0;
+  auto fail = [&](const std::string& why) {
+    *error = "cannot write " + path.string() + ": " + why;
+    ::unlink(temp.c_str());
+    return false;
+  };
+  if (!flushed || !closed) return fail(std::strerror(errno));
+  if (std::rename(temp.c_str(), path.c_str()) != 0) {
+    if (errno != EXDEV) return fail(std::strerror(errno));
+    // The temporary folder is on another file system: copy beside the
+    // target, sync, and rename there.
+    const std::string beside = temp_for(path, "");
+    std::error_code ec;
+    fs::copy_file(temp, beside, ec);
+    ::unlink(temp.c_str());
+    temp = beside;
+    if (ec) return fail(ec.message());
+    const int fd = ::open(temp.c_str(), O_RDONLY | O_CLOEXEC);
+    const bool synced = fd >= 0 && ::fsync(fd) == 0;
+    if (fd >= 0) ::close(fd);
+    if (!synced || std::rename(temp.c_str(), path.c_str()) != 0) return fail(std::strerror(errno));
+  }
+  const int dfd = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return true;
+}
+
+// ------------------------------------------------------------ images ----
+
+enum class ImageKind { kJpegFile, kJpxFile, kBits1, kGray8, kRgb8 };
+
+struct ImageSource {
+  ImageKind kind = ImageKind::kGray8;
+  std::string path;  ///< file to read at write time
+  int32_t page = 0;  ///< page of a multi-page file
+  int32_t width = 0, height = 0;
+  int32_t jpeg_components = 1;
+};
+
+cv::Mat decode_gray(const ImageSource& s) {
+  kernels::cpu::ThreadPool pool(1);
+  DecodeResult r = decode_page(s.path, s.page, DecodeLimits{}, pool);
+  if (r.error != PageError::kNone) throw std::runtime_error(r.message);
+  return r.page.gray;
+}
+
+// The stream data of one image, produced while the PDF is written.
+void provide_image(const ImageSource& s, Pipeline* p) {
+  if (s.kind == ImageKind::kJpegFile || s.kind == ImageKind::kJpxFile) {
+    const std::string bytes = read_all(s.path);
+    if (bytes.empty()) throw std::runtime_error("cannot read " + s.path);
+    p->write(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+    p->finish();
+    return;
+  }
+  cv::Mat m;
+  if (s.kind == ImageKind::kRgb8) {
+    std::vector<cv::Mat> pages;
+    if (cv::imreadmulti(s.path, pages, s.page, 1, cv::IMREAD_COLOR) && !pages.empty())
+      m = pages[0];
+    else
+      m = cv::imread(s.path, cv::IMREAD_COLOR);
+    if (m.empty()) throw std::runtime_error("cannot decode " + s.path);
+  } else {
+    m = decode_gray(s);
+  }
+  if (m.cols != s.width || m.rows != s.height)
+    throw std::runtime_error(s.path + " changed size since its page was processed");
+  std::vector<unsigned char> row;
+  for (int y = 0; y < m.rows; ++y) {
+    const uint8_t* r = m.ptr<uint8_t>(y);
+    if (s.kind == ImageKind::kBits1) {
+      row.assign(static_cast<size_t>((m.cols + 7) / 8), 0);
+      for (int x = 0; x < m.cols; ++x)
+        if (r[x] >= 128)
+          row[static_cast<size_t>(x / 8)] |= static_cast<unsigned char>(0x80 >> (x % 8));
+    } else if (s.kind == ImageKind::kRgb8) {
+      row.resize(static_cast<size_t>(m.cols) * 3);
+      for (int x = 0; x < m.cols; ++x) {  // BGR -> RGB
+        row[3 * x] = r[3 * x + 2];
+        row[3 * x + 1] = r[3 * x + 1];
+        row[3 * x + 2] = r[3 * x];
+      }
+    } else {
+      row.assign(r, r + m.cols);
+    }
+    p->write(row.data(), row.size());
+  }
+  p->finish();
+}
+
+QPDFObjectHandle image_xobject(QPDF& out, const ImageSource& s) {
+  QPDFObjectHandle img = out.newStream();
+  QPDFObjectHandle d = img.getDict();
+  d.replaceKey("/Type", QPDFObjectHandle::newName("/XObject"));
+  d.replaceKey("/Subtype", QPDFObjectHandle::newName("/Image"));
+  d.replaceKey("/Width", QPDFObjectHandle::newInteger(s.width));
+  d.replaceKey("/Height", QPDFObjectHandle::newInteger(s.height));
+  QPDFObjectHandle filter = QPDFObjectHandle::newNull();
+  switch (s.kind) {
+    case ImageKind::kJpegFile:
+      filter = QPDFObjectHandle::newName("/DCTDecode");
+      d.replaceKey("/BitsPerComponent", QPDFObjectHandle::newInteger(8));
+      d.replaceKey("/ColorSpace",
+                   QPDFObjectHandle::newName(s.jpeg_components == 1   ? "/DeviceGray"
+                                             : s.jpeg_components == 4 ? "/DeviceCMYK"
+                                                                      : "/DeviceRGB"));
+      break;
+    case ImageKind::kJpxFile:
+      filter = QPDFObjectHandle::newName("/JPXDecode");  // colour space from the codestream
+      break;
+    case ImageKind::kBits1:
+      d.replaceKey("/BitsPerComponent", QPDFObjectHandle::newInteger(1));
+      d.replaceKey("/ColorSpace", QPDFObjectHandle::newName("/DeviceGray"));
+      break;
+    case ImageKind::kGray8:
+      d.replaceKey("/BitsPerComponent", QPDFObjectHandle::newInteger(8));
+      d.replaceKey("/ColorSpace", QPDFObjectHandle::newName("/DeviceGray"));
+      break;
+    case ImageKind::kRgb8:
+      d.replaceKey("/BitsPerComponent", QPDFObjectHandle::newInteger(8));
+      d.replaceKey("/ColorSpace", QPDFObjectHandle::newName("/DeviceRGB"));
+      break;
+  }
+  img.replaceStreamData([s](Pipeline* p) { provide_image(s, p); }, filter,
+                        QPDFObjectHandle::newNull());
+  return img;
+}
+
+// The original image of a raster master page.
+ImageSource original_image(const PageArtifact& a) {
+  ImageSource s;
+  s.path = a.input;
+  s.page = a.page;
+  s.width = a.master_w;
+  s.height = a.master_h;
+  if (a.format == "jpeg") {
+    const std::string bytes = read_all(a.input);
+    if (!bytes.empty() && jpeg_exif_orientation(bytes) == 1) {
+      s.kind = ImageKind::kJpegFile;
+      s.jpeg_components = a.source_channels;
+      return s;
+    }
+  }
+  if (a.format == "jp2" || a.format == "j2k") {
+    s.kind = ImageKind::kJpxFile;
+    return s;
+  }
+  if (a.source_channels >= 3)
+    s.kind = ImageKind::kRgb8;
+  else if (a.source_depth_bits == 1)
+    s.kind = ImageKind::kBits1;
+  else
+    s.kind = ImageKind::kGray8;
+  return s;
+}
+
+// A new page of w x h points showing `image` over the whole page, plus `text`.
+QPDFObjectHandle image_page(QPDF& out, double w_pt, double h_pt, QPDFObjectHandle image,
+                            QPDFObjectHandle font, const std::string& text) {
+  QPDFObjectHandle resources = QPDFObjectHandle::newDictionary();
+  QPDFObjectHandle xobjects = QPDFObjectHandle::newDictionary();
+  xobjects.replaceKey("/Im0", image);
+  resources.replaceKey("/XObject", xobjects);
+  std::string content = "q " + matrix_text({w_pt, 0, 0, h_pt, 0, 0}) + " cm /Im0 Do Q\n";
+  if (!text.empty()) {
+    QPDFObjectHandle fonts = QPDFObjectHandle::newDictionary();
+    fonts.replaceKey(kFontName, font);
+    resources.replaceKey("/Font", fonts);
+    content += text;
+  }
+  QPDFObjectHandle page = QPDFObjectHandle::newDictionary();
+  page.replaceKey("/Type", QPDFObjectHandle::newName("/Page"));
+  page.replaceKey("/MediaBox",
+                  QPDFObjectHandle::newArray(QPDFObjectHandle::Rectangle(0, 0, w_pt, h_pt)));
+  page.replaceKey("/Resources", resources);
+  page.replaceKey("/Contents", out.newStream(content));
+  return out.makeIndirectObject(page);
+}
+
+// Adds the text layer to a page copied from a PDF master, leaving its own
+// resources (possibly shared with other pages) untouched.
+void add_text_to_copied_page(QPDF& out, QPDFPageObjectHelper page, QPDFObjectHandle font,
+                             const std::string& text) {
+  QPDFObjectHandle res = page.getAttribute("/Resources", true);
+  if (!res.isDictionary()) {
+    res = QPDFObjectHandle::newDictionary();
+    page.getObjectHandle().replaceKey("/Resources", res);
+  } else if (res.isIndirect()) {
+    res = res.shallowCopy();
+    page.getObjectHandle().replaceKey("/Resources", res);
+  }
+  QPDFObjectHandle fonts = res.getKey("/Font");
+  fonts = fonts.isDictionary() ? fonts.shallowCopy() : QPDFObjectHandle::newDictionary();
+  fonts.replaceKey(kFontName, font);
+  res.replaceKey("/Font", fonts);
+  // The page's own graphics state must not leak into the text layer.
+  page.addPageContents(out.newStream(std::string("q\n")), true);
+  page.addPageContents(out.newStream("Q\n" + text), false);
+}
+
+QPDFObjectHandle copy_box(QPDFPageObjectHelper& src, const char* key) {
+  QPDFObjectHandle b = src.getAttribute(key, false);
+  return b.isArray() ? b.shallowCopy() : QPDFObjectHandle::newNull();
+}
+
+std::string join_text(const std::vector<std::string>& pages) {
+  std::string t;
+  for (size_t i = 0; i < pages.size(); ++i) {
+    if (i) t += '\f';
+    t += pages[i];
+  }
+  return t;
+}
+
+}  // namespace
+
+std::string DocumentOptions::canonical() const {
+  return std::string("pdf=") + (pdf ? "1" : "0") + ";sidecar=" + (sidecar ? "1" : "0") +
+         ";image=" + (pdf_image == PdfImage::kClean ? "clean" : "original");
+}
+
+AssembleResult assemble_document(const std::string& outdir, const DocumentSpec& doc,
+                                 const DocumentOptions& options, const std::string& temp_dir) {
+  AssembleResult res;
+  if (!options.pdf && !options.sidecar) {
+    res.skipped = true;
+    return res;
+  }
+  const fs::path root(outdir);
+  const size_t n = doc.page_stems.size();
+  std::vector<PageArtifact> pages(n);
+  std::vector<bool> have(n, false);
+  // What the outputs are made from: the options and every page's record.
+  std::string made_from = options.canonical() + "|" + doc.input + "|" + std::to_string(n);
+  size_t usable = 0;
+  std::string left_out;
+  for (size_t i = 0; i < n; ++i) {
+    const std::string text = read_all(root / page_artifact_path(doc.page_stems[i]));
+    std::string err;
+    if (!text.empty() && parse_page_artifact(text, &pages[i], &err) &&
+        (i >= doc.page_keys.size() || doc.page_keys[i].empty() ||
+         doc.page_keys[i] == pages[i].key)) {
+      have[i] = true;
+      ++usable;
+      made_from += "|" + text;
+    } else {
+      made_from += "|missing";
+    }
+  }
+  if (doc.complete_only && usable < n) {  // other shards' pages are not done yet
+    res.skipped = true;
+    return res;
+  }
+  if (usable == 0) {  // every page failed, each with its own error: nothing to build
+    res.skipped = true;
+    return res;
+  }
+  const fs::path pdf_path = root / (doc.base + ".pdf");
+  const fs::path txt_path = root / (doc.base + ".txt");
+  const fs::path stamp_path = root / ".pageprep" / "docs" / (doc.base + ".done");
+  const uint64_t stamp = fnv1a64(made_from);
+  char stamp_hex[24];
+  std::snprintf(stamp_hex, sizeof stamp_hex, "%016llx", static_cast<unsigned long long>(stamp));
+  std::error_code ec;
+  if (read_all(stamp_path) == stamp_hex && (!options.pdf || fs::exists(pdf_path, ec)) &&
+      (!options.sidecar || fs::exists(txt_path, ec))) {
+    res.skipped = true;
+    if (options.pdf) res.outputs.emplace_back("pdf", pdf_path.string());
+    if (options.sidecar) res.outputs.emplace_back("document_text", txt_path.string());
+    return res;
+  }
+  fs::create_directories(pdf_path.parent_path(), ec);
+
+  bool master_is_pdf = false;
+  for (size_t i = 0; i < n; ++i)
+    if (have[i]) master_is_pdf = pages[i].format == "pdf";
+  std::vector<int> without_text;
+
+  if (options.pdf) {
+    try {
+      QPDF out;
+      out.emptyPDF();
+      out.setSuppressWarnings(true);
+      QPDFPageDocumentHelper out_pages(out);
+      PdfOpen src;
+      if (master_is_pdf) {
+        src = open_pdf(doc.input);
+        if (src.error != PageError::kNone || src.pages.size() != n) {
+          res.ok = false;
+          res.message =
+              doc.input + ": " +
+              (src.error != PageError::kNone ? src.message : std::string("page count changed"));
+          return res;
+        }
+      }
+      QPDFObjectHandle font;
+      auto font_handle = [&]() {
+        if (font.isInitialized() && !font.isNull()) return font;
+        std::string err;
+        font = make_glyphless_font(out, &err);
+        if (font.isNull()) throw std::runtime_error(err);
+        return font;
+      };
+      for (size_t i = 0; i < n; ++i) {
+        const PageArtifact& a = pages[i];
+        const bool text_wanted = have[i] && a.ocr && !a.lines.empty();
+        if (!have[i]) without_text.push_back(static_cast<int>(i));
+        if (have[i] && options.pdf_image == PdfImage::kClean && !a.clean_image.empty()) {
+          // The cleaned page, at the master's resolution.
+          ImageSource s;
+          s.path = (root / a.clean_image).string();
+          s.kind = a.clean_is_binary ? ImageKind::kBits1 : ImageKind::kGray8;
+          s.width = a.geometry.processed_w;
+          s.height = a.geometry.processed_h;
+          const double w_pt = s.width * 72.0 / a.dpi_x, h_pt = s.height * 72.0 / a.dpi_y;
+          const Affine to_user{72.0 / a.dpi_x, 0, 0, -72.0 / a.dpi_y, 0, h_pt};
+          const std::string text =
+              text_wanted ? text_layer_content(a.lines, to_user, kFontName) : "";
+          out_pages.addPage(
+              QPDFPageObjectHelper(image_page(out, w_pt, h_pt, image_xobject(out, s),
+                                              text.empty() ? font : font_handle(), text)),
+              false);
+          continue;
+        }
+        if (master_is_pdf) {
+          QPDFPageObjectHelper sp = src.pages[i];
+          const Affine to_user =
+              have[i] ? then(a.geometry.processed_to_master, affine_of(a.pdf.master_to_user))
+                      : Affine{};
+          if (have[i] && a.pdf.native) {
+            // A new page with the same boxes and rotation showing the image
+            // object copied as it is (an old OCR layer is dropped).
+            const PdfPagePlan plan = plan_pdf_page(sp);
+            QPDFObjectHandle image = out.copyForeignObject(plan.content.image);
+            QPDFObjectHandle resources = QPDFObjectHandle::newDictionary();
+            QPDFObjectHandle xobjects = QPDFObjectHandle::newDictionary();
+            xobjects.replaceKey("/Im0", image);
+            resources.replaceKey("/XObject", xobjects);
+            std::string content = "q " + matrix_text(plan.content.image_ctm) + " cm /Im0 Do Q\n";
+            const std::string text =
+                text_wanted ? text_layer_content(a.lines, to_user, kFontName) : "";
+            if (!text.empty()) {
+              QPDFObjectHandle fonts = QPDFObjectHandle::newDictionary();
+              fonts.replaceKey(kFontName, font_handle());
+              resources.replaceKey("/Font", fonts);
+              content += text;
+            }
+            QPDFObjectHandle page = QPDFObjectHandle::newDictionary();
+            page.replaceKey("/Type", QPDFObjectHandle::newName("/Page"));
+            page.replaceKey("/MediaBox", copy_box(sp, "/MediaBox"));
+            QPDFObjectHandle crop = copy_box(sp, "/CropBox");
+            if (!crop.isNull()) page.replaceKey("/CropBox", crop);
+            if (plan.box.rotate)
+              page.replaceKey("/Rotate", QPDFObjectHandle::newInteger(plan.box.rotate));
+            page.replaceKey("/Resources", resources);
+            page.replaceKey("/Contents", out.newStream(content));
+            out_pages.addPage(QPDFPageObjectHelper(out.makeIndirectObject(page)), false);
+          } else {
+            // Vector or born-digital page (or a failed one): the page itself;
+            // OCR text only where the page shows none of its own.
+            out_pages.addPage(sp, false);
+            QPDFPageObjectHelper copied = out_pages.getAllPages().back();
+            const std::string text = text_wanted && !a.pdf.has_text
+                                         ? text_layer_content(a.lines, to_user, kFontName)
+                                         : "";
+            if (!text.empty()) add_text_to_copied_page(out, copied, font_handle(), text);
+          }
+          continue;
+        }
+        if (!have[i]) continue;  // a raster master page that failed: left out
+        const ImageSource s = original_image(a);
+        const double w_pt = a.master_w * 72.0 / a.dpi_x, h_pt = a.master_h * 72.0 / a.dpi_y;
+        const Affine master_to_user{72.0 / a.dpi_x, 0, 0, -72.0 / a.dpi_y, 0, h_pt};
+        const std::string text =
+            text_wanted
+                ? text_layer_content(a.lines, then(a.geometry.processed_to_master, master_to_user),
+                                     kFontName)
+                : "";
+        out_pages.addPage(
+            QPDFPageObjectHelper(image_page(out, w_pt, h_pt, image_xobject(out, s),
+                                            text.empty() ? font : font_handle(), text)),
+            false);
+      }
+      QPDFObjectHandle info = out.makeIndirectObject(QPDFObjectHandle::newDictionary());
+      info.replaceKey("/Producer", QPDFObjectHandle::newUnicodeString("pageprep " PAGEPREP_VERSION
+                                                                      " (qpdf, Tesseract)"));
+      out.getTrailer().replaceKey("/Info", info);
+      std::string err;
+      if (!write_pdf_atomic(out, pdf_path, temp_dir, &err)) {
+        res.ok = false;
+        res.message = err;
+        return res;
+      }
+      res.outputs.emplace_back("pdf", pdf_path.string());
+    } catch (const std::exception& e) {
+      res.ok = false;
+      res.message = std::string("cannot build the PDF: ") + e.what();
+      return res;
+    }
+  }
+  if (options.sidecar) {
+    std::vector<std::string> texts(n);
+    for (size_t i = 0; i < n; ++i)
+      if (have[i]) texts[i] = pages[i].text;
+    const std::string t = join_text(texts);
+    std::string msg;
+    if (write_file_atomic(txt_path.string(), std::vector<uint8_t>(t.begin(), t.end()), &msg,
+                          temp_dir) != PageError::kNone) {
+      res.ok = false;
+      res.message = msg;
+      return res;
+    }
+    res.outputs.emplace_back("document_text", txt_path.string());
+  }
+  fs::create_directories(stamp_path.parent_path(), ec);
+  std::string msg;
+  write_file_atomic(stamp_path.string(), std::vector<uint8_t>(stamp_hex, stamp_hex + 16), &msg,
+                    temp_dir);
+  res.pages_without_text = static_cast<int32_t>(without_text.size());
+  if (!without_text.empty()) {
+    std::string list;
+    for (size_t k = 0; k < without_text.size() && k < 20; ++k)
+      list += (k ? ", " : "") + std::to_string(without_text[k] + 1);
+    if (without_text.size() > 20) list += ", ...";
+    res.message = std::to_string(without_text.size()) + " page(s) failed and " +
+                  (master_is_pdf ? "were copied without OCR text" : "are left out") + ": page " +
+                  list;
+  }
+  return res;
+}
+
+}  // namespace pageprep::host

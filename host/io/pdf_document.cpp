@@ -1,0 +1,610 @@
+// PDF input: opening with qpdf, page boxes, what a page's content paints, the
+// per-page plan (the one image at its own resolution, or a rendering), page
+// counts and the decode entry points. See pdf_document.hpp for the contract.
+#include "io/pdf_document.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+#include <qpdf/QPDFExc.hh>
+#include <qpdf/QPDFPageDocumentHelper.hh>
+
+#include <opencv2/core.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string_view>
+
+#include "io/codec_internal.hpp"
+#include "io/pdf_internal.hpp"
+
+namespace pageprep::host {
+namespace {
+
+using kernels::cpu::ThreadPool;
+
+std::string first_line(std::string s) {
+  const size_t nl = s.find('\n');
+  if (nl != std::string::npos) s.resize(nl);
+  return s;
+}
+
+// qpdf's message names the file again; keep only what follows it.
+std::string qpdf_message(const std::exception& e) {
+  if (const auto* q = dynamic_cast<const QPDFExc*>(&e)) {
+    std::string m = q->getMessageDetail();
+    if (!m.empty()) return first_line(m);
+  }
+  return first_line(e.what());
+}
+
+PdfOpen open_with(const std::function<void(QPDF&)>& process) {
+  PdfOpen r;
+  auto pdf = std::make_shared<QPDF>();
+  pdf->setSuppressWarnings(true);
+  try {
+    process(*pdf);
+  } catch (const QPDFExc& e) {
+    if (e.getErrorCode() == qpdf_e_password) {
+      r.error = PageError::kEncrypted;
+      r.message =
+          "encrypted PDF: it needs a password to open (pageprep reads PDFs that "
+          "open without one; decrypt it first, e.g. qpdf --password=... --decrypt)";
+    } else {
+      r.error = PageError::kCorrupt;
+      r.message = "damaged PDF: " + qpdf_message(e);
+    }
+    return r;
+  } catch (const std::exception& e) {
+    r.error = PageError::kCorrupt;
+    r.message = "damaged PDF: " + qpdf_message(e);
+    return r;
+  }
+  try {
+    r.pages = QPDFPageDocumentHelper(*pdf).getAllPages();
+    QPDFObjectHandle count = pdf->getRoot().getKey("/Pages").getKey("/Count");
+    r.declared_pages = static_cast<int32_t>(r.pages.size());
+    if (count.isInteger() && count.getIntValue() > r.declared_pages &&
+        count.getIntValue() < (1 << 24))
+      r.declared_pages = static_cast<int32_t>(count.getIntValue());
+  } catch (const std::exception& e) {
+    r.error = PageError::kCorrupt;
+    r.message = "damaged PDF: its page tree is unreadable: " + qpdf_message(e);
+    return r;
+  }
+  if (r.pages.empty()) {
+    r.error = PageError::kCorrupt;
+    r.message = "PDF has no pages (or its page tree was lost: damaged or truncated file)";
+    return r;
+  }
+  if (pdf->anyWarnings()) r.recovery = "damaged file, read by qpdf's recovery";
+  r.pdf = std::move(pdf);
+  return r;
+}
+
+// A truncated PDF has lost its trailer, and qpdf's recovery needs one. Give it
+// one naming the catalog (the object with /Type /Catalog), found by scanning.
+std::shared_ptr<std::vector<uint8_t>> with_trailer(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return nullptr;
+  f.seekg(0, std::ios::end);
+  const std::streamoff size = f.tellg();
+  if (size <= 0 || size > (1LL << 30)) return nullptr;  // only what fits in memory
+  auto bytes = std::make_shared<std::vector<uint8_t>>(static_cast<size_t>(size));
+  f.seekg(0);
+  f.read(reinterpret_cast<char*>(bytes->data()), size);
+  const std::string_view text(reinterpret_cast<const char*>(bytes->data()), bytes->size());
+  const size_t cat = text.rfind("/Catalog");
+  if (cat == std::string_view::npos) return nullptr;
+  const size_t obj = text.rfind(" obj", cat);
+  if (obj == std::string_view::npos) return nullptr;
+  // "<num> <gen> obj": walk back over the generation and the number.
+  size_t b = obj;
+  auto skip_back = [&](auto pred) {
+    while (b > 0 && pred(text[b - 1])) --b;
+  };
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  auto space = [](char c) { return c == ' ' || c == '\r' || c == '\n'; };
+  skip_back(digit);
+  skip_back(space);
+  const size_t num_end = b;
+  skip_back(digit);
+  if (b == num_end) return nullptr;
+  const std::string root(text.substr(b, num_end - b));
+  const std::string trailer = "\ntrailer\n<< /Root " + root + " 0 R /Size 1000000000 >>\n%%EOF\n";
+  bytes->insert(bytes->end(), trailer.begin(), trailer.end());
+  return bytes;
+}
+
+std::string file_identity(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return "";
+  return std::to_string(static_cast<long long>(st.st_size)) + ":" +
+         std::to_string(static_cast<long long>(st.st_mtim.tv_sec)) + "." +
+         std::to_string(static_cast<long long>(st.st_mtim.tv_nsec));
+}
+
+// The PDF this thread read last: consecutive pages of one document reuse it.
+struct CachedPdf {
+  std::string path, identity;
+  PdfOpen open;
+};
+thread_local CachedPdf t_cached;
+
+const PdfOpen& open_cached(const std::string& path) {
+  const std::string id = file_identity(path);
+  if (t_cached.path != path || t_cached.identity != id || id.empty()) {
+    t_cached = CachedPdf{};  // close the previous file first
+    t_cached.open = open_pdf(path);
+    t_cached.path = path;
+    t_cached.identity = id;
+  }
+  return t_cached.open;
+}
+
+double number_or(QPDFObjectHandle o, double fallback) {
+  return o.isNumber() ? o.getNumericValue() : fallback;
+}
+
+bool read_rect(QPDFObjectHandle o, double* x0, double* y0, double* x1, double* y1) {
+  if (!o.isArray() || o.getArrayNItems() != 4) return false;
+  double v[4];
+  for (int i = 0; i < 4; ++i) {
+    QPDFObjectHandle it = o.getArrayItem(i);
+    if (!it.isNumber()) return false;
+    v[i] = it.getNumericValue();
+  }
+  *x0 = std::min(v[0], v[2]);
+  *x1 = std::max(v[0], v[2]);
+  *y0 = std::min(v[1], v[3]);
+  *y1 = std::max(v[1], v[3]);
+  return *x1 > *x0 && *y1 > *y0;
+}
+
+Affine matrix_from(const std::vector<QPDFObjectHandle>& ops) {
+  Affine m;
+  if (ops.size() < 6) return m;
+  double v[6];
+  for (size_t i = 0; i < 6; ++i) {
+    const QPDFObjectHandle& o = ops[ops.size() - 6 + i];
+    if (!const_cast<QPDFObjectHandle&>(o).isNumber()) return m;
+    v[i] = const_cast<QPDFObjectHandle&>(o).getNumericValue();
+  }
+  return {v[0], v[1], v[2], v[3], v[4], v[5]};
+}
+
+// Walks content streams, tracking the CTM and the text render mode through
+// q/Q, and records what is painted. Forms are entered (a few levels deep).
+class ContentScanner : public QPDFObjectHandle::ParserCallbacks {
+ public:
+  ContentScanner(PdfPageContent* out, QPDFObjectHandle resources, Affine ctm, int depth)
+      : out_(out), resources_(resources), ctm_(ctm), depth_(depth) {}
+
+  void handleObject(QPDFObjectHandle obj) override {
+    if (obj.isInlineImage()) {
+      out_->inline_images = true;
+      mark("inline image");
+      return;
+    }
+    if (!obj.isOperator()) {
+      operands_.push_back(obj);
+      return;
+    }
+    const std::string op = obj.getOperatorValue();
+    if (op == "q") {
+      stack_.push_back({ctm_, render_mode_});
+    } else if (op == "Q") {
+      if (!stack_.empty()) {
+        ctm_ = stack_.back().ctm;
+        render_mode_ = stack_.back().render_mode;
+        stack_.pop_back();
+      }
+    } else if (op == "cm") {
+      ctm_ = then(matrix_from(operands_), ctm_);
+    } else if (op == "Tr") {
+      if (!operands_.empty() && operands_.back().isNumber())
+        render_mode_ = static_cast<int>(operands_.back().getNumericValue());
+    } else if (op == "Tj" || op == "TJ" || op == "'" || op == "\"") {
+      if (render_mode_ == 3) {
+        out_->invisible_text = true;
+      } else {
+        out_->visible_text = true;
+        mark("text");
+      }
+    } else if (op == "S" || op == "s" || op == "f" || op == "F" || op == "f*" || op == "B" ||
+               op == "B*" || op == "b" || op == "b*" || op == "sh") {
+      out_->vector = true;
+      mark("vector graphics");
+    } else if (op == "BI") {
+      out_->inline_images = true;
+      mark("inline image");
+    } else if (op == "Do" && !operands_.empty() && operands_.back().isName()) {
+      do_xobject(operands_.back().getName());
+    }
+    operands_.clear();
+  }
+  void handleEOF() override {}
+
+ private:
+  struct Saved {
+    Affine ctm;
+    int render_mode;
+  };
+
+  void mark(const char* what) {
+    if (out_->first_painting.empty()) out_->first_painting = what;
+  }
+
+  void do_xobject(const std::string& name) {
+    if (!resources_.isDictionary()) return;
+    QPDFObjectHandle xobjects = resources_.getKey("/XObject");
+    if (!xobjects.isDictionary()) return;
+    QPDFObjectHandle x = xobjects.getKey(name);
+    if (!x.isStream()) return;
+    QPDFObjectHandle dict = x.getDict();
+    QPDFObjectHandle subtype = dict.getKey("/Subtype");
+    if (subtype.isNameAndEquals("/Image")) {
+      if (out_->images++ == 0) {
+        out_->image = x;
+        out_->image_ctm = ctm_;
+      } else {
+        mark("several images");
+      }
+    } else if (subtype.isNameAndEquals("/Form")) {
+      if (depth_ >= 4) {
+        mark("deeply nested forms");
+        return;
+      }
+      Affine m;
+      QPDFObjectHandle mo = dict.getKey("/Matrix");
+      if (mo.isArray() && mo.getArrayNItems() == 6) m = matrix_from(mo.getArrayAsVector());
+      QPDFObjectHandle res = dict.getKey("/Resources");
+      ContentScanner inner(out_, res.isDictionary() ? res : resources_, then(m, ctm_), depth_ + 1);
+      QPDFObjectHandle::parseContentStream(x, &inner);
+    }
+  }
+
+  PdfPageContent* out_;
+  QPDFObjectHandle resources_;
+  Affine ctm_;
+  int depth_;
+  int render_mode_ = 0;
+  std::vector<Saved> stack_;
+  std::vector<QPDFObjectHandle> operands_;
+};
+
+// The stream's filters as names ("" entries for anything that is not a name).
+std::vector<std::string> filters_of(QPDFObjectHandle dict) {
+  std::vector<std::string> out;
+  QPDFObjectHandle f = dict.getKey("/Filter");
+  if (f.isName()) {
+    out.push_back(f.getName());
+  } else if (f.isArray()) {
+    for (auto& it : f.getArrayAsVector()) out.push_back(it.isName() ? it.getName() : "");
+  }
+  return out;
+}
+
+bool is_general_filter(const std::string& f) {
+  return f == "/FlateDecode" || f == "/LZWDecode" || f == "/ASCIIHexDecode" ||
+         f == "/ASCII85Decode" || f == "/RunLengthDecode";
+}
+
+bool near(double a, double b, double tol) {
+  return std::fabs(a - b) <= tol;
+}
+
+DecodeResult decode_planned(const PdfOpen& open, const std::string& path, bool from_file,
+                            const std::string& name, int32_t page, const DecodeLimits& limits,
+                            ThreadPool& pool) {
+  if (open.error != PageError::kNone) return detail::decode_error(open.error, name, open.message);
+  const int32_t count = static_cast<int32_t>(open.pages.size());
+  if (page >= count && page < open.declared_pages)
+    return detail::decode_error(PageError::kCorrupt, name,
+                                "page " + std::to_string(page + 1) + " of " +
+                                    std::to_string(open.declared_pages) + " was lost (" +
+                                    open.recovery + "; pages 1-" + std::to_string(count) +
+                                    " were recovered)");
+  if (page < 0 || page >= count)
+    return detail::decode_error(PageError::kCorrupt, name,
+                                "page " + std::to_string(page) + " out of range: the PDF has " +
+                                    std::to_string(count) + " page(s)");
+  QPDFPageObjectHelper helper = open.pages[static_cast<size_t>(page)];
+  const std::string where = name + " [pdf page " + std::to_string(page + 1) + "]";
+  PdfPagePlan plan;
+  try {
+    plan = plan_pdf_page(helper);
+  } catch (const std::exception& e) {
+    return detail::decode_error(PageError::kCorrupt, where,
+                                "unreadable page content: " + qpdf_message(e));
+  }
+  DecodeResult r;
+  if (plan.native) {
+    try {
+      r = detail::pdf_decode_image(plan.content.image, plan.filter, where, limits, pool);
+    } catch (const std::exception& e) {
+      return detail::decode_error(PageError::kCorrupt, where,
+                                  "unreadable image data: " + qpdf_message(e));
+    }
+    if (r.error != PageError::kNone) return r;
+    cv::Mat m = r.page.gray;
+    if (plan.transpose) m = m.t();
+    if (plan.flip_x || plan.flip_y) {
+      cv::Mat f;
+      cv::flip(m, f, plan.flip_x && plan.flip_y ? -1 : plan.flip_x ? 1 : 0);
+      m = f;
+    }
+    r.page.gray = m;
+    // The image's size on the page after the turn gives the resolution.
+    const auto p0 = plan.master_to_display.apply(0, 0);
+    const auto p1 = plan.master_to_display.apply(m.cols, m.rows);
+    const double w_in = std::fabs(p1[0] - p0[0]) / 72.0, h_in = std::fabs(p1[1] - p0[1]) / 72.0;
+    detail::set_file_dpi(&r.page, m.cols / w_in, m.rows / h_in);
+    // master_to_display was built for the image's own pixel count; rescale it
+    // in case the codec's size differs from /Width and /Height.
+    Affine to_display{(p1[0] - p0[0]) / m.cols, 0, 0, (p1[1] - p0[1]) / m.rows, p0[0], p0[1]};
+    const Affine to_user = then(to_display, plan.box.user_to_display.inverse());
+    r.page.pdf.master_to_user[0] = to_user.a;
+    r.page.pdf.master_to_user[1] = to_user.b;
+    r.page.pdf.master_to_user[2] = to_user.c;
+    r.page.pdf.master_to_user[3] = to_user.d;
+    r.page.pdf.master_to_user[4] = to_user.e;
+    r.page.pdf.master_to_user[5] = to_user.f;
+    r.page.pdf.how =
+        "image " + (plan.filter.empty() ? std::string("uncompressed") : plan.filter.substr(1));
+  } else {
+    if (!from_file)
+      return detail::decode_error(PageError::kUnsupportedFormat, where,
+                                  "this page must be rendered (" + plan.why_rendered +
+                                      "), which needs the PDF as a file, not in memory");
+    const double dpi_x = plan.render_at_image_dpi ? plan.image_dpi_x : limits.pdf_dpi;
+    const double dpi_y = plan.render_at_image_dpi ? plan.image_dpi_y : limits.pdf_dpi;
+    const int64_t w = std::max<int64_t>(1, std::llround(plan.box.display_w * dpi_x / 72.0));
+    const int64_t h = std::max<int64_t>(1, std::llround(plan.box.display_h * dpi_y / 72.0));
+    std::string what;
+    const PageError size_error = detail::check_dimensions(w, h, limits, &what);
+    if (size_error != PageError::kNone)
+      return detail::decode_error(
+          size_error, where,
+          "rendering the page (" + std::to_string(plan.box.display_w / 72.0).substr(0, 5) + " x " +
+              std::to_string(plan.box.display_h / 72.0).substr(0, 5) + " in) at " +
+              std::to_string(static_cast<int>(std::lround(dpi_x))) + " dpi: " + what);
+    r = detail::pdf_render_page(path, page, w, h, where, limits, pool);
+    if (r.error != PageError::kNone) {
+      if (!open.recovery.empty()) r.message += " (" + open.recovery + ")";
+      return r;
+    }
+    const cv::Mat& m = r.page.gray;
+    detail::set_file_dpi(&r.page, m.cols / (plan.box.display_w / 72.0),
+                         m.rows / (plan.box.display_h / 72.0));
+    const Affine to_display =
+        Affine::scale(plan.box.display_w / m.cols, plan.box.display_h / m.rows);
+    const Affine to_user = then(to_display, plan.box.user_to_display.inverse());
+    const double v[6] = {to_user.a, to_user.b, to_user.c, to_user.d, to_user.e, to_user.f};
+    std::copy(v, v + 6, r.page.pdf.master_to_user);
+    char dpi[32];
+    std::snprintf(dpi, sizeof dpi, "%.0f", dpi_x);
+    r.page.pdf.how = std::string("rendered at ") + dpi + " dpi: " + plan.why_rendered;
+  }
+  r.page.format = "pdf";
+  r.page.pdf.valid = true;
+  r.page.pdf.native = plan.native;
+  r.page.pdf.has_text = plan.content.visible_text || plan.content.invisible_text;
+  return r;
+}
+
+}  // namespace
+
+PdfOpen open_pdf(const std::string& path) {
+  PdfOpen r = open_with([&](QPDF& q) { q.processFile(path.c_str(), ""); });
+  if (r.error != PageError::kCorrupt) return r;
+  std::shared_ptr<std::vector<uint8_t>> repaired = with_trailer(path);
+  if (!repaired) return r;
+  PdfOpen again = open_with([&](QPDF& q) {
+    q.processMemoryFile(path.c_str(), reinterpret_cast<const char*>(repaired->data()),
+                        repaired->size(), "");
+  });
+  if (again.error != PageError::kNone) return r;  // the first reason is the better one
+  again.bytes = std::move(repaired);
+  again.recovery = "truncated or damaged file: " + r.message.substr(r.message.find(':') + 2) +
+                   "; read by qpdf's recovery";
+  return again;
+}
+
+PdfOpen open_pdf_memory(const std::vector<uint8_t>& bytes, const std::string& name) {
+  return open_with([&](QPDF& q) {
+    q.processMemoryFile(name.c_str(), reinterpret_cast<const char*>(bytes.data()), bytes.size(),
+                        "");
+  });
+}
+
+PdfPageBox pdf_page_box(QPDFPageObjectHelper& page) {
+  PdfPageBox b;
+  double mx0 = 0, my0 = 0, mx1 = 612, my1 = 792;
+  read_rect(page.getAttribute("/MediaBox", false), &mx0, &my0, &mx1, &my1);
+  double cx0 = mx0, cy0 = my0, cx1 = mx1, cy1 = my1;
+  if (read_rect(page.getAttribute("/CropBox", false), &cx0, &cy0, &cx1, &cy1)) {
+    cx0 = std::max(cx0, mx0);
+    cy0 = std::max(cy0, my0);
+    cx1 = std::min(cx1, mx1);
+    cy1 = std::min(cy1, my1);
+    if (cx1 <= cx0 || cy1 <= cy0) {  // disjoint boxes: viewers fall back to the media box
+      cx0 = mx0, cy0 = my0, cx1 = mx1, cy1 = my1;
+    }
+  }
+  b.x0 = cx0, b.y0 = cy0, b.x1 = cx1, b.y1 = cy1;
+  QPDFObjectHandle rot = page.getAttribute("/Rotate", false);
+  int r = rot.isNumber() ? static_cast<int>(std::lround(rot.getNumericValue())) : 0;
+  r = ((r % 360) + 360) % 360;
+  if (r % 90 != 0) r = 0;  // viewers ignore such values
+  b.rotate = r;
+  const double w = cx1 - cx0, h = cy1 - cy0;
+  // User space -> display points (y down, origin at the displayed top-left).
+  switch (r) {
+    case 0:
+      b.user_to_display = {1, 0, 0, -1, -cx0, cy1};
+      break;
+    case 90:
+      b.user_to_display = {0, 1, 1, 0, -cy0, -cx0};
+      break;
+    case 180:
+      b.user_to_display = {-1, 0, 0, 1, cx1, -cy0};
+      break;
+    default:  // 270
+      b.user_to_display = {0, -1, -1, 0, cy1, cx1};
+      break;
+  }
+  b.display_w = (r == 90 || r == 270) ? h : w;
+  b.display_h = (r == 90 || r == 270) ? w : h;
+  return b;
+}
+
+PdfPageContent scan_pdf_page(QPDFPageObjectHelper& page) {
+  PdfPageContent c;
+  ContentScanner scanner(&c, page.getAttribute("/Resources", false), Affine{}, 0);
+  page.parseContents(&scanner);
+  return c;
+}
+
+PdfPagePlan plan_pdf_page(QPDFPageObjectHelper& page) {
+  PdfPagePlan p;
+  p.box = pdf_page_box(page);
+  p.content = scan_pdf_page(page);
+  PdfPageContent& c = p.content;
+  auto render = [&](const std::string& why) {
+    p.native = false;
+    p.why_rendered = why;
+    return p;
+  };
+  if (c.images == 0) return render(c.first_painting.empty() ? "no image" : c.first_painting);
+  if (!c.first_painting.empty()) return render(c.first_painting);
+  QPDFObjectHandle dict = c.image.getDict();
+  const double iw = number_or(dict.getKey("/Width"), 0), ih = number_or(dict.getKey("/Height"), 0);
+  if (!(iw >= 1 && ih >= 1)) return render("image without a size");
+  // Image pixel edges (u right, v down) -> unit square -> user -> display.
+  const Affine pixel_to_unit{1.0 / iw, 0, 0, -1.0 / ih, 0, 1};
+  const Affine to_display = then(then(pixel_to_unit, c.image_ctm), p.box.user_to_display);
+  const double scale = std::max({std::fabs(to_display.a), std::fabs(to_display.b),
+                                 std::fabs(to_display.c), std::fabs(to_display.d)});
+  const double tol = scale * 1e-3;
+  if (near(to_display.b, 0, tol) && near(to_display.c, 0, tol)) {
+    p.transpose = false;
+    p.flip_x = to_display.a < 0;
+    p.flip_y = to_display.d < 0;
+  } else if (near(to_display.a, 0, tol) && near(to_display.d, 0, tol)) {
+    p.transpose = true;  // image u runs down the display, v across it
+    p.flip_x = to_display.c < 0;
+    p.flip_y = to_display.b < 0;
+  } else {
+    return render("image placed at an angle");
+  }
+  // The image's box on the display, and the master (after the turn/flip).
+  const auto q0 = to_display.apply(0, 0), q1 = to_display.apply(iw, ih);
+  const double dx0 = std::min(q0[0], q1[0]), dx1 = std::max(q0[0], q1[0]);
+  const double dy0 = std::min(q0[1], q1[1]), dy1 = std::max(q0[1], q1[1]);
+  const double mw = p.transpose ? ih : iw, mh = p.transpose ? iw : ih;
+  // An image reaching well beyond the visible page would bring cropped-away
+  // content into the master: render the visible page instead.
+  const double slack_x = 0.01 * p.box.display_w, slack_y = 0.01 * p.box.display_h;
+  if (dx0 < -slack_x || dy0 < -slack_y || dx1 > p.box.display_w + slack_x ||
+      dy1 > p.box.display_h + slack_y)
+    return render("image extends beyond the crop box");
+  p.master_to_display = {(dx1 - dx0) / mw, 0, 0, (dy1 - dy0) / mh, dx0, dy0};
+  p.image_dpi_x = mw / ((dx1 - dx0) / 72.0);
+  p.image_dpi_y = mh / ((dy1 - dy0) / 72.0);
+  if (!(p.image_dpi_x >= kMinSaneDpi && p.image_dpi_x <= kMaxSaneDpi &&
+        p.image_dpi_y >= kMinSaneDpi && p.image_dpi_y <= kMaxSaneDpi))
+    return render("image resolution implausible (" + std::to_string(std::lround(p.image_dpi_x)) +
+                  " dpi)");
+  std::vector<std::string> filters = filters_of(dict);
+  std::string special;
+  for (size_t i = 0; i < filters.size(); ++i) {
+    if (is_general_filter(filters[i])) continue;
+    if (i + 1 == filters.size() && i == 0) {
+      special = filters[i];
+    } else {
+      return render("image filter chain " + filters[i]);
+    }
+  }
+  if (special == "/JBIG2Decode") {
+    p.render_at_image_dpi = true;
+    return render("JBIG2 image, rendered at its own resolution");
+  }
+  if (!special.empty() && special != "/DCTDecode" && special != "/CCITTFaxDecode" &&
+      special != "/JPXDecode")
+    return render("image filter " + special);
+  p.filter = special.empty() ? (filters.empty() ? "" : filters.back()) : special;
+  p.native = true;
+  return p;
+}
+
+PageCount pdf_count_pages(const std::string& path) {
+  PageCount c;
+  const PdfOpen& o = open_cached(path);
+  if (o.error != PageError::kNone) {
+    c.error = o.error;
+    c.message = path + ": " + o.message;
+    return c;
+  }
+  c.count = std::max<int32_t>(o.declared_pages, static_cast<int32_t>(o.pages.size()));
+  return c;
+}
+
+PageCount pdf_count_pages_memory(const std::vector<uint8_t>& bytes, const std::string& name) {
+  PageCount c;
+  const PdfOpen o = open_pdf_memory(bytes, name);
+  if (o.error != PageError::kNone) {
+    c.error = o.error;
+    c.message = name.empty() ? o.message : name + ": " + o.message;
+    return c;
+  }
+  c.count = static_cast<int32_t>(o.pages.size());
+  return c;
+}
+
+DecodeResult pdf_decode_page(const std::string& path, int32_t page, const DecodeLimits& limits,
+                             ThreadPool& pool) {
+  try {
+    return decode_planned(open_cached(path), path, true, path, page, limits, pool);
+  } catch (const std::bad_alloc&) {
+    t_cached = CachedPdf{};
+    return detail::decode_error(PageError::kTooLarge, path, "out of memory while decoding");
+  } catch (const std::exception& e) {
+    t_cached = CachedPdf{};
+    return detail::decode_error(PageError::kCorrupt, path,
+                                "page " + std::to_string(page + 1) + ": " + qpdf_message(e));
+  }
+}
+
+DecodeResult pdf_decode_page_memory(const std::vector<uint8_t>& bytes, const std::string& name,
+                                    int32_t page, const DecodeLimits& limits, ThreadPool& pool) {
+  try {
+    const PdfOpen o = open_pdf_memory(bytes, name);
+    return decode_planned(o, "", false, name, page, limits, pool);
+  } catch (const std::bad_alloc&) {
+    return detail::decode_error(PageError::kTooLarge, name, "out of memory while decoding");
+  } catch (const std::exception& e) {
+    return detail::decode_error(PageError::kCorrupt, name, qpdf_message(e));
+  }
+}
+
+std::string find_pdftoppm() {
+  if (const char* env = std::getenv("PAGEPREP_PDFTOPPM")) {
+    if (*env == '\0') return "";  // set empty: act as if absent (tests)
+    return ::access(env, X_OK) == 0 ? std::string(env) : std::string();
+  }
+  const char* path = std::getenv("PATH");
+  std::string dirs = path ? path : "/usr/local/bin:/usr/bin:/bin";
+  for (size_t b = 0; b <= dirs.size();) {
+    const size_t e = std::min(dirs.find(':', b), dirs.size());
+    const std::string dir = dirs.substr(b, e - b);
+    const std::string cand = (dir.empty() ? std::string(".") : dir) + "/pdftoppm";
+    if (::access(cand.c_str(), X_OK) == 0) return cand;
+    b = e + 1;
+  }
+  return "";
+}
+
+}  // namespace pageprep::host
