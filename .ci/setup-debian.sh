@@ -12,6 +12,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git python3
   libopencv-dev libtesseract-dev libleptonica-dev libtiff-dev libjpeg-dev libfreetype-dev
+  libdeflate-dev zlib1g-dev
   libqpdf-dev libopenjp2-7-dev
   qpdf poppler-utils img2pdf libopenjp2-tools libxml2-utils
   tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd tesseract-ocr-chi-sim

@@ -12,6 +12,7 @@ using host::RunConfig;
 
 const char* const kUsage = R"(usage: pageprep run INPUT... -o OUTDIR [options]
        pageprep report OUTDIR
+       pageprep bench [options]   (pages/s on this machine; pageprep bench --help)
        pageprep --help | --version
 
 Cleans scanned pages (deskew, binarize, denoise) on a CUDA GPU or the CPU and
@@ -97,8 +98,10 @@ Options:
                           20 inches, or over 600 dpi for a page under 3 inches);
                           default: estimated from the pixel size (pages.jsonl
                           dpi_source says file, option, estimated or default)
-  --max-pixels N          refuse pages with more decoded pixels (default 300000000)
-  --max-dimension N       refuse pages wider or taller than N (default 30000)
+  --max-pixels N          refuse pages with more decoded pixels (default and
+                          largest 250000000, what the preprocessing handles)
+  --max-dimension N       refuse pages wider or taller than N (default and
+                          largest 16384)
   -q, --quiet             no progress or summary on stderr (errors still print)
   --progress-interval S   seconds between progress lines off a terminal (default 5)
   -h, --help              this text
@@ -320,11 +323,11 @@ RunConfig parse_run(const std::vector<std::string>& args) {
     } else if (a == "--force") {
       c.force = true;
     } else if (a == "--max-pixels") {
-      c.limits.max_pixels = parse_int(a, value(), 1, 2000000000);
+      c.limits.max_pixels = parse_int(a, value(), 1, static_cast<int>(kernels::kMaxPagePixels));
     } else if (a == "--image-dpi") {
       c.limits.image_dpi = parse_int(a, value(), 10, 10000);
     } else if (a == "--max-dimension") {
-      c.limits.max_dimension = parse_int(a, value(), 1, 1000000);
+      c.limits.max_dimension = parse_int(a, value(), 1, kernels::kMaxPageSide);
     } else if (a == "-q" || a == "--quiet") {
       c.quiet = true;
     } else if (a == "--progress-interval") {

@@ -35,6 +35,7 @@
 #include <vector>
 
 #include "io/page.hpp"
+#include "pageprep/kernels/batch.hpp"
 #include "pageprep/kernels/cpu/thread_pool.hpp"
 
 namespace pageprep::host {
@@ -61,10 +62,13 @@ constexpr double kMinHighDpiPageInches = 3.0;
 /// The resolution used when nothing better is known.
 constexpr double kDefaultDpi = 300.0;
 
+/// Defaults: the largest page the executors process (kernels::kMaxPageSide,
+/// kernels::kMaxPagePixels), so every page that decodes is processed, and
+/// nothing is decoded that would then be refused.
 struct DecodeLimits {
-  int64_t max_file_bytes = 1LL << 30;  ///< 1 GiB
-  int32_t max_dimension = 30000;       ///< px per side
-  int64_t max_pixels = 300'000'000;    ///< decoded pixels, checked from the header
+  int64_t max_file_bytes = 1LL << 30;             ///< 1 GiB
+  int32_t max_dimension = kernels::kMaxPageSide;  ///< px per side
+  int64_t max_pixels = kernels::kMaxPagePixels;   ///< decoded pixels, checked from the header
   /// --image-dpi: the dpi of pages whose file has none or an implausible one
   /// (0: estimate it). Not a limit, but every decode needs it.
   double image_dpi = 0;
@@ -109,13 +113,18 @@ struct DecodeResult {
 /// kTooLarge (file bytes or header dimensions over `limits`),
 /// kUnsupportedFormat (message says what the bytes look like), kCorrupt
 /// (recognised format that fails to decode, or `page` out of range).
+/// `gray_allocator` (optional): allocates the decoded gray page, e.g. in the
+/// CUDA executor's pinned memory. The PNG decoder writes its rows straight
+/// into it; other decoders ignore it.
 DecodeResult decode_page(const std::string& path, int32_t page, const DecodeLimits& limits,
-                         kernels::cpu::ThreadPool& pool);
+                         kernels::cpu::ThreadPool& pool,
+                         cv::MatAllocator* gray_allocator = nullptr);
 
 /// The same from bytes in memory (stdin, tests). `name_for_errors` prefixes messages.
 DecodeResult decode_page_from_memory(const std::vector<uint8_t>& bytes,
                                      const std::string& name_for_errors, int32_t page,
-                                     const DecodeLimits& limits, kernels::cpu::ThreadPool& pool);
+                                     const DecodeLimits& limits, kernels::cpu::ThreadPool& pool,
+                                     cv::MatAllocator* gray_allocator = nullptr);
 
 /// What the magic bytes say: "png", "jpeg", "tiff", "pnm", "webp", or "" when
 /// none of those.

@@ -1,6 +1,7 @@
 // Page decoding entry points: reading the file (with its size limit), the
 // format by magic bytes, header-first size checks, then the format's decoder
-// (OpenCV for PNG/JPEG/WebP, codec_pnm.cpp, codec_tiff.cpp) and page counts.
+// (codec_png.cpp; OpenCV for JPEG/WebP and interlaced PNG; codec_pnm.cpp,
+// codec_tiff.cpp) and page counts.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -206,7 +207,8 @@ DecodeResult decode_with_opencv(const uint8_t* d, size_t n, Format f, Header* hp
 }
 
 DecodeResult decode_bytes(const uint8_t* d, size_t n, const std::string& name, int32_t page,
-                          const DecodeLimits& limits, ThreadPool& pool) {
+                          const DecodeLimits& limits, ThreadPool& pool,
+                          cv::MatAllocator* gray_allocator) {
   silence_libraries_once();
   if (n == 0) return decode_error(PageError::kEmptyFile, name, "empty file (0 bytes)");
   if (static_cast<int64_t>(n) > limits.max_file_bytes || n > static_cast<size_t>(INT_MAX))
@@ -272,9 +274,13 @@ DecodeResult decode_bytes(const uint8_t* d, size_t n, const std::string& name, i
     return decode_error(PageError::kUnsupportedFormat, name, h.unsupported);
   if (!h.complete) return decode_error(PageError::kCorrupt, name, h.truncation);
 
-  DecodeResult r = f == Format::kPnm    ? decode_pnm(d, n, pnm, name, pool)
-                   : f == Format::kJpeg ? jpeg_decode(d, n, &h, name, pool)
-                                        : decode_with_opencv(d, n, f, &h, name, pool);
+  DecodeResult r;
+  bool handled = false;
+  if (f == Format::kPng) r = png_decode(d, n, name, gray_allocator, &handled);
+  if (!handled)
+    r = f == Format::kPnm    ? decode_pnm(d, n, pnm, name, pool)
+        : f == Format::kJpeg ? jpeg_decode(d, n, &h, name, pool)
+                             : decode_with_opencv(d, n, f, &h, name, pool);
   if (r.error != PageError::kNone) {
     r.page.gray.release();
     return r;
@@ -304,8 +310,10 @@ DecodeResult guarded(const std::string& name, Fn&& fn) {
 }
 
 DecodeResult guarded_decode(const uint8_t* d, size_t n, const std::string& name, int32_t page,
-                            const DecodeLimits& limits, ThreadPool& pool) {
-  return guarded(name, [&] { return decode_bytes(d, n, name, page, limits, pool); });
+                            const DecodeLimits& limits, ThreadPool& pool,
+                            cv::MatAllocator* gray_allocator) {
+  return guarded(name,
+                 [&] { return decode_bytes(d, n, name, page, limits, pool, gray_allocator); });
 }
 
 }  // namespace
@@ -412,7 +420,7 @@ PageCount count_pages(const std::string& path, const DecodeLimits& limits) {
 }
 
 DecodeResult decode_page(const std::string& path, int32_t page, const DecodeLimits& limits,
-                         ThreadPool& pool) {
+                         ThreadPool& pool, cv::MatAllocator* gray_allocator) {
   if (is_pdf_file(path)) {
     DecodeResult r = pdf_decode_page(path, page, limits, pool);
     if (r.error == PageError::kNone) resolve_dpi(&r.page, limits.image_dpi);
@@ -439,14 +447,17 @@ DecodeResult decode_page(const std::string& path, int32_t page, const DecodeLimi
       r.message = file.message;
       return r;
     }
-    return decode_bytes(file.bytes.data(), file.bytes.size(), path, page, limits, pool);
+    return decode_bytes(file.bytes.data(), file.bytes.size(), path, page, limits, pool,
+                        gray_allocator);
   });
 }
 
 DecodeResult decode_page_from_memory(const std::vector<uint8_t>& bytes,
                                      const std::string& name_for_errors, int32_t page,
-                                     const DecodeLimits& limits, ThreadPool& pool) {
-  return guarded_decode(bytes.data(), bytes.size(), name_for_errors, page, limits, pool);
+                                     const DecodeLimits& limits, ThreadPool& pool,
+                                     cv::MatAllocator* gray_allocator) {
+  return guarded_decode(bytes.data(), bytes.size(), name_for_errors, page, limits, pool,
+                        gray_allocator);
 }
 
 }  // namespace pageprep::host

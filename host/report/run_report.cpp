@@ -17,6 +17,8 @@ std::string run_json(const RunReport& r) {
   j.begin_object();
   j.str("pageprep_version", PAGEPREP_VERSION);
   j.str("executor", r.executor);
+  // Present only when --device auto found a device but fell back to the CPU.
+  if (!r.cuda_fallback.empty()) j.str("cuda_fallback", r.cuda_fallback);
   j.key("threads").begin_object();
   j.num("cores", static_cast<int64_t>(r.budget.cores))
       .str("cores_from", r.budget.cores_source)

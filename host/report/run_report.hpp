@@ -18,6 +18,7 @@ namespace pageprep::host {
 struct RunReport {
   RunSummary summary;
   std::string executor;
+  std::string cuda_fallback;  ///< --device auto could not use the device: why ("" otherwise)
   ThreadBudget budget;
   bool ocr = false;  ///< OCR workers (else image writers) finished the pages
   int batch_pages = 0;
