@@ -8,6 +8,8 @@ pkg_check_modules(LEPTONICA REQUIRED IMPORTED_TARGET lept)
 pkg_check_modules(LIBDEFLATE REQUIRED IMPORTED_TARGET libdeflate)
 find_package(ZLIB REQUIRED)
 find_package(TIFF REQUIRED)
+# libjpeg(-turbo) directly (host/io/codec_jpeg.cpp), for its warnings on damaged data.
+find_package(JPEG REQUIRED)
 # PDF input and output: qpdf (Apache-2.0); JPEG 2000: openjp2 (BSD-2-Clause).
 # PDF pages that must be rendered go to poppler's pdftoppm, a separate program
 # found at run time (GPL, never linked): io/pdf_document.hpp.

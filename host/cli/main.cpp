@@ -65,11 +65,13 @@ int main(int argc, char** argv) {
     return host::kExitUsage;
   }
   args.erase(args.begin());
-  for (const auto& a : args)
+  for (const auto& a : args) {
+    if (a == "--") break;  // inputs follow, whatever their names
     if (a == "-h" || a == "--help") {
       std::cout << kUsage;
       return host::kExitOk;
     }
+  }
   RunConfig cfg;
   try {
     cfg = cli::parse_run(args);

@@ -86,7 +86,7 @@ class CpuExecutor final : public Executor {
       try {
         process_page(*page);
       } catch (const std::exception& e) {
-        page->fail(PageError::kInternal, std::string("preprocessing threw: ") + e.what());
+        page->fail(error_for_exception(e), std::string("preprocessing threw: ") + e.what());
       }
       page->executor = "cpu";
       page->times.preprocess_ms += ms_since(t0);

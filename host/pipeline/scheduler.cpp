@@ -10,6 +10,7 @@
 #include <deque>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -17,6 +18,7 @@
 #include "doc/assemble.hpp"
 #include "io/atomic_file.hpp"
 #include "io/codec.hpp"
+#include "io/file_read.hpp"
 #include "io/inputs.hpp"
 #include "ocr/ocr_engine.hpp"
 #include "ocr/orientation.hpp"
@@ -74,6 +76,7 @@ class Pipeline {
   PageTasks plan_;
   std::vector<PageTask>& tasks_ = plan_.pages;
   std::vector<std::string> input_warnings_;
+  std::map<std::string, int64_t> inputs_skipped_;
   RunStats stats_;
   std::unique_ptr<Progress> progress_;
 
@@ -102,8 +105,16 @@ class Pipeline {
 };
 
 bool Pipeline::prepare_outdir(RunSummary* s) {
-  InputList inputs = expand_inputs(cfg_.inputs, std::cin, {cfg_.outdir});
+  // stdin is read through poll(): a stop request ends the wait (file_read.hpp).
+  InputList inputs = expand_inputs(cfg_.inputs, {cfg_.outdir});
   input_warnings_ = std::move(inputs.warnings);
+  for (auto& line : inputs.skip_summary()) input_warnings_.push_back(std::move(line));
+  inputs_skipped_ = inputs.skipped_counts();
+  if (inputs.stopped || g_stop.load()) {
+    err_ << "pageprep: interrupted while listing the inputs\n";
+    s->exit_code = kExitInterrupted;
+    return false;
+  }
   std::vector<std::string> paths;
   paths.reserve(inputs.files.size());
   for (const auto& f : inputs.files) paths.push_back(f.path);
@@ -123,6 +134,17 @@ bool Pipeline::prepare_outdir(RunSummary* s) {
     return false;
   }
   plan_ = list_page_tasks(inputs, output_parameters_hash(cfg_), cfg_.limits);
+  if (g_stop.load()) {
+    err_ << "pageprep: interrupted while counting the pages\n";
+    s->exit_code = kExitInterrupted;
+    return false;
+  }
+  if (plan_.pages.empty() && !cfg_.shard.sharded()) {
+    // Every input yields a page or an error entry, so this is a run given nothing.
+    err_ << "pageprep: fatal: the inputs hold no pages\n";
+    s->exit_code = kExitFatal;
+    return false;
+  }
   list_documents();  // every page of every document, before a shard keeps its own
   if (cfg_.shard.sharded()) {
     // Every shard lists every page (names and the partition need them all),
@@ -265,7 +287,7 @@ void Pipeline::decode_loop(cv::MatAllocator* page_allocator) {
           w->noise_sigma = sig.noise_sigma;
         }
       } catch (const std::exception& e) {
-        w->fail(PageError::kInternal, std::string("decoder threw: ") + e.what());
+        w->fail(error_for_exception(e), std::string("decoder threw: ") + e.what());
       }
     }
     const auto t1 = Clock::now();
@@ -368,7 +390,7 @@ void Pipeline::finish_loop() {
       unpack_results(w);  // device results: copied out here, in parallel
       stage.finish(w);
     } catch (const std::exception& e) {
-      w.fail(PageError::kInternal, std::string("finishing threw: ") + e.what());
+      w.fail(error_for_exception(e), std::string("finishing threw: ") + e.what());
     }
     PageRecord rec = make_page_record(w);
     item->reset();  // images freed before the record moves on
@@ -518,6 +540,7 @@ bool Pipeline::write_reports(const RunSummary& s) {
   report.stats = &stats_;
   report.failures = &failures_;
   report.input_warnings = &input_warnings_;
+  report.inputs_skipped = &inputs_skipped_;
   report.documents = documents_on_ ? &doc_results_ : nullptr;
   const std::string run_text = run_json(report);
   const std::string run_name =
@@ -711,6 +734,7 @@ RunSummary run_pipeline(const RunConfig& cfg, std::ostream& err) {
 
 void request_stop() {
   g_stop.store(true);
+  request_io_stop();  // ends waits on stdin, FIFOs and listing
 }
 
 }  // namespace pageprep::host

@@ -59,6 +59,16 @@ std::string run_json(const RunReport& r) {
     j.end_object();
   }
   j.end_array();
+  if (r.inputs_skipped) {
+    j.key("inputs_skipped").begin_object();
+    int64_t total = 0;
+    for (const auto& [reason, n] : *r.inputs_skipped) {
+      j.num(reason, n);
+      total += n;
+    }
+    j.num("total", total);
+    j.end_object();
+  }
   if (r.documents) {
     j.num("documents_ok", s.documents_ok).num("documents_failed", s.documents_failed);
     j.begin_array("documents");

@@ -3,6 +3,7 @@
 /// and every failure.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,8 @@ struct RunReport {
   const RunStats* stats = nullptr;
   const std::vector<PageRecord>* failures = nullptr;  ///< pages this run failed
   const std::vector<std::string>* input_warnings = nullptr;
+  /// Folder entries skipped on purpose, by reason (InputList::skipped_counts()).
+  const std::map<std::string, int64_t>* inputs_skipped = nullptr;
   const std::vector<DocumentResult>* documents = nullptr;  ///< assembled by this run
 };
 
