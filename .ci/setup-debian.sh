@@ -11,16 +11,23 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config git python3
-  libopencv-dev libtesseract-dev libleptonica-dev libtiff-dev libfreetype-dev
+  libopencv-dev libtesseract-dev libleptonica-dev libtiff-dev libjpeg-dev libfreetype-dev
+  libdeflate-dev zlib1g-dev
   libqpdf-dev libopenjp2-7-dev
   qpdf poppler-utils img2pdf libopenjp2-tools libxml2-utils
   tesseract-ocr tesseract-ocr-eng tesseract-ocr-osd tesseract-ocr-chi-sim tesseract-ocr-rus
   libgtest-dev libgmock-dev libbenchmark-dev
   fonts-dejavu-core fonts-liberation fonts-wqy-zenhei
+  # Python package, OCRmyPDF plugin and OCR-D processor tests (.ci/python-test.sh):
+  # the venv, Python headers for the extension, and OCRmyPDF's programs
+  # (Ghostscript; unpaper for the `--clean` baseline).
+  python3-venv python3-dev ghostscript unpaper
+  # setpriv (permission tests as nobody); clang and libFuzzer (.ci/fuzz-smoke.sh)
+  util-linux clang libclang-rt-14-dev
 )
 # Peers for the comparison script (bench/compare_tools.sh), only when asked.
 if [[ "${PAGEPREP_WITH_PEERS:-0}" == 1 ]]; then
-  packages+=(unpaper ocrmypdf hyperfine)
+  packages+=(ocrmypdf hyperfine)
 fi
 
 # A local Slurm for the cluster test (tests/cluster), only when asked.

@@ -166,10 +166,14 @@ void cuda_binarize(benchmark::State& state, k::BinarizeMethod method, bool trans
   if (!b::check(state, k::cuda::Binarize::create(params, b::limits_for(dpi, batch), &op), "create"))
     return;
   const std::vector<float> dpis(batch, static_cast<float>(dpi));
-  b::run_cuda_op(state, b::a4_page(dpi).gray, batch, transfers, false,
-                 [&](k::cuda::Stream s, k::ConstGrayBatch in, k::GrayBatch out) {
-                   return op->run(s, in, out, dpis.data());
-                 });
+  b::run_cuda_op(
+      state, b::a4_page(dpi).gray, batch, transfers, false,
+      [&](k::cuda::Stream s, k::ConstGrayBatch in, k::GrayBatch out) {
+        return op->run(s, in, out, dpis.data());
+      },
+      // Otsu reads the page twice (histogram, then apply); Wolf
+      // twice (statistics, then decide); Sauvola once.
+      method == k::BinarizeMethod::kSauvola ? 2.0 : 3.0);
 }
 void BM_Binarize_Cuda_Otsu(benchmark::State& state) {
   cuda_binarize(state, k::BinarizeMethod::kOtsu, false);

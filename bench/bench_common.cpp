@@ -299,9 +299,56 @@ bool require_cuda(benchmark::State& state) {
   return false;
 }
 
+const CudaCeilings& cuda_ceilings() {
+  static const CudaCeilings c = [] {
+    CudaCeilings r;
+    const size_t bytes = size_t{1} << 30;
+    void *a = nullptr, *b = nullptr, *h = nullptr;
+    cudaEvent_t e0, e1;
+    if (cudaMalloc(&a, bytes) != cudaSuccess || cudaMalloc(&b, bytes) != cudaSuccess ||
+        cudaMallocHost(&h, bytes) != cudaSuccess || cudaEventCreate(&e0) != cudaSuccess ||
+        cudaEventCreate(&e1) != cudaSuccess) {
+      cudaGetLastError();
+      cudaFree(a);
+      cudaFree(b);
+      cudaFreeHost(h);
+      return r;
+    }
+    cudaMemset(a, 0x5A, bytes);  // never time zeros (METHOD.md)
+    std::memset(h, 0xA5, bytes);
+    auto median_rate = [&](void* dst, const void* src, cudaMemcpyKind kind, double counted) {
+      std::vector<float> ms;
+      for (int i = 0; i < 6; ++i) {
+        cudaEventRecord(e0);
+        cudaMemcpyAsync(dst, src, bytes, kind);
+        cudaEventRecord(e1);
+        cudaEventSynchronize(e1);
+        float t = 0;
+        cudaEventElapsedTime(&t, e0, e1);
+        if (i > 0) ms.push_back(t);  // the first is the warm-up
+      }
+      std::sort(ms.begin(), ms.end());
+      return counted / (ms[ms.size() / 2] / 1e3);
+    };
+    r.d2d = median_rate(b, a, cudaMemcpyDeviceToDevice, 2.0 * bytes);  // read + write
+    r.h2d = median_rate(a, h, cudaMemcpyHostToDevice, bytes);
+    r.d2h = median_rate(h, a, cudaMemcpyDeviceToHost, bytes);
+    cudaEventDestroy(e0);
+    cudaEventDestroy(e1);
+    cudaFree(a);
+    cudaFree(b);
+    cudaFreeHost(h);
+    return r;
+  }();
+  return c;
+}
+
 void run_cuda_op(benchmark::State& state, const cv::Mat& input, int batch, bool transfers,
-                 bool in_place, const CudaOp& op) {
+                 bool in_place, const CudaOp& op, double min_bytes_per_pixel) {
   if (!require_cuda(state)) return;
+  const CudaCeilings& ceil = cuda_ceilings();
+  double timed_ms = 0;
+  int64_t timed_iterations = 0;
   const int bpp = static_cast<int>(input.elemSize());
   const size_t in_row = static_cast<size_t>(input.cols) * bpp;
   const size_t out_row = static_cast<size_t>(input.cols);
@@ -360,8 +407,21 @@ void run_cuda_op(benchmark::State& state, const cv::Mat& input, int batch, bool 
       float ms = 0;
       cudaEventElapsedTime(&ms, start, stop);
       state.SetIterationTime(ms / 1e3);
+      timed_ms += ms;
+      ++timed_iterations;
     }
     report_pages(state, batch, static_cast<int64_t>(in_bytes));
+    if (timed_iterations > 0 && ceil.d2d > 0) {
+      const double pixels = static_cast<double>(input.total());
+      double floor_s = min_bytes_per_pixel * pixels / ceil.d2d;
+      if (transfers && ceil.h2d > 0 && ceil.d2h > 0)
+        floor_s +=
+            static_cast<double>(in_bytes) / ceil.h2d + static_cast<double>(out_bytes) / ceil.d2h;
+      const double per_page_s = timed_ms / 1e3 / static_cast<double>(timed_iterations * batch);
+      state.counters["floor_us"] = floor_s * 1e6;
+      state.counters["x_floor"] = per_page_s / floor_s;
+      state.counters["d2d_GBps"] = ceil.d2d / 1e9;
+    }
   }
   cudaEventDestroy(start);
   cudaEventDestroy(stop);
@@ -375,8 +435,13 @@ bool require_cuda(benchmark::State& state) {
   return false;
 }
 
-void run_cuda_op(benchmark::State& state, const cv::Mat&, int, bool, bool, const CudaOp&) {
+void run_cuda_op(benchmark::State& state, const cv::Mat&, int, bool, bool, const CudaOp&, double) {
   require_cuda(state);
+}
+
+const CudaCeilings& cuda_ceilings() {
+  static const CudaCeilings c;
+  return c;
 }
 
 #endif

@@ -105,8 +105,27 @@ bool require_cuda(benchmark::State& state);
 ///   before every iteration (outside the timed region).
 /// `op(stream, in, out)` enqueues the operation. Without CUDA in the build,
 /// skips with "built without CUDA".
+///
+/// Roofline (METHOD.md's two numbers): `min_bytes_per_pixel` is the fewest
+/// bytes the operation must move through device memory per page pixel (each
+/// input read once, each output written once: 2 for gray in, gray out). The
+/// counters report the achieved rate against the device's measured copy
+/// bandwidth (cuda_ceilings()): `floor_us` = min bytes / bandwidth per page,
+/// `x_floor` = measured time / floor (1.0 would be at the memory roofline);
+/// with transfers the floor adds the page's trip over PCIe at the measured
+/// pinned copy rates. Every operation here is memory-bound (a few integer
+/// operations per byte against H200's ~200 FLOP/byte balance), so the copy
+/// bandwidth is the ceiling that matters.
 using CudaOp = std::function<k::Status(k::cuda::Stream, k::ConstGrayBatch in, k::GrayBatch out)>;
 void run_cuda_op(benchmark::State& state, const cv::Mat& input, int batch, bool transfers,
-                 bool in_place, const CudaOp& op);
+                 bool in_place, const CudaOp& op, double min_bytes_per_pixel = 2.0);
+
+/// The device's measured ceilings, once per process: a device-to-device copy
+/// (bytes read + written per second) and pinned host-to-device and
+/// device-to-host copies, each over 1 GiB, median of 5 after a warm-up.
+struct CudaCeilings {
+  double d2d = 0, h2d = 0, d2h = 0;  ///< bytes per second; 0 when unmeasured
+};
+const CudaCeilings& cuda_ceilings();
 
 }  // namespace pageprep::bench

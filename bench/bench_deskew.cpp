@@ -221,10 +221,12 @@ void cuda_skew(benchmark::State& state, bool transfers) {
     return;
   const std::vector<float> dpis(batch, static_cast<float>(dpi));
   std::vector<k::SkewResult> results(batch);
-  b::run_cuda_op(state, b::a4_page(dpi).gray, batch, transfers, false,
-                 [&](k::cuda::Stream s, k::ConstGrayBatch in, k::GrayBatch) {
-                   return op->run(s, in, results.data(), dpis.data());
-                 });
+  b::run_cuda_op(
+      state, b::a4_page(dpi).gray, batch, transfers, false,
+      [&](k::cuda::Stream s, k::ConstGrayBatch in, k::GrayBatch) {
+        return op->run(s, in, results.data(), dpis.data());
+      },
+      /*min_bytes_per_pixel=*/1.0);  // reads the page once, writes a few KiB
   if (!results.empty()) {
     state.counters["abs_err_deg"] = std::fabs(results[0].angle_deg - b::a4_page(dpi).skew_deg);
   }

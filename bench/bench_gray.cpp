@@ -54,10 +54,12 @@ BENCHMARK(BM_Gray_Leptonica)->Apply(b::args_dpi);
 #ifdef PAGEPREP_HAVE_CUDA
 void cuda_gray(benchmark::State& state, bool transfers) {
   const cv::Mat& bgr = b::a4_color(static_cast<int>(state.range(0)));
-  b::run_cuda_op(state, bgr, static_cast<int>(state.range(1)), transfers, false,
-                 [](k::cuda::Stream s, k::ConstGrayBatch in, k::GrayBatch out) {
-                   return k::cuda::gray_convert(s, k::PixelFormat::kBgr8, in, out);
-                 });
+  b::run_cuda_op(
+      state, bgr, static_cast<int>(state.range(1)), transfers, false,
+      [](k::cuda::Stream s, k::ConstGrayBatch in, k::GrayBatch out) {
+        return k::cuda::gray_convert(s, k::PixelFormat::kBgr8, in, out);
+      },
+      /*min_bytes_per_pixel=*/4.0);  // 3 bytes in, 1 out
 }
 void BM_Gray_Cuda(benchmark::State& state) {
   cuda_gray(state, false);

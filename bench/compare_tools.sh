@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
 # Compares pageprep with the command-line tools people use for the same job, on
 # the same generated pages and the same cores (docs/PERFORMANCE.md):
-#   (a) preprocessing only, one core:
+#   (a) preprocessing only, one core, files to files:
 #       pageprep run --ocr none --jobs 1   vs   unpaper (default filters), page by page
+#                                          vs   bench/leptonica_composite (the same
+#                                               steps written with Leptonica, PNG in/out)
 #   (b) end to end with OCR, J cores:
 #       pageprep run --jobs J   vs   tesseract alone (J in parallel)
 #                                vs   ocrmypdf --deskew --clean (J in parallel)
 # Each command runs RUNS times (default 3) into a fresh output folder; the table
-# shows the median wall time, the spread (min..max) and the ratios.
+# shows the median wall time, the spread (min..max), the median CPU time (user +
+# system of the command's processes: what a loaded machine distorts least) and
+# the ratios, by wall time and by CPU time.
 #
 # usage: bench/compare_tools.sh [--pages N] [--jobs J] [--runs R] [--build DIR]
 #                               [--work DIR] [--skip-e2e] [--skip-ocrmypdf]
-# Environment: BUILD_DIR (default: build) holds host/pageprep and
-# tests/support/pageprep-synth.
+# Environment: BUILD_DIR (default: build) holds host/pageprep,
+# tests/support/pageprep-synth and bench/leptonica_composite.
 #
 # Installs nothing itself: when unpaper, ocrmypdf or tesseract is missing it
 # runs `PAGEPREP_WITH_PEERS=1 bash .ci/setup-debian.sh`.
@@ -42,6 +46,7 @@ done
 
 pageprep=$build/host/pageprep
 synth=$build/tests/support/pageprep-synth
+lepton=$build/bench/leptonica_composite
 [[ -x $synth ]] || { echo "compare_tools: $synth not built (ninja -C $build pageprep-synth)" >&2; exit 1; }
 have_pageprep=1
 [[ -x $pageprep ]] || { echo "compare_tools: $pageprep not built: its rows are skipped" >&2; have_pageprep=0; }
@@ -78,8 +83,17 @@ for p in sorted(glob.glob(os.path.join(src, "*.png"))):
 EOF
 
 # time_runs NAME CMD...: runs CMD `runs` times (CMD sees $OUT, a fresh folder),
-# records the wall times in $work/times/NAME.
+# records "wall cpu" seconds per run in $work/times/NAME (cpu: user + system
+# of the finished children, from bash's `times`).
 mkdir -p "$work/times"
+# `times` must run in this shell (not in $(...)): its second line is the
+# user and system time of the finished children.
+children_cpu() {
+  tail -1 "$1" | awk '{
+    s = 0
+    for (i = 1; i <= 2; i++) { split($i, a, "m"); sub("s", "", a[2]); s += a[1] * 60 + a[2] }
+    printf "%.3f", s }'
+}
 time_runs() {
   local name=$1
   shift
@@ -89,7 +103,8 @@ time_runs() {
     rm -rf "$OUT"
     mkdir -p "$OUT"
     sync
-    local t0 t1
+    local t0 t1 c0 c1
+    times >"$work/.times0"
     t0=$(date +%s.%N)
     if ! "$@" >"$work/$name.log" 2>&1; then
       echo "compare_tools: $name failed (see $work/$name.log)" >&2
@@ -97,8 +112,11 @@ time_runs() {
       return 1
     fi
     t1=$(date +%s.%N)
-    echo "$t0 $t1" | awk '{printf "%.3f\n", $2 - $1}' >>"$work/times/$name"
-    echo "   $name run $r: $(tail -1 "$work/times/$name") s"
+    times >"$work/.times1"
+    c0=$(children_cpu "$work/.times0")
+    c1=$(children_cpu "$work/.times1")
+    echo "$t0 $t1 $c0 $c1" | awk '{printf "%.3f %.3f\n", $2 - $1, $4 - $3}' >>"$work/times/$name"
+    echo "   $name run $r: $(tail -1 "$work/times/$name") s (wall cpu)"
   done
 }
 
@@ -124,6 +142,12 @@ if ((have_pageprep)); then
   pp_pre() { "${pin_one[@]}" "$pageprep" run "$work/pages" -o "$OUT" --ocr none --jobs 1 --quiet; }
   time_runs pageprep_preprocess pp_pre
 fi
+if [[ -x $lepton ]]; then
+  run_lepton() { "${pin_one[@]}" "$lepton" "$OUT" "$work"/pages/*.png; }
+  time_runs leptonica_composite run_lepton
+else
+  echo "compare_tools: $lepton not built (ninja -C $build leptonica_composite): its row is skipped" >&2
+fi
 time_runs unpaper run_unpaper
 
 if ((!skip_e2e)); then
@@ -141,29 +165,33 @@ if ((!skip_e2e)); then
 fi
 
 echo
-echo "== results: $pages pages, A4 300 dpi, $runs runs each (median, min..max wall seconds)"
+echo "== results: $pages pages, A4 300 dpi, $runs runs each (median, min..max wall seconds; median CPU seconds)"
 python3 - "$work/times" "$pages" <<'EOF'
 import os, statistics, sys
 d, pages = sys.argv[1], int(sys.argv[2])
-t = {}
+wall, cpu = {}, {}
 for name in os.listdir(d):
-    v = [float(x) for x in open(os.path.join(d, name)) if x.strip()]
-    if v:
-        t[name] = v
+    rows = [x.split() for x in open(os.path.join(d, name)) if x.strip()]
+    if rows:
+        wall[name] = [float(r[0]) for r in rows]
+        cpu[name] = [float(r[1]) for r in rows]
 def row(name):
-    v = t[name]
+    v = wall[name]
     m = statistics.median(v)
-    print(f"  {name:<22} {m:9.2f} s  ({min(v):.2f}..{max(v):.2f})  {pages / m:7.2f} pages/s")
-for n in ["pageprep_preprocess", "unpaper", "pageprep_e2e", "tesseract", "ocrmypdf"]:
-    if n in t:
+    c = statistics.median(cpu[name])
+    print(f"  {name:<22} {m:9.2f} s  ({min(v):.2f}..{max(v):.2f})  {pages / m:7.2f} pages/s"
+          f"  cpu {c:8.2f} s  {1000 * c / pages:8.1f} ms/page")
+for n in ["pageprep_preprocess", "leptonica_composite", "unpaper", "pageprep_e2e", "tesseract", "ocrmypdf"]:
+    if n in wall:
         row(n)
-med = {n: statistics.median(v) for n, v in t.items()}
+med = {n: statistics.median(v) for n, v in wall.items()}
+medc = {n: statistics.median(v) for n, v in cpu.items()}
 print()
 def ratio(a, b, what, target):
     if a in med and b in med:
-        r = med[b] / med[a]
-        print(f"  {what:<52} {r:7.2f}x   (target {target})")
+        print(f"  {what:<52} {med[b] / med[a]:7.2f}x wall  {medc[b] / medc[a]:7.2f}x cpu   (target {target})")
 ratio("pageprep_preprocess", "unpaper", "unpaper / pageprep preprocessing (1 core)", ">= 30x")
+ratio("pageprep_preprocess", "leptonica_composite", "Leptonica composite / pageprep (1 core)", ">= 2x")
 ratio("pageprep_e2e", "ocrmypdf", "ocrmypdf --deskew --clean / pageprep end to end", ">= 1.5x")
 if "pageprep_e2e" in med and "tesseract" in med:
     slower = med["pageprep_e2e"] / med["tesseract"] - 1

@@ -4,7 +4,12 @@ find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(TESSERACT REQUIRED IMPORTED_TARGET tesseract)
 pkg_check_modules(LEPTONICA REQUIRED IMPORTED_TARGET lept)
+# PNG decoding (host/io/codec_png.cpp): libdeflate inflates, zlib streams large pages.
+pkg_check_modules(LIBDEFLATE REQUIRED IMPORTED_TARGET libdeflate)
+find_package(ZLIB REQUIRED)
 find_package(TIFF REQUIRED)
+# libjpeg(-turbo) directly (host/io/codec_jpeg.cpp), for its warnings on damaged data.
+find_package(JPEG REQUIRED)
 # PDF input and output: qpdf (Apache-2.0); JPEG 2000: openjp2 (BSD-2-Clause).
 # PDF pages that must be rendered go to poppler's pdftoppm, a separate program
 # found at run time (GPL, never linked): io/pdf_document.hpp.

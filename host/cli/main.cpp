@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/bench_command.hpp"
 #include "cli/run_options.hpp"
 #include "pipeline/run_config.hpp"
 #include "pipeline/scheduler.hpp"
@@ -54,16 +55,23 @@ int main(int argc, char** argv) {
     }
     return host::report_outdir(args[1], std::cout, std::cerr);
   }
+  if (args[0] == "bench") {
+    args.erase(args.begin());
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);  // as `run`: page images from mmap
+    return cli::run_bench(args, std::cout, std::cerr);
+  }
   if (args[0] != "run") {
     std::cerr << "pageprep: unknown command '" << args[0] << "'\n\n" << kUsage;
     return host::kExitUsage;
   }
   args.erase(args.begin());
-  for (const auto& a : args)
+  for (const auto& a : args) {
+    if (a == "--") break;  // inputs follow, whatever their names
     if (a == "-h" || a == "--help") {
       std::cout << kUsage;
       return host::kExitOk;
     }
+  }
   RunConfig cfg;
   try {
     cfg = cli::parse_run(args);

@@ -4,12 +4,15 @@
 #include <cstdlib>
 #include <string>
 
+#include "pageprep/kernels/ops/threshold_ops.hpp"
+
 namespace pageprep::cli {
 
 using host::RunConfig;
 
 const char* const kUsage = R"(usage: pageprep run INPUT... -o OUTDIR [options]
        pageprep report OUTDIR
+       pageprep bench [options]   (pages/s on this machine; pageprep bench --help)
        pageprep --help | --version
 
 Cleans scanned pages (deskew, binarize, denoise) on a CUDA GPU or the CPU and
@@ -69,7 +72,8 @@ Options:
   --background-norm       flatten uneven illumination before thresholding
   --median                3x3 median on the gray page
   --binarize METHOD       sauvola (default), otsu, wolf or none
-  --window N              binarization window in pixels (default: scales with DPI)
+  --window N              binarization window in pixels, odd, 3..255 (default:
+                          scales with DPI)
   --k K                   Sauvola/Wolf k (default: method's)
   --despeckle auto|none|N remove dark specks up to N pixels (default auto: by DPI)
   --remove-border         remove dark scanner borders from the bilevel page
@@ -93,12 +97,20 @@ Options:
   --eval-raw              with ground truth (NAME.gt.txt beside an input), also
                           OCR the raw page and report cer_raw beside cer
   --force                 redo every page, ignoring the journal
-  --max-pixels N          refuse pages with more decoded pixels (default 300000000)
-  --max-dimension N       refuse pages wider or taller than N (default 30000)
+  --image-dpi N           the DPI of pages whose file gives none, or one that is
+                          implausible for the pixel size (under 100, a page over
+                          20 inches, or over 600 dpi for a page under 3 inches);
+                          default: estimated from the pixel size (pages.jsonl
+                          dpi_source says file, option, estimated or default)
+  --max-pixels N          refuse pages with more decoded pixels (default and
+                          largest 250000000, what the preprocessing handles)
+  --max-dimension N       refuse pages wider or taller than N (default and
+                          largest 16384)
   -q, --quiet             no progress or summary on stderr (errors still print)
   --progress-interval S   seconds between progress lines off a terminal (default 5)
   -h, --help              this text
   --version               versions of pageprep, Tesseract, OpenCV, and the CUDA state
+  --                      every later argument is an INPUT, even one starting with '-'
 
 `pageprep report OUTDIR` merges the journals of every run and shard that wrote
 OUTDIR into pages.jsonl and run.json (totals, failures, per-shard pages/s); it
@@ -211,7 +223,10 @@ RunConfig parse_run(const std::vector<std::string>& args) {
       else if (v != "none")
         throw UsageError{"--binarize must be sauvola, otsu, wolf or none"};
     } else if (a == "--window") {
-      c.steps.binarize_params.window = parse_int(a, value(), 3, 1001);
+      // The largest window the binarization kernels accept (their exact
+      // integer sums are sized for it): a larger one is a usage error here,
+      // not a fatal error once the run has started.
+      c.steps.binarize_params.window = parse_int(a, value(), 3, kernels::ops::kMaxWindow);
       if (c.steps.binarize_params.window % 2 == 0) throw UsageError{"--window must be odd"};
     } else if (a == "--k") {
       c.steps.binarize_params.k = parse_float(a, value(), 0.f, 1.f);
@@ -227,7 +242,9 @@ RunConfig parse_run(const std::vector<std::string>& args) {
       c.steps.remove_border = true;
     } else if (a == "--ocr-input") {
       const std::string v = value();
-      if (v == "gray")
+      if (v == "auto")
+        c.ocr_input = host::OcrInput::kAuto;
+      else if (v == "gray")
         c.ocr_input = host::OcrInput::kGray;
       else if (v == "binary")
         c.ocr_input = host::OcrInput::kBinary;
@@ -310,13 +327,18 @@ RunConfig parse_run(const std::vector<std::string>& args) {
     } else if (a == "--force") {
       c.force = true;
     } else if (a == "--max-pixels") {
-      c.limits.max_pixels = parse_int(a, value(), 1, 2000000000);
+      c.limits.max_pixels = parse_int(a, value(), 1, static_cast<int>(kernels::kMaxPagePixels));
+    } else if (a == "--image-dpi") {
+      c.limits.image_dpi = parse_int(a, value(), 10, 10000);
     } else if (a == "--max-dimension") {
-      c.limits.max_dimension = parse_int(a, value(), 1, 1000000);
+      c.limits.max_dimension = parse_int(a, value(), 1, kernels::kMaxPageSide);
     } else if (a == "-q" || a == "--quiet") {
       c.quiet = true;
     } else if (a == "--progress-interval") {
       c.progress_interval_s = parse_int(a, value(), 1, 3600);
+    } else if (a == "--") {
+      // Everything after "--" is an input, even when it starts with '-'.
+      for (++i; i < args.size(); ++i) c.inputs.push_back(args[i]);
     } else if (a == "-" || a.empty() || a[0] != '-') {
       c.inputs.push_back(a);
     } else {

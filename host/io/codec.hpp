@@ -19,10 +19,10 @@
 /// - Resolution: PNG pHYs (metre unit), JPEG JFIF density (dpi or dpcm) or else
 ///   EXIF XResolution/YResolution, TIFF X/YRESOLUTION with RESOLUTIONUNIT (inch
 ///   when the tag is absent, per the TIFF spec; unit "none" = no resolution).
-///   Values below kMinSaneDpi or above kMaxSaneDpi are treated as absent; absent
-///   gives 300 dpi with dpi_from_file = false. A dpi that PNG's metre unit
-///   cannot represent exactly (300 dpi = 11811 px/m = 299.9994 dpi) is rounded
-///   to the integer when within 0.05.
+///   A dpi that PNG's metre unit cannot represent exactly (300 dpi = 11811
+///   px/m = 299.9994 dpi) is rounded to the integer when within 0.05. The
+///   file's value is then judged by resolve_dpi() (below): only a plausible one
+///   is used, and DecodedPage::dpi_source says where the dpi came from.
 /// - JPEG EXIF orientation is applied. TIFF orientations that need a transpose
 ///   (LEFTTOP..LEFTBOT) are read without the transpose.
 /// - Thread safety: all functions may be called concurrently from any thread.
@@ -35,26 +35,60 @@
 #include <vector>
 
 #include "io/page.hpp"
+#include "pageprep/kernels/batch.hpp"
 #include "pageprep/kernels/cpu/thread_pool.hpp"
 
 namespace pageprep::host {
 
-/// Resolutions outside [kMinSaneDpi, kMaxSaneDpi] are placeholders or garbage.
+/// The DPI rule (issue 9 defect 9, issue 11 item 3). A file's resolution is
+/// trusted when it is finite, in [kMinPlausibleDpi, kMaxPlausibleDpi], puts
+/// neither side of the page over kMaxPageInches, and does not claim more than
+/// kHighDpi for a page whose longer side is under kMinHighDpiPageInches (a
+/// 2550x3300 px scan tagged 2400 dpi would be a 1.4-inch page, and despeckle
+/// tuned for 2400 dpi would erase its glyphs). Otherwise the dpi is
+/// --image-dpi N when given (dpi_source "option"), else estimated from the
+/// pixel size assuming a letter or A4 page (longer side 11 or 11.69 in),
+/// snapped to a common scanner resolution within 3% ("estimated"), else 300
+/// ("default") when the estimate falls outside [kMinPlausibleDpi, 1200].
+constexpr double kMinPlausibleDpi = 100.0;
+/// The wider range a PDF image's own resolution must fall in before it is
+/// taken natively (io/pdf_document.cpp); the DPI rule above still applies.
 constexpr double kMinSaneDpi = 50.0;
 constexpr double kMaxSaneDpi = 4800.0;
-/// The resolution assumed when the file has none.
+constexpr double kMaxPlausibleDpi = 4800.0;
+constexpr double kMaxPageInches = 20.0;
+constexpr double kHighDpi = 600.0;
+constexpr double kMinHighDpiPageInches = 3.0;
+/// The resolution used when nothing better is known.
 constexpr double kDefaultDpi = 300.0;
 
+/// Defaults: the largest page the executors process (kernels::kMaxPageSide,
+/// kernels::kMaxPagePixels), so every page that decodes is processed, and
+/// nothing is decoded that would then be refused.
 struct DecodeLimits {
-  int64_t max_file_bytes = 1LL << 30;  ///< 1 GiB
-  int32_t max_dimension = 30000;       ///< px per side
-  int64_t max_pixels = 300'000'000;    ///< decoded pixels, checked from the header
+  int64_t max_file_bytes = 1LL << 30;             ///< 1 GiB
+  int32_t max_dimension = kernels::kMaxPageSide;  ///< px per side
+  int64_t max_pixels = kernels::kMaxPagePixels;   ///< decoded pixels, checked from the header
+  /// --image-dpi: the dpi of pages whose file has none or an implausible one
+  /// (0: estimate it). Not a limit, but every decode needs it.
+  double image_dpi = 0;
+  /// How long a FIFO given as an input may take to deliver its first byte.
+  int pipe_wait_ms = 30000;
   /// Not a limit but how PDF pages that are not one scanned image (vector
   /// graphics, born-digital text, several images) are rasterized: at this
   /// resolution (`--pdf-dpi`). A PDF file itself may exceed max_file_bytes
   /// (it is read lazily); each embedded image stream may not.
   double pdf_dpi = 300.0;
 };
+
+/// Applies the DPI rule above to a decoded page whose file_dpi_x/y hold what
+/// the file said (0: nothing): sets dpi_x, dpi_y, dpi_source, dpi_from_file.
+void resolve_dpi(DecodedPage* page, double image_dpi);
+
+/// The rule's parts, for tests and reports.
+bool dpi_is_plausible(double dpi_x, double dpi_y, int64_t width, int64_t height);
+/// 0 when no estimate fits.
+double estimate_dpi_from_size(int64_t width, int64_t height);
 
 /// The number of pages in a file (TIFF: directories; PDF: pages, from the page
 /// tree without decoding any content; others: 1), or an error.
@@ -79,13 +113,18 @@ struct DecodeResult {
 /// kTooLarge (file bytes or header dimensions over `limits`),
 /// kUnsupportedFormat (message says what the bytes look like), kCorrupt
 /// (recognised format that fails to decode, or `page` out of range).
+/// `gray_allocator` (optional): allocates the decoded gray page, e.g. in the
+/// CUDA executor's pinned memory. The PNG decoder writes its rows straight
+/// into it; other decoders ignore it.
 DecodeResult decode_page(const std::string& path, int32_t page, const DecodeLimits& limits,
-                         kernels::cpu::ThreadPool& pool);
+                         kernels::cpu::ThreadPool& pool,
+                         cv::MatAllocator* gray_allocator = nullptr);
 
 /// The same from bytes in memory (stdin, tests). `name_for_errors` prefixes messages.
 DecodeResult decode_page_from_memory(const std::vector<uint8_t>& bytes,
                                      const std::string& name_for_errors, int32_t page,
-                                     const DecodeLimits& limits, kernels::cpu::ThreadPool& pool);
+                                     const DecodeLimits& limits, kernels::cpu::ThreadPool& pool,
+                                     cv::MatAllocator* gray_allocator = nullptr);
 
 /// What the magic bytes say: "png", "jpeg", "tiff", "pnm", "webp", or "" when
 /// none of those.

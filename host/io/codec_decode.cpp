@@ -1,6 +1,7 @@
 // Page decoding entry points: reading the file (with its size limit), the
 // format by magic bytes, header-first size checks, then the format's decoder
-// (OpenCV for PNG/JPEG/WebP, codec_pnm.cpp, codec_tiff.cpp) and page counts.
+// (codec_png.cpp; OpenCV for JPEG/WebP and interlaced PNG; codec_pnm.cpp,
+// codec_tiff.cpp) and page counts.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 #include <new>
 
 #include "io/codec_internal.hpp"
+#include "io/file_read.hpp"
 #include "io/pdf_document.hpp"
 #include "pageprep/kernels/ops/gray_ops.hpp"
 
@@ -60,21 +62,13 @@ void set_file_dpi(DecodedPage* page, double x, double y) {
   // Metre and centimetre units cannot hold integral dpi exactly (300 dpi is
   // 11811 px/m = 299.9994 dpi); snap values that are that close.
   auto snap = [](double v) {
+    if (!std::isfinite(v) || v < 0) return 0.0;
     const double r = std::round(v);
     return std::fabs(v - r) < 0.05 ? r : v;
   };
-  x = snap(x);
-  y = snap(y);
-  auto sane = [](double v) { return std::isfinite(v) && v >= kMinSaneDpi && v <= kMaxSaneDpi; };
-  if (sane(x) && sane(y)) {
-    page->dpi_x = x;
-    page->dpi_y = y;
-    page->dpi_from_file = true;
-  } else {
-    page->dpi_x = kDefaultDpi;
-    page->dpi_y = kDefaultDpi;
-    page->dpi_from_file = false;
-  }
+  // Whether to trust it is resolve_dpi()'s call, once the pixel size is known.
+  page->file_dpi_x = snap(x);
+  page->file_dpi_y = snap(y);
 }
 
 void silence_libraries_once() {
@@ -91,71 +85,35 @@ using namespace detail;
 
 // --------------------------------------------------------------- files ----
 
-struct FileBytes {
-  std::vector<uint8_t> bytes;
-  PageError error = PageError::kNone;
-  std::string message;
-};
+// Files and pipes are read by io/file_read.cpp: never a blocking open, and a
+// stop request ends any wait.
+ReadResult read_file(const std::string& path, const DecodeLimits& limits, int64_t max_read) {
+  return read_path(path, limits.max_file_bytes, max_read, limits.pipe_wait_ms);
+}
 
-// Reads at most `max_read` bytes of `path` (all of it when the file is
-// smaller); a regular file larger than `max_bytes` is kTooLarge unread.
-FileBytes read_file(const std::string& path, int64_t max_bytes, int64_t max_read) {
-  FileBytes r;
-  auto fail = [&](PageError e, const std::string& what) {
-    r.error = e;
-    r.message = path + ": " + what;
-    r.bytes.clear();
-    return std::move(r);
-  };
-  int fd;
-  do {
-    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  } while (fd < 0 && errno == EINTR);
-  if (fd < 0) {
-    const int err = errno;
-    if (err == ENOENT || err == ENOTDIR) return fail(PageError::kNotFound, "no such file");
-    if (err == EACCES || err == EPERM) return fail(PageError::kUnreadable, "permission denied");
-    return fail(PageError::kUnreadable, std::string("cannot open: ") + std::strerror(err));
-  }
-  struct Closer {
-    int fd;
-    ~Closer() { ::close(fd); }
-  } closer{fd};
+// A regular file that starts with TIFF's magic: libtiff reads the pages it
+// needs from the descriptor (a multi-page TIFF is never read whole per page,
+// and a TIFF over max_file_bytes is not refused whole). Returns -1 (and
+// leaves `fd_out` closed) for anything else.
+int open_if_tiff(const std::string& path, int* fd_out, int64_t* size_out) {
+  *fd_out = -1;
   struct stat st {};
-  if (::fstat(fd, &st) != 0)
-    return fail(PageError::kUnreadable, std::string("cannot stat: ") + std::strerror(errno));
-  if (S_ISDIR(st.st_mode)) return fail(PageError::kUnreadable, "is a directory, not a file");
-  const bool regular = S_ISREG(st.st_mode);
-  if (regular) {
-    if (st.st_size == 0) return fail(PageError::kEmptyFile, "empty file (0 bytes)");
-    if (st.st_size > max_bytes)
-      return fail(PageError::kTooLarge, "file is " + std::to_string(st.st_size) +
-                                            " bytes; the limit is " + std::to_string(max_bytes));
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return -1;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) return -1;
+  uint8_t head[16];
+  ssize_t n;
+  do {
+    n = ::pread(fd, head, sizeof head, 0);
+  } while (n < 0 && errno == EINTR);
+  if (n <= 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+      sniff(head, static_cast<size_t>(n)) != Format::kTiff) {
+    ::close(fd);
+    return -1;
   }
-  // Pipes and devices have no size: read until EOF, one byte over the limit.
-  const int64_t want = regular ? std::min<int64_t>(st.st_size, max_read)
-                               : (max_read >= max_bytes ? max_bytes + 1 : max_read);
-  r.bytes.resize(static_cast<size_t>(regular ? want : std::min<int64_t>(want, 1 << 20)));
-  size_t got = 0;
-  while (static_cast<int64_t>(got) < want) {
-    if (got == r.bytes.size())
-      r.bytes.resize(std::min<size_t>(r.bytes.size() * 2, static_cast<size_t>(want)));
-    const ssize_t n = ::read(fd, r.bytes.data() + got, r.bytes.size() - got);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      if (err == EISDIR) return fail(PageError::kUnreadable, "is a directory, not a file");
-      return fail(PageError::kUnreadable, std::string("read error: ") + std::strerror(err));
-    }
-    if (n == 0) break;  // EOF (or the file shrank under us)
-    got += static_cast<size_t>(n);
-  }
-  r.bytes.resize(got);
-  if (got == 0) return fail(PageError::kEmptyFile, "empty file (0 bytes)");
-  if (!regular && static_cast<int64_t>(got) > max_bytes)
-    return fail(PageError::kTooLarge,
-                "stream exceeds the limit of " + std::to_string(max_bytes) + " bytes");
-  return r;
+  *fd_out = fd;
+  *size_out = st.st_size;
+  return 0;
 }
 
 // ------------------------------------------------------- OpenCV decode ----
@@ -249,7 +207,8 @@ DecodeResult decode_with_opencv(const uint8_t* d, size_t n, Format f, Header* hp
 }
 
 DecodeResult decode_bytes(const uint8_t* d, size_t n, const std::string& name, int32_t page,
-                          const DecodeLimits& limits, ThreadPool& pool) {
+                          const DecodeLimits& limits, ThreadPool& pool,
+                          cv::MatAllocator* gray_allocator) {
   silence_libraries_once();
   if (n == 0) return decode_error(PageError::kEmptyFile, name, "empty file (0 bytes)");
   if (static_cast<int64_t>(n) > limits.max_file_bytes || n > static_cast<size_t>(INT_MAX))
@@ -259,11 +218,18 @@ DecodeResult decode_bytes(const uint8_t* d, size_t n, const std::string& name, i
   const Format f = sniff(d, n);
   if (f == Format::kUnknown)
     return decode_error(PageError::kUnsupportedFormat, name, describe_unknown(d, n));
-  if (f == Format::kPdf)  // from memory; files go through pdf_decode_page directly
-    return pdf_decode_page_memory(std::vector<uint8_t>(d, d + n), name, page, limits, pool);
+  if (f == Format::kPdf) {  // from memory; files go through pdf_decode_page directly
+    DecodeResult r =
+        pdf_decode_page_memory(std::vector<uint8_t>(d, d + n), name, page, limits, pool);
+    if (r.error == PageError::kNone) resolve_dpi(&r.page, limits.image_dpi);
+    return r;
+  }
   if (f == Format::kTiff) {
     DecodeResult r = detail::tiff_decode(d, n, name, page, limits, pool);
-    if (r.error != PageError::kNone) r.page.gray.release();
+    if (r.error != PageError::kNone)
+      r.page.gray.release();
+    else
+      resolve_dpi(&r.page, limits.image_dpi);
     return r;
   }
   if (page != 0)
@@ -273,7 +239,10 @@ DecodeResult decode_bytes(const uint8_t* d, size_t n, const std::string& name, i
 
   if (f == Format::kJp2) {
     DecodeResult r = detail::jp2_decode(d, n, name, limits, pool);
-    if (r.error != PageError::kNone) r.page.gray.release();
+    if (r.error != PageError::kNone)
+      r.page.gray.release();
+    else
+      resolve_dpi(&r.page, limits.image_dpi);
     return r;
   }
 
@@ -305,8 +274,13 @@ DecodeResult decode_bytes(const uint8_t* d, size_t n, const std::string& name, i
     return decode_error(PageError::kUnsupportedFormat, name, h.unsupported);
   if (!h.complete) return decode_error(PageError::kCorrupt, name, h.truncation);
 
-  DecodeResult r = f == Format::kPnm ? decode_pnm(d, n, pnm, name, pool)
-                                     : decode_with_opencv(d, n, f, &h, name, pool);
+  DecodeResult r;
+  bool handled = false;
+  if (f == Format::kPng) r = png_decode(d, n, name, gray_allocator, &handled);
+  if (!handled)
+    r = f == Format::kPnm    ? decode_pnm(d, n, pnm, name, pool)
+        : f == Format::kJpeg ? jpeg_decode(d, n, &h, name, pool)
+                             : decode_with_opencv(d, n, f, &h, name, pool);
   if (r.error != PageError::kNone) {
     r.page.gray.release();
     return r;
@@ -315,21 +289,31 @@ DecodeResult decode_bytes(const uint8_t* d, size_t n, const std::string& name, i
   r.page.source_channels = h.channels;
   r.page.source_depth_bits = h.depth;
   detail::set_file_dpi(&r.page, h.dpi_x, h.dpi_y);
+  resolve_dpi(&r.page, limits.image_dpi);
   return r;
 }
 
-DecodeResult guarded_decode(const uint8_t* d, size_t n, const std::string& name, int32_t page,
-                            const DecodeLimits& limits, ThreadPool& pool) {
+// Every decode runs under this: an exception becomes the page's error.
+template <typename Fn>
+DecodeResult guarded(const std::string& name, Fn&& fn) {
   try {
-    return decode_bytes(d, n, name, page, limits, pool);
-  } catch (const std::bad_alloc&) {
-    return decode_error(PageError::kTooLarge, name, "out of memory while decoding");
+    return fn();
   } catch (const std::exception& e) {
-    return decode_error(PageError::kInternal, name,
-                        std::string("unexpected exception: ") + e.what());
+    const PageError code = error_for_exception(e);
+    return decode_error(code, name,
+                        code == PageError::kOutOfMemory
+                            ? std::string("out of memory while decoding (") + e.what() + ")"
+                            : std::string("unexpected exception: ") + e.what());
   } catch (...) {
     return decode_error(PageError::kInternal, name, "unexpected exception");
   }
+}
+
+DecodeResult guarded_decode(const uint8_t* d, size_t n, const std::string& name, int32_t page,
+                            const DecodeLimits& limits, ThreadPool& pool,
+                            cv::MatAllocator* gray_allocator) {
+  return guarded(name,
+                 [&] { return decode_bytes(d, n, name, page, limits, pool, gray_allocator); });
 }
 
 }  // namespace
@@ -394,7 +378,7 @@ namespace {
 bool is_pdf_file(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
-  const FileBytes head = read_file(path, std::numeric_limits<int64_t>::max(), 1024);
+  const ReadResult head = read_path(path, std::numeric_limits<int64_t>::max(), 1024);
   return head.error == PageError::kNone &&
          sniff(head.bytes.data(), head.bytes.size()) == Format::kPdf;
 }
@@ -402,39 +386,78 @@ bool is_pdf_file(const std::string& path) {
 }  // namespace
 
 PageCount count_pages(const std::string& path, const DecodeLimits& limits) {
+  PageCount c;
+  auto fail = [&](PageError e, const std::string& message) {
+    c.error = e;
+    c.message = message;
+    return c;
+  };
+  // A pipe cannot be looked into without taking its bytes from the decoder:
+  // it is one page (a multi-page TIFF through a pipe gives its first page).
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISFIFO(st.st_mode)) {
+    c.count = 1;
+    return c;
+  }
   // Only TIFF and PDF need more than the magic bytes; a PDF may exceed
   // max_file_bytes (its page tree is all qpdf reads here).
   if (is_pdf_file(path)) return pdf_count_pages(path);
-  FileBytes head = read_file(path, limits.max_file_bytes, 16);
-  if (head.error == PageError::kNone &&
-      sniff(head.bytes.data(), head.bytes.size()) == Format::kTiff)
-    head = read_file(path, limits.max_file_bytes, limits.max_file_bytes);
-  if (head.error != PageError::kNone) {
-    PageCount c;
-    c.error = head.error;
-    c.message = head.message;
+  int fd = -1;
+  int64_t size = 0;
+  if (open_if_tiff(path, &fd, &size) == 0) {
+    silence_libraries_once();
+    try {
+      c = detail::tiff_count_pages_fd(fd, size, path);
+    } catch (const std::exception& e) {
+      c = fail(error_for_exception(e), path + ": " + e.what());
+    }
+    ::close(fd);
     return c;
   }
+  const ReadResult head = read_file(path, limits, 16);
+  if (head.error != PageError::kNone) return fail(head.error, head.message);
   return count_pages_from_memory(head.bytes, path);
 }
 
 DecodeResult decode_page(const std::string& path, int32_t page, const DecodeLimits& limits,
-                         ThreadPool& pool) {
-  if (is_pdf_file(path)) return pdf_decode_page(path, page, limits, pool);
-  FileBytes file = read_file(path, limits.max_file_bytes, limits.max_file_bytes);
-  if (file.error != PageError::kNone) {
-    DecodeResult r;
-    r.error = file.error;
-    r.message = file.message;
+                         ThreadPool& pool, cv::MatAllocator* gray_allocator) {
+  if (is_pdf_file(path)) {
+    DecodeResult r = pdf_decode_page(path, page, limits, pool);
+    if (r.error == PageError::kNone) resolve_dpi(&r.page, limits.image_dpi);
     return r;
   }
-  return guarded_decode(file.bytes.data(), file.bytes.size(), path, page, limits, pool);
+  int fd = -1;
+  int64_t size = 0;
+  if (open_if_tiff(path, &fd, &size) == 0) {
+    silence_libraries_once();
+    DecodeResult r = guarded(path, [&] {
+      DecodeResult t = detail::tiff_decode_fd(fd, size, path, page, limits, pool);
+      if (t.error == PageError::kNone) resolve_dpi(&t.page, limits.image_dpi);
+      return t;
+    });
+    ::close(fd);
+    if (r.error != PageError::kNone) r.page.gray.release();
+    return r;
+  }
+  return guarded(path, [&] {
+    ReadResult file = read_file(path, limits, limits.max_file_bytes);
+    if (file.error != PageError::kNone) {
+      DecodeResult r;
+      r.error = file.error;
+      r.message = file.message;
+      return r;
+    }
+    return decode_bytes(file.bytes.data(), file.bytes.size(), path, page, limits, pool,
+                        gray_allocator);
+  });
 }
 
 DecodeResult decode_page_from_memory(const std::vector<uint8_t>& bytes,
                                      const std::string& name_for_errors, int32_t page,
-                                     const DecodeLimits& limits, ThreadPool& pool) {
-  return guarded_decode(bytes.data(), bytes.size(), name_for_errors, page, limits, pool);
+                                     const DecodeLimits& limits, ThreadPool& pool,
+                                     cv::MatAllocator* gray_allocator) {
+  return guarded_decode(bytes.data(), bytes.size(), name_for_errors, page, limits, pool,
+                        gray_allocator);
 }
 
 }  // namespace pageprep::host

@@ -133,7 +133,7 @@ EncodeResult encode_page(const cv::Mat& page, OutputFormat fmt, double dpi, bool
     r.message = std::string("encoder failed: ") + e.msg;
   } catch (const std::bad_alloc&) {
     r = EncodeResult{};
-    r.error = PageError::kWriteFailed;
+    r.error = PageError::kOutOfMemory;
     r.message = "encoder ran out of memory";
   }
   return r;

@@ -6,6 +6,7 @@
 //   codec_decode.cpp   file reading, the decode entry points, page counts
 //   codec_encode.cpp   PNG, PNM and the encode entry point
 //   codec_tiff.cpp     libtiff reading and writing
+//   codec_png.cpp      PNG decoding (libdeflate; OpenCV only for interlaced pages)
 //   codec_jp2.cpp      JPEG 2000 (JP2, J2K) through openjp2
 // PDF pages go through io/pdf_document.hpp (pdf_*.cpp), which uses these.
 #pragma once
@@ -51,10 +52,30 @@ void pack_bits_rows(const cv::Mat& src, bool one_is_black, uint8_t* packed, int6
 /// Composites straight (non-premultiplied) alpha onto white in place (CV_8UC4).
 void composite_onto_white(kernels::cpu::ThreadPool& pool, cv::Mat* bgra);
 
+struct Header;
+/// PNG by our own decoder (codec_png.cpp): libdeflate, fused unfilter and
+/// gray conversion, the page allocated with `allocator` (nullptr: OpenCV's
+/// default). The header has passed parse_png and the limits. `*handled` is
+/// false for interlaced pages, which the caller decodes with OpenCV.
+DecodeResult png_decode(const uint8_t* d, size_t n, const std::string& name,
+                        cv::MatAllocator* allocator, bool* handled);
+
 /// TIFF (libtiff over the buffer). Messages come without the name prefix.
 PageCount tiff_count_pages(const uint8_t* data, size_t size, const std::string& name);
 DecodeResult tiff_decode(const uint8_t* data, size_t size, const std::string& name, int32_t page,
                          const DecodeLimits& limits, kernels::cpu::ThreadPool& pool);
+/// TIFF read from an open regular file through a read-only mapping: only the
+/// directories on the way to `page` and that page's strips or tiles are
+/// touched, whatever the file's size. `fd` stays open (the caller closes it).
+PageCount tiff_count_pages_fd(int fd, int64_t size, const std::string& name);
+DecodeResult tiff_decode_fd(int fd, int64_t size, const std::string& name, int32_t page,
+                            const DecodeLimits& limits, kernels::cpu::ThreadPool& pool);
+
+/// JPEG through libjpeg (codec_jpeg.cpp): `h` from parse_jpeg; EXIF
+/// orientation applied (swapping h's dpi axes for quarter turns); libjpeg's
+/// warnings about the data make the page kCorrupt.
+DecodeResult jpeg_decode(const uint8_t* data, size_t size, Header* h, const std::string& name,
+                         kernels::cpu::ThreadPool& pool);
 EncodeResult tiff_encode(const cv::Mat& page, double dpi, bool is_binary);
 
 /// JPEG 2000: a JP2 file or a raw J2K codestream (codec_jp2.cpp).

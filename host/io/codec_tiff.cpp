@@ -9,8 +9,13 @@
 // libtiff for other users in the process, e.g. Leptonica).
 #include <tiffio.h>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdarg>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
@@ -117,6 +122,56 @@ int reader_map(thandle_t h, void** base, toff_t* size) {
 }
 void noop_unmap(thandle_t, void*, toff_t) {}
 
+// A regular file: mapped read-only (libtiff then reads the directories on the
+// way to a page and that page's strips straight from the mapping, so only
+// those pages of the file are ever touched), with pread() for anything libtiff
+// reads through the read procedure. Nothing is copied into one big buffer, so
+// a multi-page TIFF costs the same per page whatever its length, and a TIFF
+// over 1 GiB is read like any other. (Like libtiff's own TIFFOpen, a file cut
+// short by another process while mapped would raise SIGBUS.)
+struct FdReader {
+  int fd;
+  toff_t size;
+  toff_t pos;
+};
+
+tmsize_t fd_read(thandle_t h, void* buf, tmsize_t n) {
+  auto* r = static_cast<FdReader*>(h);
+  if (n <= 0 || r->pos >= r->size) return 0;
+  size_t want = static_cast<size_t>(std::min<toff_t>(static_cast<toff_t>(n), r->size - r->pos));
+  size_t got = 0;
+  while (got < want) {
+    const ssize_t k = ::pread(r->fd, static_cast<uint8_t*>(buf) + got, want - got,
+                              static_cast<off_t>(r->pos + got));
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) break;
+    got += static_cast<size_t>(k);
+  }
+  r->pos += got;
+  return static_cast<tmsize_t>(got);
+}
+toff_t fd_seek(thandle_t h, toff_t off, int whence) {
+  auto* r = static_cast<FdReader*>(h);
+  const toff_t base = whence == SEEK_CUR ? r->pos : whence == SEEK_END ? r->size : 0;
+  r->pos = base + off;
+  return r->pos;
+}
+toff_t fd_size(thandle_t h) {
+  return static_cast<FdReader*>(h)->size;
+}
+int fd_map(thandle_t h, void** base, toff_t* size) {
+  auto* r = static_cast<FdReader*>(h);
+  if (r->size == 0 || r->size > static_cast<toff_t>(SIZE_MAX)) return 0;
+  void* p = ::mmap(nullptr, static_cast<size_t>(r->size), PROT_READ, MAP_PRIVATE, r->fd, 0);
+  if (p == MAP_FAILED) return 0;  // libtiff falls back to fd_read
+  *base = p;
+  *size = r->size;
+  return 1;
+}
+void fd_unmap(thandle_t, void* base, toff_t size) {
+  ::munmap(base, static_cast<size_t>(size));
+}
+
 struct MemWriter {
   std::vector<uint8_t>* out;
   toff_t pos;
@@ -155,18 +210,18 @@ int writer_map(thandle_t, void**, toff_t*) {
 
 TIFF* open_client(const char* name, const char* mode, thandle_t client, TIFFReadWriteProc rd,
                   TIFFReadWriteProc wr, TIFFSeekProc seek, TIFFSizeProc size, TIFFMapFileProc map,
-                  Messages* msgs) {
+                  Messages* msgs, TIFFUnmapFileProc unmap = noop_unmap) {
 #if TIFFLIB_VERSION >= 20221213
   TIFFOpenOptions* opts = TIFFOpenOptionsAlloc();
   TIFFOpenOptionsSetErrorHandlerExtR(opts, handle_error, msgs);
   TIFFOpenOptionsSetWarningHandlerExtR(opts, handle_warning, msgs);
   TIFF* tif =
-      TIFFClientOpenExt(name, mode, client, rd, wr, seek, noop_close, size, map, noop_unmap, opts);
+      TIFFClientOpenExt(name, mode, client, rd, wr, seek, noop_close, size, map, unmap, opts);
   TIFFOpenOptionsFree(opts);
   return tif;
 #else
   (void)msgs;  // the CaptureScope's global handlers collect the messages
-  return TIFFClientOpen(name, mode, client, rd, wr, seek, noop_close, size, map, noop_unmap);
+  return TIFFClientOpen(name, mode, client, rd, wr, seek, noop_close, size, map, unmap);
 #endif
 }
 
@@ -180,6 +235,11 @@ struct TiffCloser {
 TIFF* open_reader(const std::string& name, MemReader* rd, Messages* msgs) {
   return open_client(name.c_str(), "r", rd, reader_read, reader_write, reader_seek, reader_size,
                      reader_map, msgs);
+}
+
+TIFF* open_fd_reader(const std::string& name, FdReader* rd, Messages* msgs) {
+  return open_client(name.c_str(), "r", rd, fd_read, reader_write, fd_seek, fd_size, fd_map, msgs,
+                     fd_unmap);
 }
 
 std::string first_error(const Messages& m, const char* fallback) {
@@ -231,27 +291,50 @@ void invert_rows(ThreadPool& pool, cv::Mat* m) {
 
 }  // namespace
 
-PageCount tiff_count_pages(const uint8_t* data, size_t size, const std::string& name) {
-  Messages msgs;
-  CaptureScope scope(&msgs);
+namespace {
+
+PageCount count_open_tiff(TIFF* tif, Messages& msgs, const std::string& name) {
   PageCount c;
   const std::string prefix = name.empty() ? "" : name + ": ";
-  MemReader rd{data, size, 0};
-  TiffCloser tc{open_reader(name, &rd, &msgs)};
-  if (!tc.tif) {
+  if (!tif) {
     c.error = PageError::kCorrupt;
     c.message = prefix + "unreadable TIFF: " + first_error(msgs, "TIFFClientOpen failed");
     return c;
   }
-  // A damaged chain of directories counts the readable ones.
-  const tdir_t dirs = TIFFNumberOfDirectories(tc.tif);
+  // A damaged chain of directories counts the readable ones, plus one when
+  // libtiff met a broken link: that page then fails with libtiff's reason,
+  // rather than a truncated book silently losing its last pages.
+  msgs.errors.clear();
+  const tdir_t dirs = TIFFNumberOfDirectories(tif);
   if (dirs == 0) {
     c.error = PageError::kCorrupt;
     c.message = prefix + "TIFF without a readable directory: " + first_error(msgs, "");
     return c;
   }
-  c.count = static_cast<int32_t>(std::min<tdir_t>(dirs, INT32_MAX));
+  const bool broken = !msgs.errors.empty();
+  c.count = static_cast<int32_t>(std::min<tdir_t>(dirs, INT32_MAX - 1)) + (broken ? 1 : 0);
   return c;
+}
+
+DecodeResult decode_open_tiff(TIFF* tif, Messages& msgs, const std::string& name, int32_t page,
+                              const DecodeLimits& limits, ThreadPool& pool);
+
+}  // namespace
+
+PageCount tiff_count_pages(const uint8_t* data, size_t size, const std::string& name) {
+  Messages msgs;
+  CaptureScope scope(&msgs);
+  MemReader rd{data, size, 0};
+  TiffCloser tc{open_reader(name, &rd, &msgs)};
+  return count_open_tiff(tc.tif, msgs, name);
+}
+
+PageCount tiff_count_pages_fd(int fd, int64_t size, const std::string& name) {
+  Messages msgs;
+  CaptureScope scope(&msgs);
+  FdReader rd{fd, static_cast<toff_t>(size), 0};
+  TiffCloser tc{open_fd_reader(name, &rd, &msgs)};
+  return count_open_tiff(tc.tif, msgs, name);
 }
 
 DecodeResult tiff_decode(const uint8_t* data, size_t size, const std::string& name, int32_t page,
@@ -260,20 +343,39 @@ DecodeResult tiff_decode(const uint8_t* data, size_t size, const std::string& na
   CaptureScope scope(&msgs);
   MemReader rd{data, size, 0};
   TiffCloser tc{open_reader(name, &rd, &msgs)};
-  TIFF* tif = tc.tif;
+  return decode_open_tiff(tc.tif, msgs, name, page, limits, pool);
+}
+
+DecodeResult tiff_decode_fd(int fd, int64_t size, const std::string& name, int32_t page,
+                            const DecodeLimits& limits, ThreadPool& pool) {
+  Messages msgs;
+  CaptureScope scope(&msgs);
+  FdReader rd{fd, static_cast<toff_t>(size), 0};
+  TiffCloser tc{open_fd_reader(name, &rd, &msgs)};
+  return decode_open_tiff(tc.tif, msgs, name, page, limits, pool);
+}
+
+namespace {
+
+DecodeResult decode_open_tiff(TIFF* tif, Messages& msgs, const std::string& name, int32_t page,
+                              const DecodeLimits& limits, ThreadPool& pool) {
   if (!tif)
     return decode_error(PageError::kCorrupt, name,
                         "unreadable TIFF: " + first_error(msgs, "TIFFClientOpen failed"));
-  const tdir_t dirs = TIFFNumberOfDirectories(tif);
-  if (page < 0 || static_cast<tdir_t>(page) >= dirs)
+  // TIFFSetDirectory walks the chain only as far as `page`: counting every
+  // directory for each page would make a long TIFF cost the square of its length.
+  msgs.errors.clear();
+  if (page < 0 || !TIFFSetDirectory(tif, static_cast<tdir_t>(page)) || !msgs.errors.empty()) {
+    const std::string why = first_error(msgs, "TIFFSetDirectory failed");
+    msgs.errors.clear();
+    const tdir_t dirs = page < 0 ? 0 : TIFFNumberOfDirectories(tif);
+    if (page < 0 || static_cast<tdir_t>(page) >= dirs)
+      return decode_error(PageError::kCorrupt, name,
+                          "page " + std::to_string(page) + " out of range: the TIFF has " +
+                              std::to_string(dirs) + " readable page(s)");
     return decode_error(PageError::kCorrupt, name,
-                        "page " + std::to_string(page) + " out of range: the TIFF has " +
-                            std::to_string(dirs) + " readable page(s)");
-  msgs.errors.clear();  // counting may have met a damaged later directory
-  if (!TIFFSetDirectory(tif, static_cast<tdir_t>(page)) || !msgs.errors.empty())
-    return decode_error(PageError::kCorrupt, name,
-                        "cannot read TIFF directory " + std::to_string(page) + ": " +
-                            first_error(msgs, "TIFFSetDirectory failed"));
+                        "cannot read TIFF directory " + std::to_string(page) + ": " + why);
+  }
 
   uint32_t w = 0, h = 0;
   if (!TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &w) || !TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &h))
@@ -373,6 +475,8 @@ DecodeResult tiff_decode(const uint8_t* data, size_t size, const std::string& na
   set_file_dpi(&r.page, xres * scale, yres * scale);
   return r;
 }
+
+}  // namespace
 
 EncodeResult tiff_encode(const cv::Mat& m, double dpi, bool is_binary) {
   Messages msgs;

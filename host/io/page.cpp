@@ -1,5 +1,9 @@
 #include "io/page.hpp"
 
+#include <opencv2/core.hpp>
+
+#include <new>
+
 namespace pageprep::host {
 
 const char* error_code_name(PageError e) {
@@ -28,10 +32,36 @@ const char* error_code_name(PageError e) {
       return "output_conflict";
     case PageError::kInternal:
       return "internal";
+    case PageError::kOutOfMemory:
+      return "out_of_memory";
+    case PageError::kNoPages:
+      return "no_pages";
     case PageError::kEncrypted:
       return "encrypted";
   }
   return "internal";
+}
+
+PageError error_for_exception(const std::exception& e) {
+  if (dynamic_cast<const std::bad_alloc*>(&e)) return PageError::kOutOfMemory;
+  if (const auto* cv_error = dynamic_cast<const cv::Exception*>(&e);
+      cv_error && cv_error->code == cv::Error::StsNoMem)
+    return PageError::kOutOfMemory;
+  return PageError::kInternal;
+}
+
+const char* dpi_source_name(DpiSource s) {
+  switch (s) {
+    case DpiSource::kFile:
+      return "file";
+    case DpiSource::kEstimated:
+      return "estimated";
+    case DpiSource::kDefault:
+      return "default";
+    case DpiSource::kOption:
+      return "option";
+  }
+  return "default";
 }
 
 }  // namespace pageprep::host

@@ -8,6 +8,7 @@
 #include <opencv2/core/mat.hpp>
 
 #include <cstdint>
+#include <exception>
 #include <string>
 
 namespace pageprep::host {
@@ -26,10 +27,16 @@ enum class PageError : int32_t {
   kWriteFailed,        ///< an output could not be written
   kOutputConflict,  ///< an output name belongs to another input or to a file pageprep did not write
   kInternal,        ///< a bug: an unexpected exception
+  kOutOfMemory,     ///< an allocation failed (std::bad_alloc): the machine, not the page
+  kNoPages,         ///< an input folder, list or stdin that names no page file at all
   kEncrypted,       ///< an encrypted PDF that needs a password to open
 };
 
 const char* error_code_name(PageError e);
+
+/// The code for an exception caught around a page's work: kOutOfMemory for
+/// std::bad_alloc and OpenCV's "insufficient memory", else kInternal.
+PageError error_for_exception(const std::exception& e);
 
 /// Identity of a page: the input path and the 0-based page index within it
 /// (multi-page TIFF). `ordinal` is the page's position in the whole run.
@@ -38,6 +45,16 @@ struct PageId {
   int32_t page = 0;
   int64_t ordinal = 0;
 };
+
+/// Where a page's resolution came from (pages.jsonl `dpi_source`, dpi_source_name()).
+enum class DpiSource : int32_t {
+  kFile,       ///< "file": the file's own resolution, plausible for its pixel size
+  kEstimated,  ///< "estimated": absent or implausible; estimated from the pixel size
+  kDefault,    ///< "default": absent or implausible and no estimate fits; 300 dpi
+  kOption,     ///< "option": absent or implausible; --image-dpi N
+};
+
+const char* dpi_source_name(DpiSource s);
 
 /// How a PDF page became its master image, and where that image sits on the
 /// page (io/pdf_document.hpp); `valid` is false for every other format.
@@ -57,8 +74,11 @@ struct DecodedPage {
   cv::Mat gray;  ///< CV_8UC1, continuous or not
   double dpi_x = 300.0;
   double dpi_y = 300.0;
-  bool dpi_from_file = false;  ///< false: 300 assumed (reported as such)
-  std::string format;          ///< "png", "jpeg", "tiff", "pnm", "webp", "jp2", "j2k", "pdf"
+  bool dpi_from_file = false;  ///< dpi_source == kFile
+  DpiSource dpi_source = DpiSource::kDefault;
+  double file_dpi_x = 0;  ///< what the file said (0: nothing), also when not trusted
+  double file_dpi_y = 0;
+  std::string format;  ///< "png", "jpeg", "tiff", "pnm", "webp", "jp2", "j2k", "pdf"
   int32_t source_channels = 1;
   int32_t source_depth_bits = 8;  ///< bits per sample in the file (1 for G4, 16, 8)
   PdfPlacement pdf;               ///< PDF pages only

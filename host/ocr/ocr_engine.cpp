@@ -5,6 +5,7 @@
 #include <tesseract/renderer.h>
 #include <tesseract/resultiterator.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <memory>
 
@@ -45,6 +46,28 @@ std::string hocr_document(const std::string& body, const std::string& title) {
       "ocrp_wconf'/>\n </head>\n <body>\n" +
       body + " </body>\n</html>\n";
   return doc;
+}
+
+// The mean confidence of the words that hold text. Tesseract's own
+// MeanTextConf() also averages words whose text is blank, so a page of noise
+// with no text at all could report 95; with no word at all the mean is
+// undefined, and -1 says "absent" (pages.jsonl then has no ocr_confidence).
+float mean_word_confidence(tesseract::TessBaseAPI* api, int* words) {
+  *words = 0;
+  std::unique_ptr<tesseract::ResultIterator> it(api->GetIterator());
+  if (!it) return -1.0f;
+  double sum = 0;
+  do {
+    TessText word(it->GetUTF8Text(tesseract::RIL_WORD));
+    if (!word) continue;
+    bool blank = true;
+    for (const char* c = word.get(); *c; ++c)
+      if (!std::isspace(static_cast<unsigned char>(*c))) blank = false;
+    if (blank) continue;
+    sum += it->Confidence(tesseract::RIL_WORD);
+    ++*words;
+  } while (it->Next(tesseract::RIL_WORD));
+  return *words > 0 ? static_cast<float>(sum / *words) : -1.0f;
 }
 
 }  // namespace
@@ -141,7 +164,7 @@ OcrResult OcrEngine::recognize(const cv::Mat& page, int dpi, const std::string& 
   r.alto = alto ? alto.get() : "";
   r.tsv = tsv ? tsv.get() : "";
   r.lines = read_lines(*api_);
-  r.mean_confidence = static_cast<float>(api_->MeanTextConf());
+  r.mean_confidence = mean_word_confidence(api_.get(), &r.words);
   r.ok = true;
   api_->Clear();
   return r;

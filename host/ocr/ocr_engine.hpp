@@ -49,7 +49,10 @@ struct OcrResult {
   std::string alto;            ///< Tesseract's ALTO <Page> element (GetAltoText)
   std::string tsv;             ///< Tesseract's TSV rows, without the header (GetTSVText)
   std::vector<OcrLine> lines;  ///< words by text line, in reading order
-  float mean_confidence = 0;   ///< Tesseract's mean word confidence, 0..100
+  /// Mean confidence (0..100) of the words that hold text; -1 when there is
+  /// no such word (a blank or noise-only page): absent, never a high number.
+  float mean_confidence = -1;
+  int words = 0;  ///< words that hold text
 };
 
 class OcrEngine {

@@ -1,8 +1,12 @@
 // The CPU executor: every operation's CPU schedule, one page at a time, rows
 // spread over the executor's thread pool. Operation objects (and their
-// workspaces) are created once here, never per page.
+// workspaces) are created once, for executor_limits() (A3 at 600 dpi), never
+// per page; a larger page (large formats, up to kernels::kMaxPageSide) gets a
+// second set sized to it, kept while no larger page comes, so memory follows
+// the pages actually met. submit() does the work: one batch in flight.
 #include <chrono>
 #include <cmath>
+#include <deque>
 #include <memory>
 #include <string>
 
@@ -11,6 +15,7 @@
 #include "pageprep/kernels/denoise.hpp"
 #include "pageprep/kernels/deskew.hpp"
 #include "pipeline/executor.hpp"
+#include "pipeline/page_memory.hpp"
 
 namespace pageprep::host {
 namespace {
@@ -27,46 +32,74 @@ kernels::GrayView view(cv::Mat& m) {
   return {m.data, m.cols, m.rows, static_cast<int64_t>(m.step[0])};
 }
 
+/// One set of operation objects, built for `limits`.
+struct CpuOps {
+  kernels::BatchLimits limits;
+  std::unique_ptr<kernels::cpu::BackgroundNormalize> background;
+  std::unique_ptr<kernels::cpu::SkewEstimator> skew;
+  std::unique_ptr<kernels::cpu::Binarize> binarize;
+  std::unique_ptr<kernels::cpu::Despeckle> despeckle;
+  std::unique_ptr<kernels::cpu::BorderRemove> border;
+
+  bool fits(int32_t w, int32_t h) const { return w <= limits.max_width && h <= limits.max_height; }
+
+  kernels::Status create(const StepConfig& steps, const kernels::BatchLimits& l) {
+    limits = l;
+    if (steps.background_norm)
+      PAGEPREP_RETURN_IF_ERROR(
+          kernels::cpu::BackgroundNormalize::create(kernels::BackgroundParams{}, l, &background));
+    if (steps.deskew)
+      PAGEPREP_RETURN_IF_ERROR(kernels::cpu::SkewEstimator::create(skew_params(steps), l, &skew));
+    if (steps.binarize)
+      PAGEPREP_RETURN_IF_ERROR(kernels::cpu::Binarize::create(steps.binarize_params, l, &binarize));
+    if (steps.binarize && steps.despeckle)
+      PAGEPREP_RETURN_IF_ERROR(
+          kernels::cpu::Despeckle::create(despeckle_params(steps), l, &despeckle));
+    if (steps.binarize && steps.remove_border)
+      PAGEPREP_RETURN_IF_ERROR(
+          kernels::cpu::BorderRemove::create(kernels::BorderParams{}, l, &border));
+    return kernels::Status::ok();
+  }
+};
+
+/// Large-page workspaces are rounded up to this, so pages of one large
+/// format share a set.
+constexpr int32_t kLargeStep = 1024;
+
 class CpuExecutor final : public Executor {
  public:
   CpuExecutor(const StepConfig& steps, int threads) : steps_(steps), pool_(threads) {}
 
   kernels::Status init() {
-    const auto limits = executor_limits(1);
-    if (steps_.background_norm)
-      PAGEPREP_RETURN_IF_ERROR(kernels::cpu::BackgroundNormalize::create(
-          kernels::BackgroundParams{}, limits, &background_));
-    if (steps_.deskew) {
-      const kernels::SkewParams sp = skew_params(steps_);
-      min_confidence_ = sp.min_confidence;
-      PAGEPREP_RETURN_IF_ERROR(kernels::cpu::SkewEstimator::create(sp, limits, &skew_));
-    }
-    if (steps_.binarize)
-      PAGEPREP_RETURN_IF_ERROR(
-          kernels::cpu::Binarize::create(steps_.binarize_params, limits, &binarize_));
-    if (steps_.binarize && steps_.despeckle)
-      PAGEPREP_RETURN_IF_ERROR(
-          kernels::cpu::Despeckle::create(despeckle_params(steps_), limits, &despeckle_));
-    if (steps_.binarize && steps_.remove_border)
-      PAGEPREP_RETURN_IF_ERROR(
-          kernels::cpu::BorderRemove::create(kernels::BorderParams{}, limits, &border_));
-    return kernels::Status::ok();
+    if (steps_.deskew) min_confidence_ = skew_params(steps_).min_confidence;
+    return standard_.create(steps_, executor_limits(1));
   }
 
   std::string name() const override { return "cpu"; }
+  int in_flight() const override { return static_cast<int>(done_.size()); }
+  /// Decoded pages in huge-page mappings too (page_memory.hpp).
+  cv::MatAllocator* page_allocator() override { return page_image_allocator(); }
 
-  void process(std::vector<PageWork*>& batch) override {
+  void submit(PageBatch batch) override {
     for (PageWork* page : batch) {
       if (!page->ok()) continue;
       const auto t0 = Clock::now();
       try {
         process_page(*page);
       } catch (const std::exception& e) {
-        page->fail(PageError::kInternal, std::string("preprocessing threw: ") + e.what());
+        page->fail(error_for_exception(e), std::string("preprocessing threw: ") + e.what());
       }
       page->executor = "cpu";
       page->times.preprocess_ms += ms_since(t0);
     }
+    done_.push_back(std::move(batch));
+  }
+
+  bool retire(bool, PageBatch* done) override {
+    if (done_.empty()) return false;
+    *done = std::move(done_.front());
+    done_.pop_front();
+    return true;
   }
 
  private:
@@ -78,32 +111,60 @@ class CpuExecutor final : public Executor {
     return false;
   }
 
+  /// The operation set for a w x h page: the standard one, or one sized to
+  /// the page (rounded up to kLargeStep), replacing a smaller large set.
+  CpuOps* ops_for(PageWork& page, int32_t w, int32_t h) {
+    if (standard_.fits(w, h)) return &standard_;
+    if (large_ && large_->fits(w, h)) return large_.get();
+    auto round_up = [](int32_t v) {
+      return std::min(kernels::kMaxPageSide, (v + kLargeStep - 1) / kLargeStep * kLargeStep);
+    };
+    kernels::BatchLimits l = executor_limits(1);
+    l.max_width = std::max(l.max_width, round_up(w));
+    l.max_height = std::max(l.max_height, round_up(h));
+    if (large_) {  // keep covering what the previous large set covered
+      l.max_width = std::max(l.max_width, large_->limits.max_width);
+      l.max_height = std::max(l.max_height, large_->limits.max_height);
+    }
+    large_.reset();  // free the old workspaces before allocating the new ones
+    auto ops = std::make_unique<CpuOps>();
+    const kernels::Status st = ops->create(steps_, l);
+    if (!st.is_ok()) {
+      page.fail(st.code() == kernels::StatusCode::kOutOfMemory ? PageError::kTooLarge
+                                                               : PageError::kPreprocessFailed,
+                "workspace for a " + std::to_string(w) + "x" + std::to_string(h) +
+                    " page: " + st.message());
+      return nullptr;
+    }
+    large_ = std::move(ops);
+    return large_.get();
+  }
+
   void process_page(PageWork& page) {
     const cv::Mat& src = page.decoded.gray;
     const float dpi = static_cast<float>(page.decoded.dpi_x);
-    const auto limits = executor_limits(1);
-    if (src.cols > limits.max_width || src.rows > limits.max_height) {
-      page.fail(PageError::kTooLarge,
-                "page " + std::to_string(src.cols) + "x" + std::to_string(src.rows) +
-                    " exceeds the " + std::to_string(limits.max_width) + "x" +
-                    std::to_string(limits.max_height) + " preprocessing limit");
+    std::string why;
+    if (!executor_accepts(src.cols, src.rows, &why)) {
+      page.fail(PageError::kTooLarge, why);
       return;
     }
+    CpuOps* ops = ops_for(page, src.cols, src.rows);
+    if (ops == nullptr) return;
     cv::Mat gray = src;
-    if (background_) {
+    if (ops->background) {
       auto t = Clock::now();
-      cv::Mat norm(src.size(), CV_8UC1);
+      cv::Mat norm = make_page_image(src.rows, src.cols);
       kernels::ConstGrayView in[1] = {cview(gray)};
       kernels::GrayView out[1] = {view(norm)};
-      if (!check(page, background_->run(pool_, {in, 1}, {out, 1}, &dpi), "background")) return;
+      if (!check(page, ops->background->run(pool_, {in, 1}, {out, 1}, &dpi), "background")) return;
       gray = norm;
       page.times.background_ms = ms_since(t);
     }
-    if (skew_) {
+    if (ops->skew) {
       auto t = Clock::now();
       kernels::ConstGrayView in[1] = {cview(gray)};
       kernels::SkewResult r;
-      if (!check(page, skew_->run(pool_, {in, 1}, &r, &dpi), "skew")) return;
+      if (!check(page, ops->skew->run(pool_, {in, 1}, &r, &dpi), "skew")) return;
       page.skew_deg = r.angle_deg;
       page.skew_confidence = r.confidence;
       page.times.skew_ms = ms_since(t);
@@ -115,7 +176,7 @@ class CpuExecutor final : public Executor {
         int32_t ow = 0, oh = 0;
         const float angle = -r.angle_deg;
         kernels::rotated_size(gray.cols, gray.rows, angle, rp.expand, &ow, &oh);
-        cv::Mat rotated(oh, ow, CV_8UC1);
+        cv::Mat rotated = make_page_image(oh, ow);
         const uint8_t fill = rotation_fill(steps_, cview(src));
         kernels::ConstGrayView rin[1] = {cview(gray)};
         kernels::GrayView rout[1] = {view(rotated)};
@@ -125,11 +186,14 @@ class CpuExecutor final : public Executor {
         gray = rotated;
         page.rotated = true;
         page.times.rotate_ms = ms_since(t);
+        // An expanded canvas may outgrow the operation set.
+        ops = ops_for(page, gray.cols, gray.rows);
+        if (ops == nullptr) return;
       }
     }
     if (steps_.median) {
       auto t = Clock::now();
-      cv::Mat med(gray.size(), CV_8UC1);
+      cv::Mat med = make_page_image(gray.rows, gray.cols);
       kernels::ConstGrayView in[1] = {cview(gray)};
       kernels::GrayView out[1] = {view(med)};
       if (!check(page, kernels::cpu::median3x3(pool_, {in, 1}, {out, 1}), "median")) return;
@@ -137,27 +201,27 @@ class CpuExecutor final : public Executor {
       page.times.median_ms = ms_since(t);
     }
     page.gray = gray;
-    if (!binarize_) return;
+    if (!ops->binarize) return;
     auto t = Clock::now();
-    cv::Mat bin(gray.size(), CV_8UC1);
+    cv::Mat bin = make_page_image(gray.rows, gray.cols);
     {
       kernels::ConstGrayView in[1] = {cview(gray)};
       kernels::GrayView out[1] = {view(bin)};
-      if (!check(page, binarize_->run(pool_, {in, 1}, {out, 1}, &dpi), "binarize")) return;
+      if (!check(page, ops->binarize->run(pool_, {in, 1}, {out, 1}, &dpi), "binarize")) return;
     }
     page.times.binarize_ms = ms_since(t);
     kernels::GrayView bv[1] = {view(bin)};
-    if (despeckle_) {
+    if (ops->despeckle) {
       t = Clock::now();
       int64_t removed = 0;
-      if (!check(page, despeckle_->run(pool_, {bv, 1}, &dpi, &removed), "despeckle")) return;
+      if (!check(page, ops->despeckle->run(pool_, {bv, 1}, &dpi, &removed), "despeckle")) return;
       page.specks_removed = removed;
       page.times.despeckle_ms = ms_since(t);
     }
-    if (border_) {
+    if (ops->border) {
       t = Clock::now();
       int64_t removed = 0;
-      if (!check(page, border_->run(pool_, {bv, 1}, &removed), "border")) return;
+      if (!check(page, ops->border->run(pool_, {bv, 1}, &removed), "border")) return;
       page.border_pixels_removed = removed;
       page.times.border_ms = ms_since(t);
     }
@@ -167,11 +231,9 @@ class CpuExecutor final : public Executor {
   StepConfig steps_;
   kernels::cpu::ThreadPool pool_;
   float min_confidence_ = 0;
-  std::unique_ptr<kernels::cpu::BackgroundNormalize> background_;
-  std::unique_ptr<kernels::cpu::SkewEstimator> skew_;
-  std::unique_ptr<kernels::cpu::Binarize> binarize_;
-  std::unique_ptr<kernels::cpu::Despeckle> despeckle_;
-  std::unique_ptr<kernels::cpu::BorderRemove> border_;
+  CpuOps standard_;
+  std::unique_ptr<CpuOps> large_;
+  std::deque<PageBatch> done_;
 };
 
 }  // namespace
@@ -211,15 +273,6 @@ kernels::DespeckleParams despeckle_params(const StepConfig& steps) {
 uint8_t rotation_fill(const StepConfig& steps, kernels::ConstGrayView source) {
   return steps.background_norm ? kernels::BackgroundParams{}.target
                                : kernels::cpu::background_level(source);
-}
-
-kernels::BatchLimits executor_limits(int max_batch) {
-  kernels::BatchLimits l;
-  l.max_batch = max_batch;
-  // A3 at 600 dpi, rounded up: the largest page a bulk digitization run meets.
-  l.max_width = 7200;
-  l.max_height = 10200;
-  return l;
 }
 
 std::unique_ptr<Executor> make_cpu_executor(const StepConfig& steps, int threads,

@@ -1,65 +1,52 @@
-// The CUDA executor: pages of a batch go to the device together and every
-// operation runs once per slot (var-shape launches, blockIdx.z = page).
+// The CUDA executor's device half: CudaLaneDevice implements LaneDevice
+// (pipelined_executor.hpp, which schedules jobs on lanes and is tested
+// without a GPU) with streams, events, device arenas and pinned memory.
 //
-// ## Two slots, overlapped
+// ## A lane
 //
-// The executor owns two slots. Each slot has its own cudaStream_t, its own
-// part of the device arena and of the pinned staging buffer, and its own
-// operation objects (BackgroundNormalize, SkewEstimator, Binarize, Despeckle,
-// BorderRemove): an object's workspace is never used by two streams at once.
-// process() splits the batch into chunks and each chunk into two halves by
-// bytes (plan_cuda_batch(), cuda_batch_plan.hpp), then enqueues the stages
-// interleaved, slot A then slot B:
+// One cudaStream_t (non-blocking), its own operation objects (Background,
+// SkewEstimator, Binarize, Despeckle and BorderRemove sharing one
+// ComponentLabels), two device halves of `region` bytes, a device buffer for
+// the packed binary pages, 2 x region of pinned staging, and one event that
+// marks the end of its last enqueued phase. A job's phases on its lane:
 //
-//   host | pack A | pack B | fills | wait skew A | wait skew B | enqueue | out A | out B
-//   copy | [up A] [up B ........]                             ...   [down A][down B]
-//   A    |        [bg A][skew A ..]       [rot A][med/bin/speck/border A]
-//   B    |               [bg B ...][skew B ..]   [rot B][med/bin/speck/border B]
+//   begin   host: each page to the device, straight from pinned memory when
+//           the decoder allocated it in the input slab (cudaMemcpy2DAsync),
+//           else packed into staging by the pack pool first; device:
+//           background, then SkewEstimator::enqueue (no host wait); host,
+//           overlapping the device: the rotation fill levels; record event.
+//   middle  SkewEstimator::wait (already done: ready() said so) and the
+//           angles; device: rotate, median, binarize, despeckle, border,
+//           pack to 1 bit; downloads: the packed binary (1/8 of the bytes)
+//           and, only when gray_output_needed(), the gray page, into blocks
+//           of the output slab (pinned), or into staging when it is full;
+//           record event.
+//   finish  the pages get views of their output blocks and a hold on them
+//           (unpack_results() in the writer threads copies them out and
+//           releases them); staging fallbacks are copied out here.
 //
-// - the host packs B's pages while A's upload runs, and B's upload (copy
-//   engine) overlaps A's background and skew kernels;
-// - the host computes the rotation fill levels while the uploads and the
-//   background kernels run;
-// - SkewEstimator::run() waits for its own stream once (deskew.hpp), so the
-//   host waits for skew A and then skew B; B's stream is never blocked by A;
-// - A's rotate/median/binarize/despeckle/border kernels overlap B's, A's
-//   download overlaps B's last kernels, and the host copies A out of pinned
-//   memory while B's download runs.
-// The only host waits are the two skew syncs (one per slot, inside the
-// operation) and one cudaStreamSynchronize per slot at the end of the chunk,
-// plus Despeckle/BorderRemove's bounded back-pressure (denoise.hpp), which
-// never engages with one run per object per chunk. Nothing is allocated in
-// process() beyond small host vectors (the per-slot ones are reserved at
-// init()). Overlap is between the two halves of a chunk: process() returns
-// only when its batch is done, so consecutive batches do not overlap.
+// Images ping-pong between the two halves (source -> background -> rotated
+// -> median), each step writing into the half the previous step does not
+// read; the binary image goes into the half the final gray does not occupy;
+// stream order makes the reuse safe.
 //
 // ## Memory (sized once, at construction)
 //
-// region = max(ceil(max_batch / 2) x bytes(A4 at 300 dpi), bytes(largest page
-// of executor_limits())), bytes() = cuda_page_bytes() (256-byte pitch, one
-// spare row, x2 when the canvas expands). Each slot holds:
-// - device: two halves of `region` bytes. Images ping-pong between them
-//   (source -> background -> rotated -> median), each step writing into the
-//   half the previous step does not read, reset before it is reused; the
-//   binary image goes into the half the final gray does not occupy. Stream
-//   order makes the reuse safe.
-// - pinned host: 2 x region, the upload staging, reused for the download of
-//   gray and binary after the upload completed in stream order.
-// For max_batch 16 without expansion: region = 75.7 MB (the 7200x10200 limit
-// page), 303 MB of device memory and 303 MB of pinned memory in all, plus the
-// operations' workspaces, created per slot for ceil(max_batch / 2) pages.
-// The largest are Despeckle's and BorderRemove's labels, min(pages, 4)
-// resident pages x 7200 x 10200 x int32 = 1.18 GB per object, so two slots
-// hold about 4.7 GB of labels where one stream held 2.35 GB.
+// region = max(batch_pages x bytes(A4 at 300 dpi), bytes(A3 at 600 dpi)),
+// bytes() = cuda_page_bytes() (256-byte pitch, one spare row, x2 when the
+// canvas expands). A lane holds two halves and a packed-page buffer of
+// `region` bytes each; the label workspace holds `region` pixels (one pass
+// for a full lane, so border removal reuses despeckle's labels). For 8-page
+// batches that is about 74 MB per buffer and 294 MB of labels per lane; with
+// 3 lanes about 2 GB of device memory with the skew workspaces, and 0.45 GB
+// of pinned staging plus the two slabs (~0.45 GB in, 0.05-0.5 GB out). Setup that fails with 3
+// lanes is retried with 2, then 1 (make_cuda_executor), and --device auto falls back to the CPU
+// when even that fails (executor.cpp). Pages larger than a lane get a
+// large-page lane sized to them (one at a time), created when first needed.
 //
-// ## Failure
-//
-// Any CUDA error (or a stage that does not fit) retries the whole chunk on
-// the CPU executor, and the page report says so. After an error the device
-// is synchronized; if that fails the error is sticky (the context is
-// unusable) and all later batches go to the CPU. A page whose staging need
-// exceeds one region (possible only with canvas expansion beyond the limits)
-// goes to the CPU as well. Pages beyond executor_limits() fail with too_large.
+// None of this has run on a GPU yet: the development machine has none.
+// tests/gpu/device_check.sh runs the CLI with --device cuda against
+// --device cpu on generated pages and compares the outputs byte for byte.
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -68,6 +55,8 @@
 
 #include "pipeline/cuda_batch_plan.hpp"
 #include "pipeline/executor.hpp"
+#include "pipeline/host_slab.hpp"
+#include "pipeline/pipelined_executor.hpp"
 
 #if defined(PAGEPREP_HAVE_CUDA)
 #include <cuda_runtime_api.h>
@@ -76,6 +65,7 @@
 #include "pageprep/kernels/binarize.hpp"
 #include "pageprep/kernels/denoise.hpp"
 #include "pageprep/kernels/deskew.hpp"
+#include "pageprep/kernels/pack.hpp"
 #endif
 
 namespace pageprep::host {
@@ -83,14 +73,11 @@ namespace pageprep::host {
 #if defined(PAGEPREP_HAVE_CUDA)
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 std::string cuda_error_text(cudaError_t e, const char* what) {
   return std::string(what) + ": " + cudaGetErrorName(e) + " (" + cudaGetErrorString(e) + ")";
 }
 
-constexpr int kSlots = 2;
-const char* const kNoFit = "chunk does not fit the device arena";
+const char* const kNoFit = "job does not fit the lane's device memory";
 
 /// Bump allocator over one preallocated region; reset() frees everything.
 struct Arena {
@@ -111,32 +98,74 @@ kernels::GrayView dview(uint8_t* p, int32_t w, int32_t h) {
   return {p, w, h, cuda_pitch(w)};
 }
 
-/// One stream's share of the executor (see the file comment). The per-chunk
-/// vectors are reserved at init() for pages_per_slot pages, so resizing them
-/// in process() does not allocate.
-struct Slot {
+/// Pinned memory from cudaMallocHost, freed on destruction.
+struct Pinned {
+  uint8_t* p = nullptr;
+  size_t bytes = 0;
+  ~Pinned() {
+    if (p) cudaFreeHost(p);
+  }
+  cudaError_t alloc(size_t n) {
+    bytes = n;
+    return cudaMallocHost(reinterpret_cast<void**>(&p), n);
+  }
+};
+
+struct DeviceMem {
+  uint8_t* p = nullptr;
+  ~DeviceMem() {
+    if (p) cudaFree(p);
+  }
+};
+
+/// A page's downloads.
+struct Download {
+  uint8_t* packed = nullptr;  ///< packed binary on the host (slab block or staging)
+  uint8_t* gray = nullptr;    ///< gray on the host, when downloaded
+  bool packed_in_slab = false, gray_in_slab = false;
+};
+
+struct Lane {
   cudaStream_t stream = nullptr;
-  Arena half[2];  ///< device ping-pong halves
-  Arena staging;  ///< pinned host memory
+  cudaEvent_t done = nullptr;  ///< end of the last enqueued phase
+  DeviceMem device;
+  Arena half[2];
+  Arena packed;  ///< device: packed binary pages
+  Pinned staging_mem;
+  Arena staging;
   int cur_half = 0;
+  kernels::BatchLimits limits;
+  int64_t region = 0;
   std::unique_ptr<kernels::cuda::BackgroundNormalize> background;
   std::unique_ptr<kernels::cuda::SkewEstimator> skew;
   std::unique_ptr<kernels::cuda::Binarize> binarize;
   std::unique_ptr<kernels::cuda::Despeckle> despeckle;
   std::unique_ptr<kernels::cuda::BorderRemove> border;
 
-  std::vector<PageWork*> pages;
-  std::vector<kernels::GrayView> cur, tmp, bin;
+  // The job on the lane (vectors reserved at setup, so no allocation per job).
+  PageBatch pages;
+  std::vector<kernels::GrayView> cur, tmp, bin, packed_views;
   std::vector<kernels::ConstGrayView> cin;
   std::vector<float> dpi, angles;
   std::vector<uint8_t> fill;
   std::vector<kernels::SkewResult> skew_res;
-  std::vector<uint8_t*> hgray, hbin;
+  std::vector<Download> downloads;
   bool any_rotation = false;
   /// Written by Despeckle/BorderRemove's host callbacks when the stream gets
-  /// there; never reallocated after init(), so a callback still pending after
-  /// a failed chunk writes into live memory.
+  /// there; never reallocated after setup, so a callback still pending after
+  /// a failed job writes into live memory.
   std::vector<int64_t> specks, border_px;
+
+  ~Lane() {
+    // The operations first: they may wait on the stream.
+    background.reset();
+    skew.reset();
+    binarize.reset();
+    despeckle.reset();
+    border.reset();
+    if (done) cudaEventDestroy(done);
+    if (stream) cudaStreamDestroy(stream);
+  }
 
   int32_t n() const { return static_cast<int32_t>(pages.size()); }
   kernels::GrayBatch batch(std::vector<kernels::GrayView>& v) const { return {v.data(), n()}; }
@@ -145,7 +174,6 @@ struct Slot {
     for (int32_t i = 0; i < n(); ++i) cin.push_back(kernels::as_const(v[static_cast<size_t>(i)]));
     return {cin.data(), n()};
   }
-  /// Resets the half the current images are not in, for the next step's output.
   Arena& other_half() {
     Arena& a = half[1 - cur_half];
     a.reset();
@@ -163,381 +191,439 @@ struct Slot {
   }
 };
 
-class CudaExecutor final : public Executor {
+class CudaLaneDevice final : public LaneDevice {
  public:
-  CudaExecutor(const StepConfig& steps, int device, int max_batch,
-               std::unique_ptr<Executor> fallback)
-      : steps_(steps),
-        device_(device),
-        pages_per_slot_(std::max(1, (max_batch + 1) / 2)),
-        fallback_(std::move(fallback)) {}
+  CudaLaneDevice(const StepConfig& steps, const CudaExecutorOptions& o, int cpu_threads)
+      : steps_(steps), opt_(o), pack_pool_(std::max(1, std::min(4, cpu_threads))) {}
 
-  ~CudaExecutor() override {
-    for (Slot& s : slots_) {  // the operations first: they may refer to the streams
-      s.background.reset();
-      s.skew.reset();
-      s.binarize.reset();
-      s.despeckle.reset();
-      s.border.reset();
-      if (s.stream) cudaStreamDestroy(s.stream);
-    }
-    if (device_base_) cudaFree(device_base_);
-    if (pinned_base_) cudaFreeHost(pinned_base_);
+  ~CudaLaneDevice() override {
+    cudaSetDevice(opt_.device);
+    cudaDeviceSynchronize();  // nothing may land in memory freed below
   }
 
   std::string init() {
-    cudaError_t e = cudaSetDevice(device_);
+    cudaError_t e = cudaSetDevice(opt_.device);
     if (e != cudaSuccess) return cuda_error_text(e, "cudaSetDevice");
     const bool expand = steps_.expand_canvas;
-    const kernels::BatchLimits page_limits = executor_limits(1);
-    region_ = std::max(int64_t{pages_per_slot_} * cuda_page_bytes(2480, 3508, expand),
-                       cuda_page_bytes(page_limits.max_width, page_limits.max_height, expand));
-    const int64_t per_slot = 2 * region_;  // two device halves; 2 x region of pinned staging
-    if ((e = cudaMalloc(reinterpret_cast<void**>(&device_base_),
-                        static_cast<size_t>(kSlots * per_slot))) != cudaSuccess)
-      return cuda_error_text(e, "cudaMalloc(arena)");
-    if ((e = cudaMallocHost(reinterpret_cast<void**>(&pinned_base_),
-                            static_cast<size_t>(kSlots * per_slot))) != cudaSuccess)
-      return cuda_error_text(e, "cudaMallocHost(staging)");
-
-    const auto limits = executor_limits(pages_per_slot_);
-    const size_t cap = static_cast<size_t>(pages_per_slot_);
-    for (int k = 0; k < kSlots; ++k) {
-      Slot& s = slots_[k];
-      if ((e = cudaStreamCreateWithFlags(&s.stream, cudaStreamNonBlocking)) != cudaSuccess)
-        return cuda_error_text(e, "cudaStreamCreate");
-      for (int h = 0; h < 2; ++h)
-        s.half[h] = Arena{device_base_ + k * per_slot + h * region_, region_, 0};
-      s.staging = Arena{pinned_base_ + k * per_slot, per_slot, 0};
-      const std::string err = create_ops(limits, &s);
+    pages_per_lane_ = std::max(1, opt_.batch_pages);
+    const kernels::BatchLimits standard = executor_limits(pages_per_lane_);
+    region_ = std::max(int64_t{pages_per_lane_} * cuda_page_bytes(2480, 3508, expand),
+                       cuda_page_bytes(standard.max_width, standard.max_height, expand));
+    lanes_.clear();
+    for (int k = 0; k < opt_.lanes; ++k) {
+      auto lane = std::make_unique<Lane>();
+      const std::string err = make_lane(standard, region_, pages_per_lane_, lane.get());
       if (!err.empty()) return err;
-      s.pages.reserve(cap);
-      for (auto* v : {&s.cur, &s.tmp, &s.bin}) v->reserve(cap);
-      s.cin.reserve(cap);
-      s.dpi.reserve(cap);
-      s.angles.reserve(cap);
-      s.fill.reserve(cap);
-      s.skew_res.reserve(cap);
-      s.hgray.reserve(cap);
-      s.hbin.reserve(cap);
-      s.specks.assign(cap, 0);
-      s.border_px.assign(cap, 0);
+      lanes_.push_back(std::move(lane));
     }
+    // Pinned slabs: decoded pages in flight (the batch queue and the lanes),
+    // and downloads held until the writers copy them out. Without them the
+    // executor still works (staging), only slower: a failure is not fatal.
+    const size_t a4 = static_cast<size_t>(cuda_page_bytes(2480, 3508, false));
+    const size_t in_pages = static_cast<size_t>((opt_.lanes + 2) * pages_per_lane_ + 8);
+    if (in_mem_.alloc(in_pages * a4) == cudaSuccess)
+      in_slab_ = std::make_unique<HostSlab>(in_mem_.p, in_mem_.bytes);
+    else
+      cudaGetLastError();
+    const size_t out_page = a4 / 8 + (opt_.download_gray ? a4 : 0);
+    if (out_mem_.alloc(in_pages * out_page) == cudaSuccess)
+      out_slab_ = std::make_unique<HostSlab>(out_mem_.p, out_mem_.bytes);
+    else
+      cudaGetLastError();
     return {};
   }
 
-  std::string name() const override { return "cuda:" + std::to_string(device_); }
+  std::string name() const override { return "cuda:" + std::to_string(opt_.device); }
+  int lanes() const override { return static_cast<int>(lanes_.size()); }
+  int32_t lane_pages() const override { return pages_per_lane_; }
+  int64_t lane_bytes() const override { return region_; }
+  int64_t page_bytes(const PageWork& p) const override {
+    return cuda_page_bytes(p.decoded.gray.cols, p.decoded.gray.rows, steps_.expand_canvas);
+  }
+  cv::MatAllocator* page_allocator() override { return in_slab_.get(); }
 
-  void process(std::vector<PageWork*>& batch) override {
-    std::vector<PageWork*> todo;
-    std::vector<int64_t> need;
-    const auto limits = executor_limits(1);
-    for (PageWork* p : batch) {
-      if (!p->ok()) continue;
-      const cv::Mat& g = p->decoded.gray;
-      if (g.cols > limits.max_width || g.rows > limits.max_height) {
-        p->fail(PageError::kTooLarge, "page exceeds the preprocessing size limit");
-        continue;
-      }
-      todo.push_back(p);
-      need.push_back(cuda_page_bytes(g.cols, g.rows, steps_.expand_canvas));
+  bool prepare_large_lane(const PageWork& p, std::string* why) override {
+    const int32_t w = p.decoded.gray.cols, h = p.decoded.gray.rows;
+    if (large_ && w <= large_->limits.max_width && h <= large_->limits.max_height) return true;
+    auto round_up = [](int32_t v) {
+      return std::min(kernels::kMaxPageSide, (v + 1023) / 1024 * 1024);
+    };
+    kernels::BatchLimits l = executor_limits(1);
+    l.max_width = std::max(l.max_width, round_up(w));
+    l.max_height = std::max(l.max_height, round_up(h));
+    large_.reset();  // free the smaller one first
+    cudaError_t e = cudaSetDevice(opt_.device);
+    if (e != cudaSuccess) {
+      *why = cuda_error_text(e, "cudaSetDevice");
+      return false;
     }
-    const CudaBatchPlan plan = plan_cuda_batch(need, region_, pages_per_slot_);
-    std::vector<PageWork*> chunk;
-    for (const CudaChunkPlan& c : plan.chunks) {
-      chunk.clear();
-      for (int k = 0; k < kSlots; ++k) {
-        Slot& s = slots_[k];
-        s.pages.clear();
-        for (int32_t idx : c.slot[k].pages) {
-          s.pages.push_back(todo[static_cast<size_t>(idx)]);
-          chunk.push_back(todo[static_cast<size_t>(idx)]);
+    auto lane = std::make_unique<Lane>();
+    const std::string err = make_lane(
+        l, cuda_page_bytes(l.max_width, l.max_height, steps_.expand_canvas), 1, lane.get());
+    if (!err.empty()) {
+      cudaGetLastError();  // an allocation failure is not sticky
+      *why =
+          "no device memory for a " + std::to_string(w) + "x" + std::to_string(h) + " page: " + err;
+      return false;
+    }
+    large_ = std::move(lane);
+    return true;
+  }
+
+  std::string begin(int k, const PageBatch& pages) override {
+    cudaError_t e = cudaSetDevice(opt_.device);  // this thread may differ from init()'s
+    if (e != cudaSuccess) return cuda_error_text(e, "cudaSetDevice");
+    Lane& l = lane(k);
+    l.pages = pages;
+    const size_t n = pages.size();
+    for (auto* v : {&l.cur, &l.tmp, &l.bin, &l.packed_views}) v->assign(n, kernels::GrayView{});
+    l.dpi.resize(n);
+    l.angles.assign(n, 0.f);
+    l.fill.assign(n, 0);
+    l.skew_res.assign(n, kernels::SkewResult{});
+    l.downloads.assign(n, Download{});
+    std::fill(l.specks.begin(), l.specks.end(), 0);
+    std::fill(l.border_px.begin(), l.border_px.end(), 0);
+    l.any_rotation = false;
+    l.cur_half = 0;
+    l.half[0].reset();
+    l.staging.reset();
+    l.packed.reset();
+    // Upload: pinned pages directly, others packed into staging first (rows
+    // of all pages spread over the pack pool), then one copy each.
+    std::vector<uint8_t*>& host = scratch_ptrs_;
+    host.assign(n, nullptr);
+    for (size_t i = 0; i < n; ++i) {
+      const cv::Mat& g = pages[i]->decoded.gray;
+      l.dpi[i] = static_cast<float>(pages[i]->decoded.dpi_x);
+      uint8_t* d = l.half[0].take(cuda_pitch(g.cols) * g.rows);
+      if (!d) return kNoFit;
+      l.cur[i] = dview(d, g.cols, g.rows);
+      if (!(in_slab_ && in_slab_->owns(g.data))) {
+        host[i] = l.staging.take(cuda_pitch(g.cols) * g.rows);
+        if (!host[i]) return kNoFit;
+      }
+    }
+    pack_pool_.parallel_for(static_cast<int64_t>(n), 1, [&](int64_t b, int64_t end) {
+      for (int64_t i = b; i < end; ++i) {
+        if (!host[static_cast<size_t>(i)]) continue;
+        const cv::Mat& g = pages[static_cast<size_t>(i)]->decoded.gray;
+        const int64_t pitch = cuda_pitch(g.cols);
+        for (int y = 0; y < g.rows; ++y)
+          std::memcpy(host[static_cast<size_t>(i)] + y * pitch, g.ptr(y),
+                      static_cast<size_t>(g.cols));
+      }
+    });
+    for (size_t i = 0; i < n; ++i) {
+      const cv::Mat& g = pages[i]->decoded.gray;
+      if (host[i])
+        e = cudaMemcpyAsync(l.cur[i].data, host[i], static_cast<size_t>(l.cur[i].pitch * g.rows),
+                            cudaMemcpyHostToDevice, l.stream);
+      else
+        e = cudaMemcpy2DAsync(l.cur[i].data, static_cast<size_t>(l.cur[i].pitch), g.data, g.step[0],
+                              static_cast<size_t>(g.cols), static_cast<size_t>(g.rows),
+                              cudaMemcpyHostToDevice, l.stream);
+      if (e != cudaSuccess) return cuda_error_text(e, "upload");
+    }
+    kernels::Status st;
+    if (l.background) {
+      if (!l.carve_like(l.other_half(), l.tmp, l.cur)) return kNoFit;
+      if (!(st = l.background->run(l.stream, l.cbatch(l.cur), l.batch(l.tmp), l.dpi.data())))
+        return st.message();
+      std::swap(l.cur, l.tmp);
+      l.cur_half = 1 - l.cur_half;
+    }
+    if (l.skew && !(st = l.skew->enqueue(l.stream, l.cbatch(l.cur), l.dpi.data())))
+      return st.message();
+    if ((e = cudaEventRecord(l.done, l.stream)) != cudaSuccess) return cuda_error_text(e, "event");
+    // Host work while the device estimates skew: the fill levels (the same
+    // rule as the CPU executor, rotation_fill).
+    if (l.skew)
+      for (size_t i = 0; i < n; ++i) {
+        const cv::Mat& g = pages[i]->decoded.gray;
+        l.fill[i] =
+            rotation_fill(steps_, {g.data, g.cols, g.rows, static_cast<int64_t>(g.step[0])});
+      }
+    return {};
+  }
+
+  std::string middle(int k) override {
+    cudaError_t e = cudaSetDevice(opt_.device);
+    if (e != cudaSuccess) return cuda_error_text(e, "cudaSetDevice");
+    Lane& l = lane(k);
+    kernels::Status st;
+    if (l.skew) {
+      if (!(st = l.skew->wait(l.skew_res.data()))) return st.message();
+      for (size_t i = 0; i < l.pages.size(); ++i) {
+        PageWork& p = *l.pages[i];
+        const kernels::SkewResult& r = l.skew_res[i];
+        p.skew_deg = r.angle_deg;
+        p.skew_confidence = r.confidence;
+        p.skew_text_lines = r.text_lines;
+        if (should_deskew(r, min_confidence_, l.cur[i].width, l.cur[i].height, &p.skew_note)) {
+          l.angles[i] = -r.angle_deg;
+          p.rotated = true;
+          l.any_rotation = true;
         }
       }
-      run_chunk(chunk);
     }
-    if (!plan.oversize.empty()) {
-      chunk.clear();
-      for (int32_t idx : plan.oversize) chunk.push_back(todo[static_cast<size_t>(idx)]);
-      retry_on_cpu(chunk, "page larger than the device staging region");
+    if (l.any_rotation) {
+      kernels::RotateParams rp;
+      rp.expand = steps_.expand_canvas;
+      Arena& out = l.other_half();
+      for (size_t i = 0; i < l.pages.size(); ++i) {
+        int32_t ow = 0, oh = 0;
+        kernels::rotated_size(l.cur[i].width, l.cur[i].height, l.angles[i], rp.expand, &ow, &oh);
+        if (!executor_accepts(ow, oh, &scratch_why_)) return scratch_why_;
+        uint8_t* d = out.take(cuda_pitch(ow) * oh);
+        if (!d) return kNoFit;
+        l.tmp[i] = dview(d, ow, oh);
+      }
+      if (!(st = kernels::cuda::rotate(l.stream, rp, l.cbatch(l.cur), l.batch(l.tmp),
+                                       l.angles.data(), l.fill.data())))
+        return st.message();
+      std::swap(l.cur, l.tmp);
+      l.cur_half = 1 - l.cur_half;
     }
+    if (steps_.median) {
+      if (!l.carve_like(l.other_half(), l.tmp, l.cur)) return kNoFit;
+      if (!(st = kernels::cuda::median3x3(l.stream, l.cbatch(l.cur), l.batch(l.tmp))))
+        return st.message();
+      std::swap(l.cur, l.tmp);
+      l.cur_half = 1 - l.cur_half;
+    }
+    if (l.binarize) {
+      if (!l.carve_like(l.other_half(), l.bin, l.cur)) return kNoFit;
+      if (!(st = l.binarize->run(l.stream, l.cbatch(l.cur), l.batch(l.bin), l.dpi.data())))
+        return st.message();
+      if (l.despeckle &&
+          !(st = l.despeckle->run(l.stream, l.batch(l.bin), l.dpi.data(), l.specks.data())))
+        return st.message();
+      if (l.border && !(st = l.border->run(l.stream, l.batch(l.bin), l.border_px.data())))
+        return st.message();
+      // 1 bit per pixel for the trip back.
+      for (size_t i = 0; i < l.pages.size(); ++i) {
+        const int32_t w = l.bin[i].width, h = l.bin[i].height;
+        uint8_t* d = l.packed.take(cuda_pitch((w + 7) / 8) * h);
+        if (!d) return kNoFit;
+        l.packed_views[i] = {d, w, h, cuda_pitch((w + 7) / 8)};
+      }
+      if (!(st = kernels::cuda::pack_bits(l.stream, l.cbatch(l.bin), l.batch(l.packed_views))))
+        return st.message();
+    }
+    // Downloads into the output slab (held until the writers unpack them),
+    // or into staging (its uploads are done in stream order) when it is full.
+    l.staging.reset();
+    const bool want_gray = opt_.download_gray || !l.binarize;
+    for (size_t i = 0; i < l.pages.size(); ++i) {
+      Download& dl = l.downloads[i];
+      if (l.binarize) {
+        const kernels::GrayView& pv = l.packed_views[i];
+        const int64_t row = (pv.width + 7) / 8, bytes = row * pv.height;
+        dl.packed = out_slab_ ? out_slab_->take(static_cast<size_t>(bytes)) : nullptr;
+        dl.packed_in_slab = dl.packed != nullptr;
+        if (!dl.packed && !(dl.packed = l.staging.take(bytes)))
+          return "job does not fit the staging buffer";
+        if ((e = cudaMemcpy2DAsync(dl.packed, static_cast<size_t>(row), pv.data,
+                                   static_cast<size_t>(pv.pitch), static_cast<size_t>(row),
+                                   static_cast<size_t>(pv.height), cudaMemcpyDeviceToHost,
+                                   l.stream)) != cudaSuccess)
+          return cuda_error_text(e, "download");
+      }
+      if (want_gray) {
+        const kernels::GrayView& c = l.cur[i];
+        const int64_t bytes = int64_t{c.width} * c.height;
+        dl.gray = out_slab_ ? out_slab_->take(static_cast<size_t>(bytes)) : nullptr;
+        dl.gray_in_slab = dl.gray != nullptr;
+        if (!dl.gray && !(dl.gray = l.staging.take(bytes)))
+          return "job does not fit the staging buffer";
+        if ((e = cudaMemcpy2DAsync(dl.gray, static_cast<size_t>(c.width), c.data,
+                                   static_cast<size_t>(c.pitch), static_cast<size_t>(c.width),
+                                   static_cast<size_t>(c.height), cudaMemcpyDeviceToHost,
+                                   l.stream)) != cudaSuccess)
+          return cuda_error_text(e, "download");
+      }
+    }
+    if ((e = cudaEventRecord(l.done, l.stream)) != cudaSuccess) return cuda_error_text(e, "event");
+    return {};
+  }
+
+  std::string finish(int k) override {
+    Lane& l = lane(k);
+    // The stream has passed the downloads (ready()); the counts' host
+    // callbacks ran before the event.
+    HostSlab* slab = out_slab_.get();
+    for (size_t i = 0; i < l.pages.size(); ++i) {
+      PageWork& p = *l.pages[i];
+      Download& dl = l.downloads[i];
+      const kernels::GrayView& c = l.cur[i];
+      if (dl.packed) {
+        const int32_t w = l.packed_views[i].width, h = l.packed_views[i].height;
+        const int32_t row = (w + 7) / 8;
+        cv::Mat view(h, row, CV_8UC1, dl.packed, static_cast<size_t>(row));
+        p.binary_packed = dl.packed_in_slab ? view : view.clone();
+        p.binary_packed_width = w;
+      }
+      if (dl.gray) {
+        cv::Mat view(c.height, c.width, CV_8UC1, dl.gray, static_cast<size_t>(c.width));
+        p.gray = dl.gray_in_slab ? view : view.clone();
+      }
+      uint8_t* held_packed = dl.packed_in_slab ? dl.packed : nullptr;
+      uint8_t* held_gray = dl.gray_in_slab ? dl.gray : nullptr;
+      if (held_packed || held_gray)
+        p.host_hold = std::shared_ptr<void>(held_packed ? held_packed : held_gray,
+                                            [slab, held_packed, held_gray](void*) {
+                                              slab->give(held_packed);
+                                              slab->give(held_gray);
+                                            });
+      p.specks_removed = l.specks[i];
+      p.border_pixels_removed = l.border_px[i];
+    }
+    l.pages.clear();
+    return {};
+  }
+
+  bool ready(int k) override {
+    const cudaError_t e = cudaEventQuery(lane(k).done);
+    return e != cudaErrorNotReady;  // errors surface in wait()
+  }
+
+  std::string wait(int k) override {
+    const cudaError_t e = cudaEventSynchronize(lane(k).done);
+    return e == cudaSuccess ? std::string() : cuda_error_text(e, "lane");
+  }
+
+  bool recover() override {
+    cudaSetDevice(opt_.device);
+    const bool ok = cudaDeviceSynchronize() == cudaSuccess;
+    if (ok) cudaGetLastError();  // clear a non-sticky launch error
+    return ok;
+  }
+
+  void abandon(int k) override {
+    if (k < lanes() || large_) abandon(lane(k));
   }
 
  private:
-  std::string create_ops(const kernels::BatchLimits& limits, Slot* s) {
+  Lane& lane(int k) { return k < lanes() ? *lanes_[static_cast<size_t>(k)] : *large_; }
+
+  /// Clears a lane's host-side job state after a failure (the device is
+  /// drained): a pending skew estimation and the output blocks.
+  void abandon(Lane& l) {
+    if (l.skew) {
+      std::vector<kernels::SkewResult> sink(static_cast<size_t>(l.limits.max_batch));
+      (void)l.skew->wait(sink.data());  // clears a pending enqueue; "none pending" is fine
+    }
+    for (Download& dl : l.downloads) {
+      if (dl.packed_in_slab) out_slab_->give(dl.packed);
+      if (dl.gray_in_slab) out_slab_->give(dl.gray);
+      dl = Download{};
+    }
+    l.pages.clear();
+  }
+
+  std::string make_lane(const kernels::BatchLimits& limits, int64_t region, int32_t pages,
+                        Lane* l) {
+    cudaError_t e;
+    l->limits = limits;
+    l->limits.max_batch = pages;
+    l->region = region;
+    // Packed rows are (w + 7) / 8 bytes at the same 256-byte pitch alignment,
+    // so a job's packed pages never need more than its gray pages: one region.
+    const int64_t packed = region;
+    if ((e = cudaMalloc(reinterpret_cast<void**>(&l->device.p),
+                        static_cast<size_t>(2 * region + packed))) != cudaSuccess)
+      return cuda_error_text(e, "cudaMalloc(lane)");
+    l->half[0] = Arena{l->device.p, region, 0};
+    l->half[1] = Arena{l->device.p + region, region, 0};
+    l->packed = Arena{l->device.p + 2 * region, packed, 0};
+    if ((e = l->staging_mem.alloc(static_cast<size_t>(2 * region))) != cudaSuccess)
+      return cuda_error_text(e, "cudaMallocHost(staging)");
+    l->staging = Arena{l->staging_mem.p, 2 * region, 0};
+    if ((e = cudaStreamCreateWithFlags(&l->stream, cudaStreamNonBlocking)) != cudaSuccess)
+      return cuda_error_text(e, "cudaStreamCreate");
+    if ((e = cudaEventCreateWithFlags(&l->done, cudaEventDisableTiming)) != cudaSuccess)
+      return cuda_error_text(e, "cudaEventCreate");
+    kernels::BatchLimits op_limits = l->limits;
+    op_limits.max_batch_pixels = region;  // one labelling pass for a full lane
     kernels::Status st;
     if (steps_.background_norm && !(st = kernels::cuda::BackgroundNormalize::create(
-                                        kernels::BackgroundParams{}, limits, &s->background)))
+                                        kernels::BackgroundParams{}, op_limits, &l->background)))
       return st.message();
     if (steps_.deskew) {
       const kernels::SkewParams sp = skew_params(steps_);
       min_confidence_ = sp.min_confidence;
-      if (!(st = kernels::cuda::SkewEstimator::create(sp, limits, &s->skew))) return st.message();
+      if (!(st = kernels::cuda::SkewEstimator::create(sp, op_limits, &l->skew)))
+        return st.message();
     }
     if (steps_.binarize &&
-        !(st = kernels::cuda::Binarize::create(steps_.binarize_params, limits, &s->binarize)))
+        !(st = kernels::cuda::Binarize::create(steps_.binarize_params, op_limits, &l->binarize)))
       return st.message();
-    if (steps_.binarize && steps_.despeckle &&
-        !(st = kernels::cuda::Despeckle::create(despeckle_params(steps_), limits, &s->despeckle)))
-      return st.message();
-    if (steps_.binarize && steps_.remove_border &&
-        !(st = kernels::cuda::BorderRemove::create(kernels::BorderParams{}, limits, &s->border)))
-      return st.message();
-    return {};
-  }
-
-  void retry_on_cpu(std::vector<PageWork*>& pages, const std::string& why) {
-    fallback_->process(pages);
-    for (PageWork* p : pages) p->executor = "cpu (retry after cuda: " + why + ")";
-  }
-
-  void run_chunk(std::vector<PageWork*>& pages) {
-    if (broken_.empty()) {
-      const auto t0 = Clock::now();
-      const std::string err = run_on_device();
-      if (err.empty()) {
-        const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-        for (PageWork* p : pages) {
-          p->executor = name();
-          p->times.preprocess_ms += ms / static_cast<double>(pages.size());
-        }
-        return;
-      }
-      // A launch or memory error: the pages go to the CPU. Errors that poison
-      // the context (illegal address and the like) stick; then stop using it.
-      // The sync also drains both slots' streams (and their host callbacks)
-      // before the CPU overwrites the pages.
-      const cudaError_t sticky = cudaDeviceSynchronize();
-      if (sticky != cudaSuccess) broken_ = err;
-      for (PageWork* p : pages) {  // forget what the device path already reported
-        p->skew_deg = 0;
-        p->skew_confidence = 0;
-        p->skew_text_lines = 0;
-        p->rotated = false;
-        p->skew_note.clear();
-        p->specks_removed = 0;
-        p->border_pixels_removed = 0;
-      }
-      retry_on_cpu(pages, err);
-      return;
-    }
-    retry_on_cpu(pages, broken_);
-  }
-
-  /// Runs each stage for slot A then slot B (file comment); "" or the error.
-  std::string run_on_device() {
-    cudaError_t e = cudaSetDevice(device_);  // process() may run on another thread than init()
-    if (e != cudaSuccess) return cuda_error_text(e, "cudaSetDevice");
-    using Stage = std::string (CudaExecutor::*)(Slot&);
-    const Stage stages[] = {&CudaExecutor::upload,      &CudaExecutor::background,
-                            &CudaExecutor::fill_levels, &CudaExecutor::estimate_skew,
-                            &CudaExecutor::rotate,      &CudaExecutor::clean,
-                            &CudaExecutor::download,    &CudaExecutor::collect};
-    for (Stage stage : stages) {
-      for (Slot& s : slots_) {
-        if (s.pages.empty()) continue;
-        std::string err = (this->*stage)(s);
-        if (!err.empty()) return err;
-      }
-    }
-    return {};
-  }
-
-  // Upload: pack each page into pinned memory at the device pitch, then one
-  // async copy per page, so the copy of a page overlaps packing the next.
-  std::string upload(Slot& s) {
-    const size_t n = s.pages.size();
-    for (auto* v : {&s.cur, &s.tmp, &s.bin}) v->assign(n, kernels::GrayView{});
-    s.dpi.resize(n);
-    s.angles.assign(n, 0.f);
-    s.fill.assign(n, 0);
-    s.skew_res.assign(n, kernels::SkewResult{});
-    s.hgray.assign(n, nullptr);
-    s.hbin.assign(n, nullptr);
-    std::fill(s.specks.begin(), s.specks.end(), 0);
-    std::fill(s.border_px.begin(), s.border_px.end(), 0);
-    s.any_rotation = false;
-    s.cur_half = 0;
-    s.half[0].reset();
-    s.staging.reset();
-    for (size_t i = 0; i < n; ++i) {
-      const cv::Mat& g = s.pages[i]->decoded.gray;
-      s.dpi[i] = static_cast<float>(s.pages[i]->decoded.dpi_x);
-      const int64_t pitch = cuda_pitch(g.cols);
-      const int64_t bytes = pitch * g.rows;
-      uint8_t* d = s.half[0].take(bytes);
-      uint8_t* h = s.staging.take(bytes);
-      if (!d || !h) return kNoFit;
-      for (int y = 0; y < g.rows; ++y)
-        std::memcpy(h + y * pitch, g.ptr(y), static_cast<size_t>(g.cols));
-      const cudaError_t e =
-          cudaMemcpyAsync(d, h, static_cast<size_t>(bytes), cudaMemcpyHostToDevice, s.stream);
-      if (e != cudaSuccess) return cuda_error_text(e, "upload");
-      s.cur[i] = dview(d, g.cols, g.rows);
-    }
-    return {};
-  }
-
-  std::string background(Slot& s) {
-    if (!s.background) return {};
-    if (!s.carve_like(s.other_half(), s.tmp, s.cur)) return kNoFit;
-    const kernels::Status st =
-        s.background->run(s.stream, s.cbatch(s.cur), s.batch(s.tmp), s.dpi.data());
-    if (!st) return st.message();
-    std::swap(s.cur, s.tmp);
-    s.cur_half = 1 - s.cur_half;
-    return {};
-  }
-
-  // Host work while the uploads and background kernels run. Same rule as the
-  // Same rule as the CPU executor (rotation_fill).
-  std::string fill_levels(Slot& s) {
-    if (!s.skew) return {};
-    for (int32_t i = 0; i < s.n(); ++i) {
-      const cv::Mat& g = s.pages[static_cast<size_t>(i)]->decoded.gray;
-      s.fill[static_cast<size_t>(i)] =
-          rotation_fill(steps_, {g.data, g.cols, g.rows, static_cast<int64_t>(g.step[0])});
-    }
-    return {};
-  }
-
-  // SkewEstimator::run() waits for this slot's stream once (deskew.hpp).
-  std::string estimate_skew(Slot& s) {
-    if (!s.skew) return {};
-    const kernels::Status st =
-        s.skew->run(s.stream, s.cbatch(s.cur), s.skew_res.data(), s.dpi.data());
-    if (!st) return st.message();
-    for (size_t i = 0; i < s.pages.size(); ++i) {
-      PageWork& p = *s.pages[i];
-      const kernels::SkewResult& r = s.skew_res[i];
-      p.skew_deg = r.angle_deg;
-      p.skew_confidence = r.confidence;
-      p.skew_text_lines = r.text_lines;
-      if (should_deskew(r, min_confidence_, s.cur[i].width, s.cur[i].height, &p.skew_note)) {
-        s.angles[i] = -r.angle_deg;
-        p.rotated = true;
-        s.any_rotation = true;
-      }
-    }
-    return {};
-  }
-
-  std::string rotate(Slot& s) {
-    if (!s.any_rotation) return {};
-    kernels::RotateParams rp;
-    rp.expand = steps_.expand_canvas;
-    Arena& out = s.other_half();
-    for (size_t i = 0; i < s.pages.size(); ++i) {
-      int32_t ow = 0, oh = 0;
-      kernels::rotated_size(s.cur[i].width, s.cur[i].height, s.angles[i], rp.expand, &ow, &oh);
-      uint8_t* d = out.take(cuda_pitch(ow) * oh);
-      if (!d) return kNoFit;
-      s.tmp[i] = dview(d, ow, oh);
-    }
-    const kernels::Status st = kernels::cuda::rotate(s.stream, rp, s.cbatch(s.cur), s.batch(s.tmp),
-                                                     s.angles.data(), s.fill.data());
-    if (!st) return st.message();
-    std::swap(s.cur, s.tmp);
-    s.cur_half = 1 - s.cur_half;
-    return {};
-  }
-
-  // Median, then binarize, despeckle and border removal on the binary image.
-  std::string clean(Slot& s) {
-    kernels::Status st;
-    if (steps_.median) {
-      if (!s.carve_like(s.other_half(), s.tmp, s.cur)) return kNoFit;
-      if (!(st = kernels::cuda::median3x3(s.stream, s.cbatch(s.cur), s.batch(s.tmp))))
+    if (steps_.binarize && (steps_.despeckle || steps_.remove_border)) {
+      std::shared_ptr<kernels::cuda::ComponentLabels> labels;
+      if (!(st = kernels::cuda::ComponentLabels::create(op_limits, &labels))) return st.message();
+      if (steps_.despeckle && !(st = kernels::cuda::Despeckle::create(
+                                    despeckle_params(steps_), op_limits, &l->despeckle, labels)))
         return st.message();
-      std::swap(s.cur, s.tmp);
-      s.cur_half = 1 - s.cur_half;
+      if (steps_.remove_border && !(st = kernels::cuda::BorderRemove::create(
+                                        kernels::BorderParams{}, op_limits, &l->border, labels)))
+        return st.message();
     }
-    if (!s.binarize) return {};
-    if (!s.carve_like(s.other_half(), s.bin, s.cur)) return kNoFit;
-    if (!(st = s.binarize->run(s.stream, s.cbatch(s.cur), s.batch(s.bin), s.dpi.data())))
-      return st.message();
-    if (s.despeckle &&
-        !(st = s.despeckle->run(s.stream, s.batch(s.bin), s.dpi.data(), s.specks.data())))
-      return st.message();
-    if (s.border && !(st = s.border->run(s.stream, s.batch(s.bin), s.border_px.data())))
-      return st.message();
-    return {};
-  }
-
-  // Download gray and binary into pinned memory (the upload staging, which
-  // the stream has finished reading).
-  std::string download(Slot& s) {
-    s.staging.reset();
-    for (size_t i = 0; i < s.pages.size(); ++i) {
-      const int64_t bytes = s.cur[i].pitch * s.cur[i].height;
-      s.hgray[i] = s.staging.take(bytes);
-      if (!s.hgray[i]) return "chunk does not fit the staging buffer";
-      cudaError_t e = cudaMemcpyAsync(s.hgray[i], s.cur[i].data, static_cast<size_t>(bytes),
-                                      cudaMemcpyDeviceToHost, s.stream);
-      if (e != cudaSuccess) return cuda_error_text(e, "download");
-      if (s.binarize) {
-        s.hbin[i] = s.staging.take(bytes);
-        if (!s.hbin[i]) return "chunk does not fit the staging buffer";
-        e = cudaMemcpyAsync(s.hbin[i], s.bin[i].data, static_cast<size_t>(bytes),
-                            cudaMemcpyDeviceToHost, s.stream);
-        if (e != cudaSuccess) return cuda_error_text(e, "download");
-      }
-    }
-    return {};
-  }
-
-  // The slot's one end-of-chunk wait, then the copy out of pinned memory
-  // (slot A's copy-out overlaps slot B's download).
-  std::string collect(Slot& s) {
-    const cudaError_t e = cudaStreamSynchronize(s.stream);
-    if (e != cudaSuccess) return cuda_error_text(e, "chunk");
-    for (size_t i = 0; i < s.pages.size(); ++i) {
-      PageWork& p = *s.pages[i];
-      const kernels::GrayView& c = s.cur[i];
-      p.gray.create(c.height, c.width, CV_8UC1);
-      for (int y = 0; y < c.height; ++y)
-        std::memcpy(p.gray.ptr(y), s.hgray[i] + y * c.pitch, static_cast<size_t>(c.width));
-      if (s.hbin[i]) {
-        p.binary.create(c.height, c.width, CV_8UC1);
-        for (int y = 0; y < c.height; ++y)
-          std::memcpy(p.binary.ptr(y), s.hbin[i] + y * c.pitch, static_cast<size_t>(c.width));
-      }
-      p.specks_removed = s.specks[i];
-      p.border_pixels_removed = s.border_px[i];
-    }
+    const size_t cap = static_cast<size_t>(pages);
+    l->pages.reserve(cap);
+    for (auto* v : {&l->cur, &l->tmp, &l->bin, &l->packed_views}) v->reserve(cap);
+    l->cin.reserve(cap);
+    l->dpi.reserve(cap);
+    l->angles.reserve(cap);
+    l->fill.reserve(cap);
+    l->skew_res.reserve(cap);
+    l->downloads.reserve(cap);
+    l->specks.assign(cap, 0);
+    l->border_px.assign(cap, 0);
     return {};
   }
 
   StepConfig steps_;
-  int device_;
-  int32_t pages_per_slot_;
-  std::unique_ptr<Executor> fallback_;
-  uint8_t* device_base_ = nullptr;
-  uint8_t* pinned_base_ = nullptr;
-  int64_t region_ = 0;  ///< bytes of one device half (file comment)
+  CudaExecutorOptions opt_;
+  kernels::cpu::ThreadPool pack_pool_;
+  int32_t pages_per_lane_ = 1;
+  int64_t region_ = 0;
   float min_confidence_ = 0;
-  std::string broken_;
-  Slot slots_[kSlots];
+  std::vector<std::unique_ptr<Lane>> lanes_;
+  std::unique_ptr<Lane> large_;
+  Pinned in_mem_, out_mem_;
+  std::unique_ptr<HostSlab> in_slab_, out_slab_;
+  std::vector<uint8_t*> scratch_ptrs_;
+  std::string scratch_why_;
 };
 
 }  // namespace
 
-std::unique_ptr<Executor> make_cuda_executor(const StepConfig& steps, int device, int max_batch,
+std::unique_ptr<Executor> make_cuda_executor(const StepConfig& steps,
+                                             const CudaExecutorOptions& options,
                                              std::unique_ptr<Executor> fallback,
                                              std::string* error) {
-  auto ex = std::make_unique<CudaExecutor>(steps, device, max_batch, std::move(fallback));
-  const std::string err = ex->init();
-  if (!err.empty()) {
-    *error = "cannot set up the CUDA executor: " + err;
-    return nullptr;
+  // Fewer lanes when the device is too small for all of them.
+  std::string first_error;
+  for (int lanes = std::max(1, options.lanes); lanes >= 1; --lanes) {
+    CudaExecutorOptions o = options;
+    o.lanes = lanes;
+    auto device = std::make_unique<CudaLaneDevice>(steps, o, 4);
+    const std::string err = device->init();
+    if (err.empty())
+      return std::make_unique<PipelinedExecutor>(std::move(device), std::move(fallback));
+    if (first_error.empty()) first_error = err;
+    device.reset();
+    cudaGetLastError();
   }
-  return ex;
+  *error = "cannot set up the CUDA executor: " + first_error;
+  return nullptr;
 }
 
 #else
 
-std::unique_ptr<Executor> make_cuda_executor(const StepConfig&, int, int, std::unique_ptr<Executor>,
-                                             std::string* error) {
+std::unique_ptr<Executor> make_cuda_executor(const StepConfig&, const CudaExecutorOptions&,
+                                             std::unique_ptr<Executor>, std::string* error) {
   *error = "this pageprep was built without CUDA (PAGEPREP_CUDA=OFF or no nvcc at build time)";
   return nullptr;
 }

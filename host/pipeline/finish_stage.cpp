@@ -8,6 +8,7 @@
 #include "doc/page_geometry.hpp"
 #include "io/atomic_file.hpp"
 #include "io/codec.hpp"
+#include "pipeline/orientation_step.hpp"
 #include "pipeline/page_signals.hpp"
 #include "report/text_metrics.hpp"
 
@@ -49,36 +50,6 @@ void FinishStage::write_output(PageWork& w, const std::string& kind, const std::
   w.outputs.emplace_back(kind, rel);
 }
 
-bool FinishStage::turn_upright(PageWork& w, int32_t rotation_deg, std::string* error) {
-  // A page turned a quarter was deskewed sideways: turn the source upright
-  // and preprocess it again, so deskew and binarization see real text lines.
-  if (w.decoded.gray.empty()) {
-    *error = "the source page is no longer held";
-    return false;
-  }
-  if (!redo_) {
-    redo_ = make_cpu_executor(cfg_.steps, 1, error);
-    if (!redo_) return false;
-  }
-  w.decoded.gray = rotate_quarter_turns(w.decoded.gray, -rotation_deg);
-  w.upright_turn_deg = -rotation_deg;
-  w.gray.release();
-  w.binary.release();
-  w.skew_note.clear();
-  w.rotated = false;
-  const double decode_ms = w.times.decode_ms, pre_ms = w.times.preprocess_ms;
-  std::vector<PageWork*> one{&w};
-  redo_->process(one);
-  w.times.decode_ms = decode_ms;
-  w.times.preprocess_ms += pre_ms;
-  w.executor += " + cpu (after orientation)";
-  if (!w.ok()) {
-    *error = w.message;
-    return false;
-  }
-  return true;
-}
-
 void FinishStage::turn_by_osd(PageWork& w) {
   if (!osd_) {
     osd_ = std::make_unique<OrientationDetector>();
@@ -90,20 +61,10 @@ void FinishStage::turn_by_osd(PageWork& w) {
     }
   }
   const auto t0 = Clock::now();
-  const int dpi = static_cast<int>(std::lround(w.decoded.dpi_x));
-  const OrientationResult o = osd_->detect(w.binary.empty() ? w.gray : w.binary, dpi);
-  w.times.detect_ms += ms_between(t0, Clock::now());
-  w.orientation_checked = true;
-  w.detected_by = "osd";
-  w.orientation_known = o.known;
-  w.orientation_deg = o.known ? o.rotation_deg : 0;
-  w.orientation_confidence = o.orientation_confidence;
-  w.orientation_note = o.reason;
-  w.script = o.script_known ? o.script : "";
-  w.script_confidence = o.script_confidence;
-  std::string error;
-  if (o.known && o.rotation_deg != 0 && !turn_upright(w, o.rotation_deg, &error))
-    w.fail(PageError::kPreprocessFailed, error);
+  const double pre_ms = w.times.preprocess_ms;
+  host::correct_orientation(w, *osd_, cfg_.steps, redo_);  // orientation_step.hpp
+  // Detection time without the preprocessing a turn repeats.
+  w.times.detect_ms += ms_between(t0, Clock::now()) - (w.times.preprocess_ms - pre_ms);
 }
 
 void FinishStage::read_page(PageWork& w, OcrResult* result) {
@@ -127,7 +88,7 @@ void FinishStage::read_page(PageWork& w, OcrResult* result) {
     return use_binary ? p.binary : gray_for_ocr(p.gray, w.rotated, &smoothed);
   };
   auto turn = [&](int32_t rotation_deg, ReaderPage* p, std::string* error) {
-    if (!turn_upright(w, rotation_deg, error)) return false;
+    if (!host::turn_upright(w, rotation_deg, cfg_.steps, redo_, error)) return false;
     p->gray = w.gray;
     p->binary = w.binary;
     return true;

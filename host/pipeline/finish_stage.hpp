@@ -48,8 +48,8 @@ class FinishStage {
  private:
   /// OSD alone, for --rotate-pages with --ocr none (no read to check rows against).
   void turn_by_osd(PageWork& w);
-  /// Turns the source by -rotation_deg and preprocesses it again (CPU).
-  bool turn_upright(PageWork& w, int32_t rotation_deg, std::string* error);
+  /// Reads the page in its orientation and script (ocr/page_reader.hpp); a
+  /// quarter turn is corrected through host::turn_upright.
   void read_page(PageWork& w, OcrResult* result);
   void write_output(PageWork& w, const std::string& kind, const std::string& rel,
                     const std::vector<uint8_t>& bytes);

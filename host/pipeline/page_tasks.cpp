@@ -1,5 +1,6 @@
 #include <cstdio>
 
+#include "io/file_read.hpp"
 #include "io/output_names.hpp"
 #include "pipeline/page_task.hpp"
 
@@ -11,11 +12,18 @@ PageTasks list_page_tasks(const InputList& inputs, const std::string& params_has
   SiblingIndex siblings;
   int64_t ordinal = 0;
   for (const auto& f : inputs.files) {
+    if (io_stop_requested()) break;  // the caller sees the stop and ends the run
     DocumentTask d;
     d.path = f.path;
     d.base = document_base(f, siblings);
     d.identity = identify_input(f.path);
-    const PageCount pc = count_pages(f.path, limits);
+    PageCount pc;
+    if (f.error != PageError::kNone) {  // a listing error (io/inputs.hpp), reported as a page
+      pc.error = f.error;
+      pc.message = f.message;
+    } else {
+      pc = count_pages(f.path, limits);
+    }
     if (pc.error != PageError::kNone) {
       d.error = pc.error;
       d.message = pc.message;

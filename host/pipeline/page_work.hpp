@@ -9,6 +9,7 @@
 #include <opencv2/core/mat.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -38,8 +39,15 @@ struct PageWork {
   int32_t height = 0;
 
   // Preprocessing results.
-  cv::Mat gray;        ///< cleaned (deskewed) gray
-  cv::Mat binary;      ///< 0/255, empty when not binarizing
+  cv::Mat gray;    ///< cleaned (deskewed) gray
+  cv::Mat binary;  ///< 0/255, empty when not binarizing
+  /// The binary page at 1 bit per pixel (1 = ink, MSB first) as an executor
+  /// delivered it, until unpack_results() (executor.hpp) makes `binary` of it.
+  cv::Mat binary_packed;
+  int32_t binary_packed_width = 0;  ///< pixels per row of binary_packed
+  /// Keeps executor memory that `gray` / `binary_packed` point into (the CUDA
+  /// executor's pinned downloads); released by unpack_results().
+  std::shared_ptr<void> host_hold;
   float skew_deg = 0;  ///< measured on the input, CCW positive
   float skew_confidence = 0;
   int32_t skew_text_lines = 0;  ///< the skew estimate's evidence (kernels::SkewResult::text_lines)

@@ -35,7 +35,7 @@ std::string output_parameters_hash(const RunConfig& cfg) {
   return hex64(fnv1a64(output_parameters(cfg)));
 }
 
-ThreadBudget plan_threads(const RunConfig& cfg, int cores) {
+ThreadBudget plan_threads(const RunConfig& cfg, int cores, bool cuda) {
   ThreadBudget b;
   b.cores = std::max(1, cfg.jobs > 0 ? cfg.jobs : cores);
   if (cfg.ocr == OcrMode::kTesseract) {
@@ -49,6 +49,13 @@ ThreadBudget plan_threads(const RunConfig& cfg, int cores) {
     b.finish_threads = b.cores;
     b.decode_threads = std::max(1, b.cores / 8);
     b.preprocess_threads = std::max(1, b.cores / 8);
+  } else if (cuda) {
+    // The GPU preprocesses; decoding (PNG inflate, ~4x an encode's cost per
+    // page) and writing (unpack + G4 encode) are the CPU's work. The
+    // executor thread drives the device; the CPU pool serves only retries.
+    b.finish_threads = std::max(1, b.cores / 4);
+    b.decode_threads = std::max(1, b.cores - b.finish_threads - 1);
+    b.preprocess_threads = std::max(1, b.cores / 4);
   } else {
     // Without OCR, decoding, preprocessing and encoding are the work.
     b.decode_threads = std::max(1, b.cores / 2);

@@ -98,7 +98,9 @@ struct ThreadBudget {
   int finish_threads = 1;      ///< OCR workers, or image writers with --ocr none
 };
 
-ThreadBudget plan_threads(const RunConfig& cfg, int cores);
+/// `cuda`: the preprocessing runs on the CUDA executor (its CPU pool only
+/// serves retries), so without OCR most cores decode.
+ThreadBudget plan_threads(const RunConfig& cfg, int cores, bool cuda = false);
 
 /// Every option that changes a page's outputs, as canonical text, and its
 /// 64-bit hash in hex: journal keys carry the hash, so changing any of these

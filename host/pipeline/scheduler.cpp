@@ -7,8 +7,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -16,6 +18,7 @@
 #include "doc/assemble.hpp"
 #include "io/atomic_file.hpp"
 #include "io/codec.hpp"
+#include "io/file_read.hpp"
 #include "io/inputs.hpp"
 #include "ocr/ocr_engine.hpp"
 #include "ocr/orientation.hpp"
@@ -54,7 +57,7 @@ class Pipeline {
   bool write_manifest(int64_t resumed, std::string* error);
   bool outputs_present(const JournalEntry& e) const;
   std::unique_ptr<Executor> make_executor(std::string* error);
-  void decode_loop();
+  void decode_loop(cv::MatAllocator* page_allocator);
   void executor_loop(Executor* ex);
   void finish_loop();
   void journal_loop();
@@ -67,11 +70,13 @@ class Pipeline {
   std::mutex err_mutex_;
   ThreadBudget budget_;
   std::string executor_name_;
+  std::string cuda_fallback_;  ///< why --device auto did not use the device, if it did not
   OutputDir outdir_;
   Journal journal_;
   PageTasks plan_;
   std::vector<PageTask>& tasks_ = plan_.pages;
   std::vector<std::string> input_warnings_;
+  std::map<std::string, int64_t> inputs_skipped_;
   RunStats stats_;
   std::unique_ptr<Progress> progress_;
 
@@ -100,8 +105,16 @@ class Pipeline {
 };
 
 bool Pipeline::prepare_outdir(RunSummary* s) {
-  InputList inputs = expand_inputs(cfg_.inputs, std::cin, {cfg_.outdir});
+  // stdin is read through poll(): a stop request ends the wait (file_read.hpp).
+  InputList inputs = expand_inputs(cfg_.inputs, {cfg_.outdir});
   input_warnings_ = std::move(inputs.warnings);
+  for (auto& line : inputs.skip_summary()) input_warnings_.push_back(std::move(line));
+  inputs_skipped_ = inputs.skipped_counts();
+  if (inputs.stopped || g_stop.load()) {
+    err_ << "pageprep: interrupted while listing the inputs\n";
+    s->exit_code = kExitInterrupted;
+    return false;
+  }
   std::vector<std::string> paths;
   paths.reserve(inputs.files.size());
   for (const auto& f : inputs.files) paths.push_back(f.path);
@@ -121,6 +134,17 @@ bool Pipeline::prepare_outdir(RunSummary* s) {
     return false;
   }
   plan_ = list_page_tasks(inputs, output_parameters_hash(cfg_), cfg_.limits);
+  if (g_stop.load()) {
+    err_ << "pageprep: interrupted while counting the pages\n";
+    s->exit_code = kExitInterrupted;
+    return false;
+  }
+  if (plan_.pages.empty() && !cfg_.shard.sharded()) {
+    // Every input yields a page or an error entry, so this is a run given nothing.
+    err_ << "pageprep: fatal: the inputs hold no pages\n";
+    s->exit_code = kExitFatal;
+    return false;
+  }
   list_documents();  // every page of every document, before a shard keeps its own
   if (cfg_.shard.sharded()) {
     // Every shard lists every page (names and the partition need them all),
@@ -199,18 +223,31 @@ bool Pipeline::outputs_present(const JournalEntry& e) const {
 }
 
 std::unique_ptr<Executor> Pipeline::make_executor(std::string* error) {
-  const bool want_cuda = cfg_.device == DeviceChoice::kCuda ||
-                         (cfg_.device == DeviceChoice::kAuto && kernels::cuda_device_count() > 0);
-  if (!want_cuda) return make_cpu_executor(cfg_.steps, budget_.preprocess_threads, error);
-  if (kernels::cuda_device_count() == 0) {
-    *error = "--device cuda: no CUDA device is usable here (" +
-             kernels::cuda_device_description(cfg_.cuda_device) + ")";
+  ExecutorChoice c = choose_executor(cfg_, budget_.preprocess_threads);
+  if (!c.executor) {
+    *error = c.error;
     return nullptr;
   }
-  auto fallback = make_cpu_executor(cfg_.steps, budget_.preprocess_threads, error);
-  if (!fallback) return nullptr;
-  return make_cuda_executor(cfg_.steps, cfg_.cuda_device, cfg_.batch_pages, std::move(fallback),
-                            error);
+  if (!c.cuda_fallback.empty()) {
+    cuda_fallback_ = c.cuda_fallback;
+    err_ << "pageprep: warning: --device auto: the CUDA device cannot be used (" << c.cuda_fallback
+         << "); preprocessing runs on the CPU\n";
+  }
+  if (!c.cuda) {
+    // The threads were planned for the device's executor; the CPU needs its own plan.
+    ThreadBudget cpu = plan_threads(cfg_, budget_.cores, /*cuda=*/false);
+    cpu.cores_source = budget_.cores_source;
+    const bool remake = cpu.preprocess_threads != budget_.preprocess_threads;
+    budget_ = cpu;
+    if (remake) {
+      c = choose_executor(cfg_, budget_.preprocess_threads);
+      if (!c.executor) {
+        *error = c.error;
+        return nullptr;
+      }
+    }
+  }
+  return std::move(c.executor);
 }
 
 /// With OCR on, background stages yield to the OCR workers (Linux: per-thread nice).
@@ -218,7 +255,7 @@ void lower_thread_priority_if(bool lower) {
   if (lower) setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 5);
 }
 
-void Pipeline::decode_loop() {
+void Pipeline::decode_loop(cv::MatAllocator* page_allocator) {
   lower_thread_priority_if(cfg_.ocr == OcrMode::kTesseract);
   kernels::cpu::ThreadPool pool(1);  // decode threads are the parallelism
   while (auto idx = task_q_->pop()) {
@@ -234,7 +271,9 @@ void Pipeline::decode_loop() {
       w->fail(t.pre_error, t.pre_message);
     } else {
       try {
-        DecodeResult r = decode_page(t.id.input, t.id.page, cfg_.limits, pool);
+        // Decoded pages go straight where the executor reads them (the CUDA
+        // executor's pinned slab) when the decoder supports it.
+        DecodeResult r = decode_page(t.id.input, t.id.page, cfg_.limits, pool, page_allocator);
         if (r.error != PageError::kNone)
           w->fail(r.error, r.message);
         else
@@ -248,7 +287,7 @@ void Pipeline::decode_loop() {
           w->noise_sigma = sig.noise_sigma;
         }
       } catch (const std::exception& e) {
-        w->fail(PageError::kInternal, std::string("decoder threw: ") + e.what());
+        w->fail(error_for_exception(e), std::string("decoder threw: ") + e.what());
       }
     }
     const auto t1 = Clock::now();
@@ -260,24 +299,68 @@ void Pipeline::decode_loop() {
   }
 }
 
+// The executor stage. Batches close on pages, bytes or latency; up to
+// max_in_flight() of them are in the executor at once (one per device lane;
+// one on the CPU), and done batches are handed to the finish pool in order as
+// soon as they are retired. While batches are in flight the stage never
+// blocks on the batch queue for long, so finished work moves on promptly.
 void Pipeline::executor_loop(Executor* ex) {
   lower_thread_priority_if(cfg_.ocr == OcrMode::kTesseract);
+  std::deque<std::vector<std::unique_ptr<PageWork>>> in_flight;
   std::vector<std::unique_ptr<PageWork>> batch;
-  std::vector<PageWork*> raw;
+  const auto hand_on = [&](const PageBatch& done) {
+    std::vector<std::unique_ptr<PageWork>> pages = std::move(in_flight.front());
+    in_flight.pop_front();
+    for (size_t i = 0; i < pages.size(); ++i) {
+      PageWork* p = pages[i].get();
+      if (i >= done.size() || done[i] != p)
+        p->fail(PageError::kInternal, "executor returned its batches out of order");
+      if (p->executor.find("retry") != std::string::npos) ++stats_.cuda_retries;
+      // Free the source early unless a later stage reads it again.
+      if (!cfg_.eval_raw && !detects_orientation(cfg_)) p->decoded.gray.release();
+      finish_q_->push(pages[i]);
+    }
+  };
+  const auto retire_ready = [&](bool wait) {
+    PageBatch done;
+    while (!in_flight.empty() && ex->retire(wait, &done)) {
+      hand_on(done);
+      wait = false;
+    }
+  };
+  constexpr auto kPoll = std::chrono::milliseconds(2);
   bool open = true;
-  while (open) {
+  while (open || !in_flight.empty()) {
+    retire_ready(/*wait=*/false);
+    if (!open) {
+      retire_ready(/*wait=*/true);
+      continue;
+    }
+    if (static_cast<int>(in_flight.size()) >= ex->max_in_flight()) {
+      retire_ready(/*wait=*/true);
+      continue;
+    }
     batch.clear();
     int64_t bytes = 0;
     Clock::time_point first;
     while (static_cast<int>(batch.size()) < cfg_.batch_pages && bytes < cfg_.batch_bytes) {
       std::optional<std::unique_ptr<PageWork>> item;
+      bool timed_out = false;
       if (batch.empty()) {
-        item = batch_q_->pop();
+        // Wait for the first page, retiring finished batches meanwhile.
+        if (in_flight.empty()) {
+          item = batch_q_->pop();
+        } else {
+          item = batch_q_->pop_for(kPoll, &timed_out);
+          if (!item && timed_out) {
+            retire_ready(/*wait=*/false);
+            continue;
+          }
+        }
         first = Clock::now();
       } else {
         const auto left = std::chrono::milliseconds(cfg_.batch_latency_ms) - (Clock::now() - first);
         if (left <= Clock::duration::zero()) break;
-        bool timed_out = false;
         item = batch_q_->pop_for(left, &timed_out);
         if (!item && timed_out) break;
       }
@@ -289,17 +372,12 @@ void Pipeline::executor_loop(Executor* ex) {
       batch.push_back(std::move(*item));
     }
     if (batch.empty()) continue;
-    raw.clear();
+    PageBatch raw;
     for (auto& p : batch) raw.push_back(p.get());
+    in_flight.push_back(std::move(batch));
     const auto t0 = Clock::now();
-    ex->process(raw);
+    ex->submit(std::move(raw));
     stats_.preprocess.add(Clock::now() - t0);
-    for (auto& p : batch) {
-      if (p->executor.find("retry") != std::string::npos) ++stats_.cuda_retries;
-      // Free the source early unless a later stage reads it again.
-      if (!cfg_.eval_raw && !detects_orientation(cfg_)) p->decoded.gray.release();
-      finish_q_->push(p);
-    }
   }
 }
 
@@ -309,9 +387,10 @@ void Pipeline::finish_loop() {
   while (auto item = finish_q_->pop()) {
     PageWork& w = **item;
     try {
+      unpack_results(w);  // device results: copied out here, in parallel
       stage.finish(w);
     } catch (const std::exception& e) {
-      w.fail(PageError::kInternal, std::string("finishing threw: ") + e.what());
+      w.fail(error_for_exception(e), std::string("finishing threw: ") + e.what());
     }
     PageRecord rec = make_page_record(w);
     item->reset();  // images freed before the record moves on
@@ -463,12 +542,14 @@ bool Pipeline::write_reports(const RunSummary& s) {
   RunReport report;
   report.summary = s;
   report.executor = executor_name_;
+  report.cuda_fallback = cuda_fallback_;
   report.budget = budget_;
   report.ocr = cfg_.ocr == OcrMode::kTesseract;
   report.batch_pages = cfg_.batch_pages;
   report.stats = &stats_;
   report.failures = &failures_;
   report.input_warnings = &input_warnings_;
+  report.inputs_skipped = &inputs_skipped_;
   report.documents = documents_on_ ? &doc_results_ : nullptr;
   const std::string run_text = run_json(report);
   const std::string run_name =
@@ -485,7 +566,11 @@ bool Pipeline::write_reports(const RunSummary& s) {
 RunSummary Pipeline::run() {
   RunSummary s;
   std::string cores_source;
-  budget_ = plan_threads(cfg_, available_cores(&cores_source));
+  // Threads planned for the device's executor when one will be tried
+  // (make_executor() replans if the CPU executor runs instead).
+  const bool try_cuda = cfg_.device == DeviceChoice::kCuda ||
+                        (cfg_.device == DeviceChoice::kAuto && kernels::cuda_device_count() > 0);
+  budget_ = plan_threads(cfg_, available_cores(&cores_source), try_cuda);
   budget_.cores_source = cfg_.jobs > 0 ? "--jobs" : cores_source;
   if (!prepare_outdir(&s)) return s;
   for (const auto& w : input_warnings_) err_ << "pageprep: warning: " << w << "\n";
@@ -588,7 +673,9 @@ RunSummary Pipeline::run() {
 
   stats_.t0 = Clock::now();
   std::vector<std::thread> decoders, finishers;
-  for (int i = 0; i < budget_.decode_threads; ++i) decoders.emplace_back([this] { decode_loop(); });
+  cv::MatAllocator* const page_allocator = ex->page_allocator();
+  for (int i = 0; i < budget_.decode_threads; ++i)
+    decoders.emplace_back([this, page_allocator] { decode_loop(page_allocator); });
   std::thread executor([this, &ex] { executor_loop(ex.get()); });
   for (int i = 0; i < budget_.finish_threads; ++i)
     finishers.emplace_back([this] { finish_loop(); });
@@ -660,6 +747,7 @@ RunSummary run_pipeline(const RunConfig& cfg, std::ostream& err) {
 
 void request_stop() {
   g_stop.store(true);
+  request_io_stop();  // ends waits on stdin, FIFOs and listing
 }
 
 }  // namespace pageprep::host

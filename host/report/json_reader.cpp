@@ -125,6 +125,11 @@ class JsonParser {
             uint32_t lo = 0;
             if (!hex4(&lo) || lo < 0xDC00 || lo >= 0xE000) return false;
             cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+          } else if (cp >= 0xDC80 && cp <= 0xDCFF) {
+            // A byte of a name that is not UTF-8, as JsonWriter::escape wrote
+            // it (PEP 383): the raw byte again, so journal keys round-trip.
+            out->push_back(static_cast<char>(cp - 0xDC00));
+            break;
           }
           append_utf8(out, static_cast<char32_t>(cp));
           break;

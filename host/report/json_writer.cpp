@@ -1,15 +1,74 @@
 #include "report/json_writer.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 
 namespace pageprep::host {
+
+namespace {
+
+// Length of the valid UTF-8 sequence starting at s[i], or 0 if none.
+size_t utf8_sequence_length(std::string_view s, size_t i) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(i);
+  if (c < 0x80) return 1;
+  size_t n;
+  uint32_t cp;
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+    cp = c & 0x1F;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    cp = c & 0x0F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    cp = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((b(i + k) & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (b(i + k) & 0x3F);
+  }
+  if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+      (cp >= 0xD800 && cp <= 0xDFFF))
+    return 0;
+  return n;
+}
+
+}  // namespace
+
+bool is_valid_utf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = utf8_sequence_length(s, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
 
 std::string JsonWriter::escape(std::string_view s) {
   std::string o;
   o.reserve(s.size() + 2);
   o.push_back('"');
-  for (const char c : s) {
+  for (size_t i = 0; i < s.size();) {
+    const char c = s[i];
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80) {
+      const size_t n = utf8_sequence_length(s, i);
+      if (n == 0) {  // not UTF-8: PEP 383 surrogate escape, one per byte
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\udc%02x", static_cast<unsigned>(u));
+        o += buf;
+        ++i;
+      } else {
+        o.append(s.data() + i, n);
+        i += n;
+      }
+      continue;
+    }
     switch (c) {
       case '"':
         o += "\\\"";
@@ -27,15 +86,15 @@ std::string JsonWriter::escape(std::string_view s) {
         o += "\\t";
         break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) {
+        if (u < 0x20 || u == 0x7F) {
           char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x",
-                        static_cast<unsigned>(static_cast<unsigned char>(c)));
+          std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(u));
           o += buf;
         } else {
           o.push_back(c);
         }
     }
+    ++i;
   }
   o.push_back('"');
   return o;

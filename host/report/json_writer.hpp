@@ -2,7 +2,14 @@
 /// \brief A small streaming JSON writer for pages.jsonl, run.json and the journal.
 ///
 /// Writes one compact object; keys in insertion order. Strings are escaped per
-/// RFC 8259 (control characters as \u00XX); invalid UTF-8 passes through as is.
+/// RFC 8259 (control characters as \u00XX), so every output is valid JSON.
+///
+/// Bytes that are not UTF-8 (a file name in Latin-1, say) are written as the
+/// escapes \udc80..\udcff, one per byte: the "surrogateescape" rule of
+/// Python's PEP 383. The raw name is recoverable exactly: in Python,
+/// `os.fsencode(record["input"])` gives the original bytes, and JsonValue
+/// (json_reader.hpp) reads them back as the raw bytes. Valid UTF-8 (including U+0080..U+00FF) is always
+/// written as itself, never as an escape.
 #pragma once
 
 #include <cstdint>
@@ -38,5 +45,8 @@ class JsonWriter {
   std::string out_;
   bool need_comma_ = false;
 };
+
+/// Whether `s` is well-formed UTF-8 (no overlongs, surrogates or values over U+10FFFF).
+bool is_valid_utf8(std::string_view s);
 
 }  // namespace pageprep::host

@@ -2,6 +2,8 @@
 
 #include "report/json_writer.hpp"
 
+#include <cctype>
+
 namespace pageprep::host {
 
 std::string page_record_json(const PageWork& w) {
@@ -17,8 +19,10 @@ std::string page_record_json(const PageWork& w) {
     j.num("dpi", w.decoded.dpi_x, 1);
     j.str("dpi_source", w.decoded.pdf.valid && w.decoded.pdf.native ? "pdf image size on the page"
                         : w.decoded.pdf.valid                       ? "pdf rendering"
-                        : w.decoded.dpi_from_file                   ? "file"
-                                                                    : "assumed 300");
+                                              : dpi_source_name(w.decoded.dpi_source));
+    // What the file said, when it was not trusted (the DPI rule in io/codec.hpp).
+    if (w.decoded.dpi_source != DpiSource::kFile && w.decoded.file_dpi_x > 0)
+      j.num("dpi_file", w.decoded.file_dpi_x, 1);
     j.str("format", w.decoded.format);
     if (w.decoded.pdf.valid) j.str("pdf_page", w.decoded.pdf.how);
   }
@@ -67,6 +71,19 @@ std::string page_record_json(const PageWork& w) {
   if (w.signals_measured)
     j.num("background_spread", w.background_spread, 3).num("noise_sigma", w.noise_sigma, 2);
   if (w.ocr_confidence >= 0) j.num("ocr_confidence", static_cast<double>(w.ocr_confidence), 1);
+  if (w.ok() && !w.ocr_lang.empty()) {
+    // A page where OCR found no word says so, rather than carrying a
+    // confidence that a QA filter would take for good text.
+    int64_t words = 0;
+    bool in_word = false;
+    for (const char c : w.text) {
+      const bool space = std::isspace(static_cast<unsigned char>(c)) != 0;
+      if (!space && !in_word) ++words;
+      in_word = !space;
+    }
+    j.num("ocr_words", words);
+    if (words == 0) j.str("ocr_note", "no text found");
+  }
   if (w.have_truth) {
     j.num("cer", w.cer, 4).num("wer", w.wer, 4);
     if (w.cer_raw >= 0) j.num("cer_raw", w.cer_raw, 4).num("wer_raw", w.wer_raw, 4);

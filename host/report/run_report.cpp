@@ -17,6 +17,8 @@ std::string run_json(const RunReport& r) {
   j.begin_object();
   j.str("pageprep_version", PAGEPREP_VERSION);
   j.str("executor", r.executor);
+  // Present only when --device auto found a device but fell back to the CPU.
+  if (!r.cuda_fallback.empty()) j.str("cuda_fallback", r.cuda_fallback);
   j.key("threads").begin_object();
   j.num("cores", static_cast<int64_t>(r.budget.cores))
       .str("cores_from", r.budget.cores_source)
@@ -64,6 +66,16 @@ std::string run_json(const RunReport& r) {
     j.end_object();
   }
   j.end_array();
+  if (r.inputs_skipped) {
+    j.key("inputs_skipped").begin_object();
+    int64_t total = 0;
+    for (const auto& [reason, n] : *r.inputs_skipped) {
+      j.num(reason, n);
+      total += n;
+    }
+    j.num("total", total);
+    j.end_object();
+  }
   if (r.documents) {
     j.num("documents_ok", s.documents_ok).num("documents_failed", s.documents_failed);
     j.begin_array("documents");

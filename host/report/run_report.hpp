@@ -3,6 +3,7 @@
 /// and every failure.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -17,12 +18,15 @@ namespace pageprep::host {
 struct RunReport {
   RunSummary summary;
   std::string executor;
+  std::string cuda_fallback;  ///< --device auto could not use the device: why ("" otherwise)
   ThreadBudget budget;
   bool ocr = false;  ///< OCR workers (else image writers) finished the pages
   int batch_pages = 0;
   const RunStats* stats = nullptr;
   const std::vector<PageRecord>* failures = nullptr;  ///< pages this run failed
   const std::vector<std::string>* input_warnings = nullptr;
+  /// Folder entries skipped on purpose, by reason (InputList::skipped_counts()).
+  const std::map<std::string, int64_t>* inputs_skipped = nullptr;
   const std::vector<DocumentResult>* documents = nullptr;  ///< assembled by this run
 };
 

@@ -7,7 +7,13 @@
 // variant with a vectorized blend measured no faster: SSE2 has no gather.)
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define PAGEPREP_ROTATE_AVX2 1
+#endif
 
 #include "pageprep/kernels/deskew.hpp"
 
@@ -76,15 +82,79 @@ ops::RotateMap make_rotate_map(const ConstGrayView& src, const GrayView& dst, fl
 namespace cpu {
 namespace {
 
-void rotate_row_split(ConstGrayView src, const ops::RotateMap& m, int32_t y, uint8_t* dst) {
-  int32_t sx, sy;
-  ops::rotate_row_start(m, y, &sx, &sy);
-  int32_t xa, xb;
-  ops::rotate_inner_span(m, sx, sy, &xa, &xb);
-  const int32_t c = m.cos_q16, s = m.sin_q16;
-  for (int32_t x = 0; x < xa; ++x) dst[x] = ops::rotate_sample(src, m.fill, sx + x * c, sy + x * s);
+#ifdef PAGEPREP_ROTATE_AVX2
+/// The interior walk, 8 output pixels at a time with AVX2 gathers: the same
+/// integers as ops::bilinear_q8 on the scalar walk (positions px + x c,
+/// py + x s; 8-bit weights; one rounding). Each gather loads 4 bytes at the
+/// 2 x 2 neighbourhood's left column, so the caller keeps x0 + 3 inside the
+/// row (n pixels from (px, py), all with 0 <= x0 <= w - 4, 0 <= y0 <= h - 2).
+__attribute__((target("avx2"))) void rotate_span_avx2(const uint8_t* base, int64_t pitch,
+                                                      int32_t px, int32_t py, int32_t c, int32_t s,
+                                                      int32_t n, uint8_t* dst) {
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  __m256i vx =
+      _mm256_add_epi32(_mm256_set1_epi32(px), _mm256_mullo_epi32(lane, _mm256_set1_epi32(c)));
+  __m256i vy =
+      _mm256_add_epi32(_mm256_set1_epi32(py), _mm256_mullo_epi32(lane, _mm256_set1_epi32(s)));
+  const __m256i step_x = _mm256_set1_epi32(8 * c), step_y = _mm256_set1_epi32(8 * s);
+  const __m256i vpitch = _mm256_set1_epi32(static_cast<int32_t>(pitch));
+  const __m256i byte = _mm256_set1_epi32(255), k256 = _mm256_set1_epi32(256);
+  const __m256i half = _mm256_set1_epi32(32768);
+  const __m256i pick =
+      _mm256_setr_epi8(0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 4, 8, 12, -1,
+                       -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+  const int* b = reinterpret_cast<const int*>(base);
+  int32_t x = 0;
+  for (; x + 8 <= n; x += 8) {
+    const __m256i x0 = _mm256_srai_epi32(vx, ops::kRotateShift);
+    const __m256i y0 = _mm256_srai_epi32(vy, ops::kRotateShift);
+    const __m256i off = _mm256_add_epi32(_mm256_mullo_epi32(y0, vpitch), x0);
+    const __m256i g0 = _mm256_i32gather_epi32(b, off, 1);
+    const __m256i g1 = _mm256_i32gather_epi32(b, _mm256_add_epi32(off, vpitch), 1);
+    const __m256i fx = _mm256_and_si256(_mm256_srai_epi32(vx, ops::kRotateShift - 8), byte);
+    const __m256i fy = _mm256_and_si256(_mm256_srai_epi32(vy, ops::kRotateShift - 8), byte);
+    const __m256i gx = _mm256_sub_epi32(k256, fx), gy = _mm256_sub_epi32(k256, fy);
+    const __m256i top =
+        _mm256_add_epi32(_mm256_mullo_epi32(_mm256_and_si256(g0, byte), gx),
+                         _mm256_mullo_epi32(_mm256_and_si256(_mm256_srli_epi32(g0, 8), byte), fx));
+    const __m256i bot =
+        _mm256_add_epi32(_mm256_mullo_epi32(_mm256_and_si256(g1, byte), gx),
+                         _mm256_mullo_epi32(_mm256_and_si256(_mm256_srli_epi32(g1, 8), byte), fx));
+    const __m256i v = _mm256_srli_epi32(
+        _mm256_add_epi32(_mm256_add_epi32(_mm256_mullo_epi32(top, gy), _mm256_mullo_epi32(bot, fy)),
+                         half),
+        16);
+    const __m256i packed = _mm256_shuffle_epi8(v, pick);
+    const uint32_t lo = static_cast<uint32_t>(_mm_cvtsi128_si32(_mm256_castsi256_si128(packed)));
+    const uint32_t hi =
+        static_cast<uint32_t>(_mm_cvtsi128_si32(_mm256_extracti128_si256(packed, 1)));
+    std::memcpy(dst + x, &lo, 4);
+    std::memcpy(dst + x + 4, &hi, 4);
+    vx = _mm256_add_epi32(vx, step_x);
+    vy = _mm256_add_epi32(vy, step_y);
+  }
+  for (; x < n; ++x) {
+    const int32_t qx = px + x * c, qy = py + x * s;
+    const uint8_t* r0 =
+        base + static_cast<int64_t>(qy >> ops::kRotateShift) * pitch + (qx >> ops::kRotateShift);
+    dst[x] = ops::bilinear_q8(r0[0], r0[1], r0[pitch], r0[pitch + 1],
+                              static_cast<uint32_t>(qx >> (ops::kRotateShift - 8)) & 255u,
+                              static_cast<uint32_t>(qy >> (ops::kRotateShift - 8)) & 255u);
+  }
+}
+
+bool has_avx2() {
+  static const bool yes = __builtin_cpu_supports("avx2");
+  return yes;
+}
+#endif
+
+/// The scalar interior walk over [xa, xb) (see rotate_row_split).
+inline void rotate_span_scalar(ConstGrayView src, const ops::RotateMap& m, int32_t sx, int32_t sy,
+                               int32_t xa, int32_t xb, uint8_t* dst) {
   const uint8_t* base = src.data;
   const int64_t pitch = src.pitch;
+  const int32_t c = m.cos_q16, s = m.sin_q16;
   int32_t px = sx + xa * c, py = sy + xa * s;
   for (int32_t x = xa; x < xb; ++x) {
     const uint8_t* r0 =
@@ -95,6 +165,37 @@ void rotate_row_split(ConstGrayView src, const ops::RotateMap& m, int32_t y, uin
     px += c;
     py += s;
   }
+}
+
+void rotate_row_split(ConstGrayView src, const ops::RotateMap& m, int32_t y, uint8_t* dst) {
+  int32_t sx, sy;
+  ops::rotate_row_start(m, y, &sx, &sy);
+  int32_t xa, xb;
+  ops::rotate_inner_span(m, sx, sy, &xa, &xb);
+  const int32_t c = m.cos_q16, s = m.sin_q16;
+  for (int32_t x = 0; x < xa; ++x) dst[x] = ops::rotate_sample(src, m.fill, sx + x * c, sy + x * s);
+#ifdef PAGEPREP_ROTATE_AVX2
+  // The vector part: columns whose 4-byte loads stay inside the row
+  // (x0 <= w - 4) and whose offsets fit int32 (the page is < 2 GiB).
+  int32_t va = xa, vb = xa;
+  if (has_avx2() && src.width >= 4 && src.pitch * src.height < (int64_t{1} << 31)) {
+    int32_t a0, a1;
+    ops::linear_span(sx, c, 0, static_cast<int64_t>(src.width - 3) << ops::kRotateShift, m.dst_w,
+                     &a0, &a1);
+    va = std::max(xa, a0);
+    vb = std::min(xb, a1);
+    if (vb < va) vb = va;
+  }
+  if (vb > va) {
+    rotate_span_scalar(src, m, sx, sy, xa, va, dst);
+    rotate_span_avx2(src.data, src.pitch, sx + va * c, sy + va * s, c, s, vb - va, dst + va);
+    rotate_span_scalar(src, m, sx, sy, vb, xb, dst);
+  } else {
+    rotate_span_scalar(src, m, sx, sy, xa, xb, dst);
+  }
+#else
+  rotate_span_scalar(src, m, sx, sy, xa, xb, dst);
+#endif
   for (int32_t x = xb; x < m.dst_w; ++x)
     dst[x] = ops::rotate_sample(src, m.fill, sx + x * c, sy + x * s);
 }

@@ -169,6 +169,22 @@ int32_t best_grid_index(const SkewPlan& plan, const int64_t* scores, const int32
   return ops::stage_angle_index(f, centers[last], j, plan.table_half);
 }
 
+SkewWorkspaceSize skew_workspace_size(const SkewPlan& plan, const BatchLimits& limits) {
+  SkewWorkspaceSize z;
+  // Any page within the limits reduces to at most these sizes (skew_geometry:
+  // the factor is at least 1 and keeps both sides within kSkewMaxReduced).
+  z.w1 = std::min(limits.max_width, ops::kSkewMaxReduced);
+  z.h1 = std::min(limits.max_height, ops::kSkewMaxReduced);
+  z.w2 = (z.w1 + 1) / 2;
+  z.h2 = (z.h1 + 1) / 2;
+  const ops::SkewGeometry g = ops::skew_geometry(z.w1, z.h1, 150.f, plan.tan_max_q16);
+  z.bins = std::max(g.bins1, g.bins2);
+  z.tiles = g.tiles_x * g.tiles_y;
+  z.prefix1 = static_cast<int64_t>(z.w1 + 1) * ops::prefix_pitch(z.h1);
+  z.prefix2 = static_cast<int64_t>(z.w2 + 1) * ops::prefix_pitch(z.h2);
+  return z;
+}
+
 SkewResult finalize_skew(const SkewPlan& plan, const int64_t* scores, const int32_t* centers,
                          int64_t kept_cells, const int32_t* strip_profiles, int32_t stride,
                          int32_t bins, float cells_per_inch) {
@@ -593,15 +609,13 @@ Status SkewEstimator::create(const SkewParams& params, const BatchLimits& limits
   auto impl = std::make_unique<Impl>();
   PAGEPREP_RETURN_IF_ERROR(detail::make_skew_plan(params, &impl->plan));
   impl->limits = limits;
-  // Any page within the limits reduces to at most these sizes (skew_geometry).
-  impl->w1_max = std::min(limits.max_width, ops::kSkewMaxReduced);
-  impl->h1_max = std::min(limits.max_height, ops::kSkewMaxReduced);
-  const ops::SkewGeometry gm =
-      ops::skew_geometry(impl->w1_max, impl->h1_max, 150.f, impl->plan.tan_max_q16);
-  impl->bins_max = std::max(gm.bins1, gm.bins2);
-  impl->tiles_max = gm.tiles_x * gm.tiles_y;
-  const size_t w1 = static_cast<size_t>(impl->w1_max), h1 = static_cast<size_t>(impl->h1_max);
-  const size_t w2 = (w1 + 1) / 2, h2 = (h1 + 1) / 2;
+  const detail::SkewWorkspaceSize z = detail::skew_workspace_size(impl->plan, limits);
+  impl->w1_max = z.w1;
+  impl->h1_max = z.h1;
+  impl->bins_max = z.bins;
+  impl->tiles_max = z.tiles;
+  const size_t w1 = static_cast<size_t>(z.w1), h1 = static_cast<size_t>(z.h1);
+  const size_t w2 = static_cast<size_t>(z.w2), h2 = static_cast<size_t>(z.h2);
   try {
     impl->reduced.assign(w1 * h1, 0);
     impl->inkmap.assign(w1 * h1, 0);
@@ -612,10 +626,9 @@ Status SkewEstimator::create(const SkewParams& params, const BatchLimits& limits
     impl->tile_solid.assign(static_cast<size_t>(impl->tiles_max), 0);
     impl->tile_masked.assign(static_cast<size_t>(impl->tiles_max), 0);
     impl->coarse_rows.assign(w2 * h2, 0);
-    const size_t p1 = static_cast<size_t>(ops::prefix_pitch(static_cast<int32_t>(h1)));
-    const size_t p2 = static_cast<size_t>(ops::prefix_pitch(static_cast<int32_t>(h2)));
-    impl->prefix1.assign((w1 + 1) * p1 + 32, 0);  // + 32: room to align to 64 bytes
-    impl->prefix2.assign((w2 + 1) * p2 + 32, 0);
+    impl->prefix1.assign(static_cast<size_t>(z.prefix1) + 32,
+                         0);  // + 32: room to align to 64 bytes
+    impl->prefix2.assign(static_cast<size_t>(z.prefix2) + 32, 0);
     impl->kept1.assign(h1 + kBand, 0);
     impl->hist.assign(static_cast<size_t>(ops::kSkewMaxStageAngles) * impl->bins_max, 0);
     impl->scores.assign(static_cast<size_t>(impl->plan.stage_offset[ops::kSkewStages]), 0);

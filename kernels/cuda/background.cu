@@ -31,19 +31,26 @@ struct PixelPolicy {
   static constexpr int kBlockY = 8;
 };
 
+/// A page of a launch: its views and its tile side.
+struct BackgroundPage {
+  ConstGrayView in;
+  GrayView out;
+  int32_t tile;
+};
+using BackgroundTable = LaunchTable<BackgroundPage>;
+constexpr int32_t kSlots = pages_per_launch<BackgroundPage>();
+
 /// Per-launch constants (a kernel parameter).
 struct BackgroundLaunch {
-  int32_t tile[kMaxPagesPerLaunch];
   int32_t target;
   int64_t map_stride;  ///< int32 entries per page slot
 };
 
-__global__ void tile_background_kernel(PageTable<const uint8_t> in, BackgroundLaunch launch,
-                                       int32_t* map) {
+__global__ void tile_background_kernel(BackgroundTable t, BackgroundLaunch launch, int32_t* map) {
   __shared__ uint32_t hist[256];
   const int32_t page = blockIdx.z;
-  const ConstGrayView src = in.pages[page];
-  const int32_t tile = launch.tile[page];
+  const ConstGrayView src = t.pages[page].in;
+  const int32_t tile = t.pages[page].tile;
   const int32_t tx = ops::tile_count(src.width, tile), ty = ops::tile_count(src.height, tile);
   const int32_t i = blockIdx.x, j = blockIdx.y;
   if (src.empty() || i >= tx || j >= ty) return;  // uniform over the block
@@ -64,12 +71,12 @@ __global__ void tile_background_kernel(PageTable<const uint8_t> in, BackgroundLa
 }
 
 template <ops::MapFilter F>
-__global__ void map_filter_kernel(PageTable<const uint8_t> in, BackgroundLaunch launch,
+__global__ void map_filter_kernel(BackgroundTable t, BackgroundLaunch launch,
                                   const int32_t* src_map, int32_t* dst_map) {
   const int32_t page = blockIdx.z;
-  const ConstGrayView src = in.pages[page];
+  const ConstGrayView src = t.pages[page].in;
   if (src.empty()) return;
-  const int32_t tile = launch.tile[page];
+  const int32_t tile = t.pages[page].tile;
   const int32_t tx = ops::tile_count(src.width, tile), ty = ops::tile_count(src.height, tile);
   const int32_t k = blockIdx.x * blockDim.x + threadIdx.x;
   if (k >= tx * ty) return;
@@ -79,19 +86,19 @@ __global__ void map_filter_kernel(PageTable<const uint8_t> in, BackgroundLaunch 
   dst_map[page * launch.map_stride + k] = v;
 }
 
-__global__ void normalize_kernel(PageTable<const uint8_t> in, PageTable<uint8_t> out,
-                                 BackgroundLaunch launch, const int32_t* gain_map) {
+__global__ void normalize_kernel(BackgroundTable t, BackgroundLaunch launch,
+                                 const int32_t* gain_map) {
   const int32_t page = blockIdx.z;
-  const ConstGrayView src = in.pages[page];
+  const ConstGrayView src = t.pages[page].in;
   const int32_t x = blockIdx.x * blockDim.x + threadIdx.x;
   const int32_t y = blockIdx.y * blockDim.y + threadIdx.y;
   if (x >= src.width || y >= src.height) return;
-  const int32_t tile = launch.tile[page];
+  const int32_t tile = t.pages[page].tile;
   const int32_t tx = ops::tile_count(src.width, tile), ty = ops::tile_count(src.height, tile);
   const int32_t g =
       ops::interpolate_gain(gain_map + page * launch.map_stride, tx, ops::bilinear_tap(x, tile, tx),
                             ops::bilinear_tap(y, tile, ty));
-  out.pages[page].row(y)[x] = ops::normalize_pixel(src.row(y)[x], g);
+  t.pages[page].out.row(y)[x] = ops::normalize_pixel(src.row(y)[x], g);
 }
 
 }  // namespace
@@ -113,8 +120,7 @@ Status BackgroundNormalize::create(const BackgroundParams& params, const BatchLi
   const int32_t min_tile = params.tile > 0 ? params.tile : kMinAutoBackgroundTile;
   op->map_stride_ = static_cast<int64_t>(background_tiles(limits.max_width, min_tile)) *
                     background_tiles(limits.max_height, min_tile);
-  const size_t slots =
-      static_cast<size_t>(std::min(std::max(1, limits.max_batch), kMaxPagesPerLaunch));
+  const size_t slots = static_cast<size_t>(std::min(std::max(1, limits.max_batch), kSlots));
   const size_t bytes = slots * static_cast<size_t>(op->map_stride_) * sizeof(int32_t);
   PAGEPREP_CUDA_CHECK(cudaMalloc(&op->map_a_, bytes));
   PAGEPREP_CUDA_CHECK(cudaMalloc(&op->map_b_, bytes));
@@ -126,37 +132,40 @@ Status BackgroundNormalize::run(Stream stream, ConstGrayBatch in, GrayBatch out,
                                 const float* page_dpi) {
   PAGEPREP_RETURN_IF_ERROR(validate_background_batch(in, out, limits_));
   const int32_t min_tile = params_.tile > 0 ? params_.tile : kMinAutoBackgroundTile;
-  return for_each_launch(in.count, [&](int32_t first, int32_t n) -> Status {
-    const auto tin = make_page_table(in, first, n);
-    const auto tout = make_page_table(out, first, n);
-    if (tin.max_width == 0 || tin.max_height == 0) return Status::ok();
+  return for_each_launch<BackgroundPage>(in.count, [&](int32_t first, int32_t n) -> Status {
+    const BackgroundTable t =
+        make_launch_table<BackgroundPage>(first, n, [&](int32_t i, BackgroundPage* p) {
+          p->in = in[i];
+          p->out = out[i];
+          p->tile = std::max(min_tile, background_tile(params_, page_dpi ? page_dpi[i] : 300.f));
+          return std::pair<int32_t, int32_t>{p->in.width, p->in.height};
+        });
+    if (t.max_width == 0 || t.max_height == 0) return Status::ok();
     BackgroundLaunch launch{};
     launch.target = params_.target;
     launch.map_stride = map_stride_;
     int32_t max_tx = 1, max_ty = 1;
     for (int32_t i = 0; i < n; ++i) {
-      launch.tile[i] =
-          std::max(min_tile, background_tile(params_, page_dpi ? page_dpi[first + i] : 300.f));
-      max_tx = std::max(max_tx, background_tiles(tin.pages[i].width, launch.tile[i]));
-      max_ty = std::max(max_ty, background_tiles(tin.pages[i].height, launch.tile[i]));
+      max_tx = std::max(max_tx, background_tiles(t.pages[i].in.width, t.pages[i].tile));
+      max_ty = std::max(max_ty, background_tiles(t.pages[i].in.height, t.pages[i].tile));
     }
-    tile_background_kernel<<<dim3(max_tx, max_ty, n), TilePolicy::kThreads, 0, stream>>>(
-        tin, launch, map_a_);
+    tile_background_kernel<<<dim3(max_tx, max_ty, n), TilePolicy::kThreads, 0, stream>>>(t, launch,
+                                                                                         map_a_);
     PAGEPREP_CUDA_CHECK_LAUNCH(stream);
     const dim3 mgrid((max_tx * max_ty + MapPolicy::kThreads - 1) / MapPolicy::kThreads, 1, n);
     map_filter_kernel<ops::MapFilter::kMax3x3>
-        <<<mgrid, MapPolicy::kThreads, 0, stream>>>(tin, launch, map_a_, map_b_);
+        <<<mgrid, MapPolicy::kThreads, 0, stream>>>(t, launch, map_a_, map_b_);
     PAGEPREP_CUDA_CHECK_LAUNCH(stream);
     map_filter_kernel<ops::MapFilter::kMin3x3>
-        <<<mgrid, MapPolicy::kThreads, 0, stream>>>(tin, launch, map_b_, map_a_);
+        <<<mgrid, MapPolicy::kThreads, 0, stream>>>(t, launch, map_b_, map_a_);
     PAGEPREP_CUDA_CHECK_LAUNCH(stream);
     map_filter_kernel<ops::MapFilter::kMean3x3>
-        <<<mgrid, MapPolicy::kThreads, 0, stream>>>(tin, launch, map_a_, map_b_);
+        <<<mgrid, MapPolicy::kThreads, 0, stream>>>(t, launch, map_a_, map_b_);
     PAGEPREP_CUDA_CHECK_LAUNCH(stream);
     const dim3 block(PixelPolicy::kBlockX, PixelPolicy::kBlockY);
-    const dim3 grid((tin.max_width + block.x - 1) / block.x,
-                    (tin.max_height + block.y - 1) / block.y, n);
-    normalize_kernel<<<grid, block, 0, stream>>>(tin, tout, launch, map_b_);
+    const dim3 grid((t.max_width + block.x - 1) / block.x, (t.max_height + block.y - 1) / block.y,
+                    n);
+    normalize_kernel<<<grid, block, 0, stream>>>(t, launch, map_b_);
     PAGEPREP_CUDA_CHECK_LAUNCH(stream);
     return Status::ok();
   });

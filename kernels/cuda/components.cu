@@ -1,4 +1,5 @@
 // CUDA schedule of connected-component labelling (see components.cuh).
+#include <algorithm>
 #include <cstring>
 
 #include "components.cuh"
@@ -59,53 +60,173 @@ __global__ void __launch_bounds__(Policy::kTileW* Policy::kTileH)
   }
 }
 
+/// Tile-edge pixel k of a tile (0 <= k < kEdgePixels): the first row, then the
+/// first column and the last column below it. Only these have prior
+/// neighbours in other tiles (ops::cross_tile_links).
+constexpr int kEdgePixels = Policy::kTileW + 2 * (Policy::kTileH - 1);
+constexpr int kMergeThreadsPerTile = 64;
+static_assert(kEdgePixels <= kMergeThreadsPerTile, "one thread per tile-edge pixel");
+
+__device__ __forceinline__ bool tile_edge_pixel(int32_t k, int32_t* tx, int32_t* ty) {
+  constexpr int kW = Policy::kTileW;
+  constexpr int kH = Policy::kTileH;
+  if (k < kW) {
+    *tx = k;
+    *ty = 0;
+  } else if (k < kW + kH - 1) {
+    *tx = 0;
+    *ty = k - kW + 1;
+  } else if (k < kEdgePixels) {
+    *tx = kW - 1;
+    *ty = k - (kW + kH - 1) + 1;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+/// Block: kMergeTilesPerBlock tiles side by side, kMergeThreadsPerTile
+/// threads each; grid y = tile rows (strided past kMaxGridY), z = page.
 __global__ void border_merge_kernel(CclTable table, int32_t* labels) {
   constexpr int kW = Policy::kTileW;
   constexpr int kH = Policy::kTileH;
   const CclPage& page = table.pages[blockIdx.z];
   const ConstGrayView img = as_const(page.image);
-  const int32_t tx = threadIdx.x, ty = threadIdx.y;
-  // Only tile-edge pixels have prior neighbours in other tiles.
+  const int32_t tile_col =
+      blockIdx.x * Policy::kMergeTilesPerBlock + threadIdx.x / kMergeThreadsPerTile;
+  int32_t tx, ty;
+  if (!tile_edge_pixel(threadIdx.x % kMergeThreadsPerTile, &tx, &ty)) return;
   const uint32_t cross = ops::cross_tile_links(tx, ty, kW);
-  if (cross == 0) return;
-  const int32_t x = blockIdx.x * kW + tx, y = blockIdx.y * kH + ty;
-  if (x >= img.width || y >= img.height) return;
-  const uint8_t* cur = img.row(y);
-  if (!ops::is_ink(cur[x])) return;
-  const uint32_t links =
-      cross & ops::ink_prior_neighbours(cur, y > 0 ? img.row(y - 1) : nullptr, x, img.width);
+  const int32_t x = tile_col * kW + tx;
+  if (x >= img.width) return;
   int32_t* page_labels = labels + page.label_offset;
-  const int32_t i = y * img.width + x;
-  for (uint32_t link = ops::kLinkW; link <= ops::kLinkNE; link <<= 1)
-    if (links & link)
-      ops::union_sets<GlobalLabels>(page_labels, i, ops::prior_neighbour(i, link, img.width));
+  for (int32_t tile_row = blockIdx.y; tile_row * kH < img.height; tile_row += gridDim.y) {
+    const int32_t y = tile_row * kH + ty;
+    if (y >= img.height) continue;
+    const uint8_t* cur = img.row(y);
+    if (!ops::is_ink(cur[x])) continue;
+    const uint32_t links =
+        cross & ops::ink_prior_neighbours(cur, y > 0 ? img.row(y - 1) : nullptr, x, img.width);
+    const int32_t i = y * img.width + x;
+    for (uint32_t link = ops::kLinkW; link <= ops::kLinkNE; link <<= 1)
+      if (links & link)
+        ops::union_sets<GlobalLabels>(page_labels, i, ops::prior_neighbour(i, link, img.width));
+  }
 }
 
 __global__ void __launch_bounds__(Policy::kSegmentBlock)
     resolve_kernel(CclTable table, int32_t* labels) {
   const CclPage& page = table.pages[blockIdx.z];
   const ConstGrayView img = as_const(page.image);
-  const int32_t y = blockIdx.y;
-  const int32_t x0 = (blockIdx.x * blockDim.x + threadIdx.x) * Policy::kSegment;
-  if (y >= img.height || x0 >= img.width) return;
-  const int32_t x1 = min(x0 + Policy::kSegment, img.width);
-  ops::resolve_segment<GlobalLabels>(img.row(y), labels + page.label_offset, y * img.width, x0, x1);
+  for_each_row_segment(page.image, [&](int32_t y, int32_t x0, int32_t x1) {
+    ops::resolve_segment<GlobalLabels>(img.row(y), labels + page.label_offset, y * img.width, x0,
+                                       x1);
+  });
+}
+
+__global__ void __launch_bounds__(Policy::kSegmentBlock)
+    reset_roots_kernel(CclTable table, int32_t* labels) {
+  const CclPage& page = table.pages[blockIdx.z];
+  const ConstGrayView img = as_const(page.image);
+  for_each_row_segment(page.image, [&](int32_t y, int32_t x0, int32_t x1) {
+    ops::reset_root_segment<GlobalLabels>(img.row(y), labels + page.label_offset, y * img.width, x0,
+                                          x1);
+  });
 }
 
 }  // namespace
 
 Status launch_label_components(Stream stream, const CclTable& table, int32_t* labels) {
   if (table.count == 0 || table.max_width == 0 || table.max_height == 0) return Status::ok();
+  const uint32_t tiles_x = (table.max_width + Policy::kTileW - 1) / Policy::kTileW;
+  const uint32_t tiles_y = (table.max_height + Policy::kTileH - 1) / Policy::kTileH;
+  // Tiles rows stay far below kMaxGridY for every page side the operations
+  // accept (kMaxPageSide / kTileH = 1024).
   const dim3 block(Policy::kTileW, Policy::kTileH);
-  const dim3 grid((table.max_width + Policy::kTileW - 1) / Policy::kTileW,
-                  (table.max_height + Policy::kTileH - 1) / Policy::kTileH, table.count);
-  local_merge_kernel<<<grid, block, 0, stream>>>(table, labels);
+  local_merge_kernel<<<dim3(tiles_x, tiles_y, table.count), block, 0, stream>>>(table, labels);
   PAGEPREP_CUDA_CHECK_LAUNCH(stream);
-  border_merge_kernel<<<grid, block, 0, stream>>>(table, labels);
+  const dim3 merge_grid((tiles_x + Policy::kMergeTilesPerBlock - 1) / Policy::kMergeTilesPerBlock,
+                        grid_rows(tiles_y), table.count);
+  border_merge_kernel<<<merge_grid, Policy::kMergeTilesPerBlock * kMergeThreadsPerTile, 0,
+                        stream>>>(table, labels);
   PAGEPREP_CUDA_CHECK_LAUNCH(stream);
   resolve_kernel<<<segment_grid(table), Policy::kSegmentBlock, 0, stream>>>(table, labels);
   PAGEPREP_CUDA_CHECK_LAUNCH(stream);
   return Status::ok();
+}
+
+Status launch_reset_roots(Stream stream, const CclTable& table, int32_t* labels) {
+  if (table.count == 0 || table.max_width == 0 || table.max_height == 0) return Status::ok();
+  reset_roots_kernel<<<segment_grid(table), Policy::kSegmentBlock, 0, stream>>>(table, labels);
+  PAGEPREP_CUDA_CHECK_LAUNCH(stream);
+  return Status::ok();
+}
+
+// ---------------------------------------------------------------------------
+// ComponentLabels
+// ---------------------------------------------------------------------------
+
+int64_t component_label_capacity(const BatchLimits& limits) {
+  const int64_t page = static_cast<int64_t>(limits.max_width) * limits.max_height;
+  const int64_t batch =
+      limits.max_batch_pixels > 0
+          ? limits.max_batch_pixels
+          : page * std::max(1, std::min(limits.max_batch, Policy::kResidentPages));
+  return std::max(page, batch);
+}
+
+ComponentLabels::Impl::~Impl() {
+  if (last_use != nullptr) {
+    cudaEventSynchronize(last_use);
+    cudaEventDestroy(last_use);
+  }
+  if (labels != nullptr) cudaFree(labels);
+}
+
+Status ComponentLabels::Impl::init(const BatchLimits& limits) {
+  capacity = component_label_capacity(limits);
+  PAGEPREP_CUDA_CHECK(cudaMalloc(reinterpret_cast<void**>(&labels),
+                                 sizeof(int32_t) * static_cast<size_t>(capacity)));
+  PAGEPREP_CUDA_CHECK(cudaEventCreateWithFlags(&last_use, cudaEventDisableTiming));
+  return Status::ok();
+}
+
+Status ComponentLabels::Impl::begin(Stream stream) {
+  // Never recorded yet: waiting on a fresh event returns at once.
+  PAGEPREP_CUDA_CHECK(cudaStreamWaitEvent(stream, last_use, 0));
+  return Status::ok();
+}
+
+Status ComponentLabels::Impl::end(Stream stream) {
+  PAGEPREP_CUDA_CHECK(cudaEventRecord(last_use, stream));
+  return Status::ok();
+}
+
+bool ComponentLabels::Impl::labels_valid_for(GrayBatch pages) const {
+  if (pages.count == 0 || static_cast<int32_t>(reusable.size()) != pages.count) return false;
+  for (int32_t i = 0; i < pages.count; ++i) {
+    const GrayView& a = reusable[static_cast<size_t>(i)];
+    const GrayView& b = pages[i];
+    if (a.data != b.data || a.width != b.width || a.height != b.height || a.pitch != b.pitch)
+      return false;
+  }
+  return true;
+}
+
+ComponentLabels::ComponentLabels(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+ComponentLabels::~ComponentLabels() = default;
+
+Status ComponentLabels::create(const BatchLimits& limits, std::shared_ptr<ComponentLabels>* out) {
+  if (limits.max_batch < 0 || limits.max_width <= 0 || limits.max_height <= 0)
+    return {StatusCode::kInvalidArgument, "components: limits must be positive"};
+  auto impl = std::make_unique<Impl>();
+  PAGEPREP_RETURN_IF_ERROR(impl->init(limits));
+  out->reset(new ComponentLabels(std::move(impl)));
+  return Status::ok();
+}
+
+int64_t ComponentLabels::capacity() const {
+  return impl_->capacity;
 }
 
 // ---------------------------------------------------------------------------

@@ -7,19 +7,26 @@
 ///  1. local_merge_kernel: one 32x16 tile per block; ops::prior_links inside
 ///     the tile, unions with shared-memory atomicMin, then each pixel stores
 ///     the global index of its tile root;
-///  2. border_merge_kernel: pixels on tile edges unite with every ink prior
-///     neighbour in another tile (global atomicMin unions);
+///  2. border_merge_kernel: one thread per tile-edge pixel (the first row and
+///     the first and last columns of each tile: 62 of its 512 pixels) unites
+///     it with every ink prior neighbour in another tile (global atomicMin
+///     unions, with path halving);
 ///  3. resolve_kernel: ops::resolve_segment, roots get kRootMark.
-/// Pages are var-shape: blockIdx.z indexes a CclTable, and each page's labels
-/// start at its own offset in the workspace.
+/// Pages are var-shape: blockIdx.z indexes a CclTable (the LaunchTable of
+/// page_table.cuh), and each page's labels start at its own offset in the
+/// label workspace (cuda::ComponentLabels, denoise.hpp), which despeckle and
+/// border removal may share.
 #pragma once
 
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <vector>
 
 #include "cuda_check.hpp"
+#include "page_table.cuh"
 #include "pageprep/kernels/batch.hpp"
+#include "pageprep/kernels/denoise.hpp"
 #include "pageprep/kernels/ops/components_ops.hpp"
 
 namespace pageprep::kernels::cuda {
@@ -34,11 +41,12 @@ struct CudaComponentsPolicy {
   /// the same component share one atomic.
   static constexpr int kSegment = 16;
   static constexpr int kSegmentBlock = 128;
-  /// Label workspace holds this many pages of the largest size (fewer when
-  /// max_batch is smaller); smaller pages pack more per pass.
+  /// Without BatchLimits::max_batch_pixels, the label workspace holds this
+  /// many pages of the largest size (fewer when max_batch is smaller);
+  /// smaller pages pack more per pass.
   static constexpr int kResidentPages = 4;
-  /// Pages per launch: the table travels as a kernel parameter (< 4 KiB).
-  static constexpr int kPagesPerPass = 32;
+  /// Tiles per block of the border merge (64 threads per tile, 62 busy).
+  static constexpr int kMergeTilesPerBlock = 4;
 };
 
 /// Per-page data of one pass.
@@ -50,16 +58,14 @@ struct CclPage {
   ops::BorderThresholds thresholds;  ///< border
 };
 
-struct CclTable {
-  CclPage pages[CudaComponentsPolicy::kPagesPerPass];
-  int32_t count;
-  int32_t max_width;
-  int32_t max_height;
-};
+using CclTable = LaunchTable<CclPage>;
+constexpr int32_t kPagesPerPass = pages_per_launch<CclPage>();
 
-/// Device-side memory policies for the shared union-find.
+/// Device-side memory policies for the shared union-find. Path halving is
+/// safe concurrently: it only ever rewrites a non-root entry with one of its
+/// ancestors, and roots change only through atomic_min.
 struct GlobalLabels {
-  static constexpr bool kHalving = false;
+  static constexpr bool kHalving = true;
   // L2 loads: other blocks' atomics land in L2, L1 could hold stale parents.
   __device__ __forceinline__ static int32_t load(const int32_t* p) { return __ldcg(p); }
   __device__ __forceinline__ static void store(int32_t* p, int32_t v) { __stcg(p, v); }
@@ -79,7 +85,8 @@ struct GlobalLabels {
 
 /// Greedy packing of a batch into passes that fit the label workspace.
 /// Calls fn(first, n, table_without_op_fields) for each pass; the table has
-/// image, label_offset, count and maxima filled in.
+/// image, label_offset, count and maxima filled in. Every page must fit the
+/// workspace on its own (ComponentLabels is sized so for its limits).
 template <typename Fn>
 Status for_each_ccl_pass(GrayBatch pages, int64_t label_capacity, Fn&& fn) {
   int32_t first = 0;
@@ -87,10 +94,12 @@ Status for_each_ccl_pass(GrayBatch pages, int64_t label_capacity, Fn&& fn) {
     CclTable t{};
     int64_t used = 0;
     int32_t n = 0;
-    while (first + n < pages.count && n < CudaComponentsPolicy::kPagesPerPass) {
+    while (first + n < pages.count && n < kPagesPerPass) {
       const GrayView& p = pages[first + n];
       const int64_t area = static_cast<int64_t>(p.width) * p.height;
-      if (n > 0 && used + area > label_capacity) break;
+      if (area > label_capacity)
+        return {StatusCode::kOutOfRange, "components: a page exceeds the label workspace"};
+      if (used + area > label_capacity) break;
       t.pages[n] = CclPage{};
       t.pages[n].image = p;
       t.pages[n].label_offset = used;
@@ -109,13 +118,47 @@ Status for_each_ccl_pass(GrayBatch pages, int64_t label_capacity, Fn&& fn) {
 /// Enqueues steps 1-3 for the pages of `table` on `stream`.
 Status launch_label_components(Stream stream, const CclTable& table, int32_t* labels);
 
-/// Grid of the segment kernels for a table: x over row segments, y rows, z pages.
+/// Enqueues ops::reset_root_segment over the pages of `table`: resolved roots
+/// get kRootMark again, so another operation can decide on the same labels.
+Status launch_reset_roots(Stream stream, const CclTable& table, int32_t* labels);
+
+/// The label workspace behind cuda::ComponentLabels (denoise.hpp).
+struct ComponentLabels::Impl {
+  int32_t* labels = nullptr;
+  int64_t capacity = 0;            ///< int32 entries
+  cudaEvent_t last_use = nullptr;  ///< recorded at the end of every run that used it
+  /// The pages of the last labelling when it covered the whole batch in one
+  /// pass and only whole components were removed since (despeckle): their
+  /// labels are still those of the remaining ink.
+  std::vector<GrayView> reusable;
+
+  ~Impl();
+  Status init(const BatchLimits& limits);
+  /// Start of a run on `stream`: waits for the previous run that used the labels.
+  Status begin(Stream stream);
+  /// End of a run: records the ordering event.
+  Status end(Stream stream);
+  bool labels_valid_for(GrayBatch pages) const;
+};
+
+/// Grid of the segment kernels for a table: x over row segments, y rows (at
+/// most kMaxGridY: the kernels stride over the rest), z pages.
 inline dim3 segment_grid(const CclTable& t) {
   const int32_t segs =
       (t.max_width + CudaComponentsPolicy::kSegment - 1) / CudaComponentsPolicy::kSegment;
   return dim3(
       (segs + CudaComponentsPolicy::kSegmentBlock - 1) / CudaComponentsPolicy::kSegmentBlock,
-      t.max_height, t.count);
+      grid_rows(t.max_height), t.count);
+}
+
+/// Calls fn(y, x0, x1) for the row segments of this thread in a segment-grid
+/// kernel (rows stride by gridDim.y, so any page height works).
+template <typename Fn>
+__device__ __forceinline__ void for_each_row_segment(const GrayView& img, Fn&& fn) {
+  const int32_t x0 = (blockIdx.x * blockDim.x + threadIdx.x) * CudaComponentsPolicy::kSegment;
+  if (x0 >= img.width) return;
+  const int32_t x1 = min(x0 + CudaComponentsPolicy::kSegment, img.width);
+  for (int32_t y = blockIdx.y; y < img.height; y += gridDim.y) fn(y, x0, x1);
 }
 
 /// Runs of one operation object are ordered after each other (an event), and

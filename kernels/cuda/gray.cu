@@ -14,10 +14,9 @@ struct GrayPolicy {
 };
 
 template <PixelFormat F>
-__global__ void gray_convert_kernel(PageTable<const uint8_t> in, PageTable<uint8_t> out) {
-  const int32_t page = blockIdx.z;
-  const ConstGrayView src = in.pages[page];
-  const GrayView dst = out.pages[page];
+__global__ void gray_convert_kernel(LaunchTable<PagePair> t) {
+  const ConstGrayView src = t.pages[blockIdx.z].in;
+  const GrayView dst = t.pages[blockIdx.z].out;
   const int32_t x = blockIdx.x * blockDim.x + threadIdx.x;
   const int32_t y = blockIdx.y * blockDim.y + threadIdx.y;
   if (x >= dst.width || y >= dst.height) return;
@@ -25,13 +24,12 @@ __global__ void gray_convert_kernel(PageTable<const uint8_t> in, PageTable<uint8
 }
 
 template <PixelFormat F>
-Status launch_gray_convert(Stream stream, const PageTable<const uint8_t>& in,
-                           const PageTable<uint8_t>& out) {
-  if (in.count == 0 || in.max_width == 0 || in.max_height == 0) return Status::ok();
+Status launch_gray_convert(Stream stream, const LaunchTable<PagePair>& t) {
+  if (t.count == 0 || t.max_width == 0 || t.max_height == 0) return Status::ok();
   const dim3 block(GrayPolicy::kBlockX, GrayPolicy::kBlockY);
-  const dim3 grid((in.max_width + block.x - 1) / block.x, (in.max_height + block.y - 1) / block.y,
-                  in.count);
-  gray_convert_kernel<F><<<grid, block, 0, stream>>>(in, out);
+  const dim3 grid((t.max_width + block.x - 1) / block.x, (t.max_height + block.y - 1) / block.y,
+                  t.count);
+  gray_convert_kernel<F><<<grid, block, 0, stream>>>(t);
   PAGEPREP_CUDA_CHECK_LAUNCH(stream);
   return Status::ok();
 }
@@ -40,22 +38,21 @@ Status launch_gray_convert(Stream stream, const PageTable<const uint8_t>& in,
 
 Status gray_convert(Stream stream, PixelFormat format, ConstGrayBatch in, GrayBatch out) {
   PAGEPREP_RETURN_IF_ERROR(validate_gray_batch(in, out));
-  return for_each_launch(in.count, [&](int32_t first, int32_t n) -> Status {
-    const auto tin = make_page_table(in, first, n);
-    const auto tout = make_page_table(out, first, n);
+  return for_each_launch<PagePair>(in.count, [&](int32_t first, int32_t n) -> Status {
+    const auto t = make_pair_table(in, out, first, n);
     switch (format) {
       case PixelFormat::kGray8:
-        return launch_gray_convert<PixelFormat::kGray8>(stream, tin, tout);
+        return launch_gray_convert<PixelFormat::kGray8>(stream, t);
       case PixelFormat::kGray16:
-        return launch_gray_convert<PixelFormat::kGray16>(stream, tin, tout);
+        return launch_gray_convert<PixelFormat::kGray16>(stream, t);
       case PixelFormat::kRgb8:
-        return launch_gray_convert<PixelFormat::kRgb8>(stream, tin, tout);
+        return launch_gray_convert<PixelFormat::kRgb8>(stream, t);
       case PixelFormat::kBgr8:
-        return launch_gray_convert<PixelFormat::kBgr8>(stream, tin, tout);
+        return launch_gray_convert<PixelFormat::kBgr8>(stream, t);
       case PixelFormat::kRgba8:
-        return launch_gray_convert<PixelFormat::kRgba8>(stream, tin, tout);
+        return launch_gray_convert<PixelFormat::kRgba8>(stream, t);
       case PixelFormat::kBgra8:
-        return launch_gray_convert<PixelFormat::kBgra8>(stream, tin, tout);
+        return launch_gray_convert<PixelFormat::kBgra8>(stream, t);
     }
     return {StatusCode::kInvalidArgument, "gray: unknown pixel format"};
   });

@@ -15,12 +15,11 @@ struct MedianPolicy {
 };
 
 __global__ void __launch_bounds__(MedianPolicy::kBlockX* MedianPolicy::kBlockY)
-    median3x3_kernel(PageTable<const uint8_t> in, PageTable<uint8_t> out) {
+    median3x3_kernel(LaunchTable<PagePair> t) {
   constexpr int kW = MedianPolicy::kBlockX + 2;
   constexpr int kH = MedianPolicy::kBlockY + 2;
-  const int32_t page = blockIdx.z;
-  const ConstGrayView src = in.pages[page];
-  const GrayView dst = out.pages[page];
+  const ConstGrayView src = t.pages[blockIdx.z].in;
+  const GrayView dst = t.pages[blockIdx.z].out;
   const int32_t bx = blockIdx.x * MedianPolicy::kBlockX;
   const int32_t by = blockIdx.y * MedianPolicy::kBlockY;
   if (bx >= src.width || by >= src.height) return;  // uniform per block
@@ -45,14 +44,13 @@ __global__ void __launch_bounds__(MedianPolicy::kBlockX* MedianPolicy::kBlockY)
 
 Status median3x3(Stream stream, ConstGrayBatch in, GrayBatch out) {
   PAGEPREP_RETURN_IF_ERROR(validate_median_batch(in, out));
-  return for_each_launch(in.count, [&](int32_t first, int32_t n) -> Status {
-    const auto tin = make_page_table(in, first, n);
-    const auto tout = make_page_table(out, first, n);
-    if (tin.max_width == 0 || tin.max_height == 0) return Status::ok();
+  return for_each_launch<PagePair>(in.count, [&](int32_t first, int32_t n) -> Status {
+    const auto t = make_pair_table(in, out, first, n);
+    if (t.max_width == 0 || t.max_height == 0) return Status::ok();
     const dim3 block(MedianPolicy::kBlockX, MedianPolicy::kBlockY);
-    const dim3 grid((tin.max_width + block.x - 1) / block.x,
-                    (tin.max_height + block.y - 1) / block.y, n);
-    median3x3_kernel<<<grid, block, 0, stream>>>(tin, tout);
+    const dim3 grid((t.max_width + block.x - 1) / block.x, (t.max_height + block.y - 1) / block.y,
+                    n);
+    median3x3_kernel<<<grid, block, 0, stream>>>(t);
     PAGEPREP_CUDA_CHECK_LAUNCH(stream);
     return Status::ok();
   });

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "cuda_check.hpp"
+#include "page_table.cuh"
 #include "pageprep/kernels/deskew.hpp"
 
 namespace pageprep::kernels::cuda {
@@ -14,19 +15,19 @@ namespace {
 struct RotatePolicy {
   static constexpr int kBlockX = 32;
   static constexpr int kBlockY = 8;
-  static constexpr int kPagesPerLaunch = 32;  ///< the table below stays under 4 KiB
 };
 
-struct RotateTable {
-  ConstGrayView in[RotatePolicy::kPagesPerLaunch];
-  GrayView out[RotatePolicy::kPagesPerLaunch];
-  ops::RotateMap map[RotatePolicy::kPagesPerLaunch];
+/// A page of a launch: its views and its fixed-point mapping (a zero map,
+/// dst 0 x 0, makes the kernel skip the page).
+struct RotatePage {
+  ConstGrayView in;
+  GrayView out;
+  ops::RotateMap map;
 };
-static_assert(sizeof(RotateTable) <= 4000, "kernel parameter space");
 
-__global__ void rotate_kernel(RotateTable t) {
+__global__ void rotate_kernel(LaunchTable<RotatePage> t) {
   const int32_t p = blockIdx.z;
-  const ops::RotateMap& m = t.map[p];
+  const ops::RotateMap& m = t.pages[p].map;
   const int32_t x = blockIdx.x * blockDim.x + threadIdx.x;
   const int32_t y = blockIdx.y * blockDim.y + threadIdx.y;
   if (x >= m.dst_w || y >= m.dst_h) return;
@@ -36,7 +37,7 @@ __global__ void rotate_kernel(RotateTable t) {
   // validate_rotate bounds the page sides).
   sx += m.cos_q16 * x;
   sy += m.sin_q16 * x;
-  t.out[p].row(y)[x] = ops::rotate_sample(t.in[p], m.fill, sx, sy);
+  t.pages[p].out.row(y)[x] = ops::rotate_sample(t.pages[p].in, m.fill, sx, sy);
 }
 
 }  // namespace
@@ -44,26 +45,23 @@ __global__ void rotate_kernel(RotateTable t) {
 Status rotate(Stream stream, const RotateParams& params, ConstGrayBatch in, GrayBatch out,
               const float* angles_deg, const uint8_t* fill) {
   PAGEPREP_RETURN_IF_ERROR(validate_rotate(params, in, out, angles_deg, fill));
-  for (int32_t first = 0; first < in.count; first += RotatePolicy::kPagesPerLaunch) {
-    const int32_t n = std::min(RotatePolicy::kPagesPerLaunch, in.count - first);
-    RotateTable t{};
-    int32_t max_w = 0, max_h = 0;
-    for (int32_t i = 0; i < n; ++i) {
-      t.in[i] = in[first + i];
-      t.out[i] = out[first + i];
-      if (t.out[i].empty()) continue;  // zero map: the kernel skips the page
-      if (t.in[i].empty()) continue;   // (cannot happen: empty input has an empty output)
-      t.map[i] = detail::make_rotate_map(t.in[i], t.out[i], angles_deg[first + i], fill[first + i]);
-      max_w = std::max(max_w, t.out[i].width);
-      max_h = std::max(max_h, t.out[i].height);
-    }
-    if (max_w == 0 || max_h == 0) continue;
+  return for_each_launch<RotatePage>(in.count, [&](int32_t first, int32_t n) -> Status {
+    const auto t = make_launch_table<RotatePage>(first, n, [&](int32_t i, RotatePage* p) {
+      p->in = in[i];
+      p->out = out[i];
+      // An empty output (or input, which has an empty output) keeps the zero map.
+      if (p->out.empty() || p->in.empty()) return std::pair<int32_t, int32_t>{0, 0};
+      p->map = detail::make_rotate_map(p->in, p->out, angles_deg[i], fill[i]);
+      return std::pair<int32_t, int32_t>{p->out.width, p->out.height};
+    });
+    if (t.max_width == 0 || t.max_height == 0) return Status::ok();
     const dim3 block(RotatePolicy::kBlockX, RotatePolicy::kBlockY);
-    const dim3 grid((max_w + block.x - 1) / block.x, (max_h + block.y - 1) / block.y, n);
+    const dim3 grid((t.max_width + block.x - 1) / block.x, (t.max_height + block.y - 1) / block.y,
+                    n);
     rotate_kernel<<<grid, block, 0, stream>>>(t);
     PAGEPREP_CUDA_CHECK_LAUNCH(stream);
-  }
-  return Status::ok();
+    return Status::ok();
+  });
 }
 
 }  // namespace pageprep::kernels::cuda

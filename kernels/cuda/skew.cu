@@ -1,15 +1,19 @@
 // CUDA schedule of skew estimation. Every step is a kernel over a chunk of
 // pages (blockIdx.z or blockIdx.y = page) calling the shared ops in
 // ops/skew_ops.hpp; the search stages and the argmax between them run on the
-// device, so the host waits once per chunk, for the final scores (a few KiB)
-// and the strip profiles at the best angle (the text-line evidence), and
-// calls detail::finalize_skew on them exactly as the CPU schedule does.
+// device. enqueue() puts all of it, and the copies of the scores (a few KiB)
+// and of the strip profiles at the best angle (the text-line evidence) to
+// pinned memory, on the caller's stream and records an event; wait() waits
+// for that event and calls detail::finalize_skew on them exactly as the CPU
+// schedule does. The host never waits inside enqueue(), so two streams'
+// estimations overlap.
 #include <cuda_runtime_api.h>
 
 #include <algorithm>
 #include <string>
 #include <vector>
 
+#include "block_reduce.cuh"
 #include "cuda_check.hpp"
 #include "page_table.cuh"
 #include "pageprep/kernels/deskew.hpp"
@@ -21,16 +25,21 @@ namespace {
 /// chosen so one block of the ink kernel is one 16 x 16 tile, and the stage
 /// kernel's 256 threads stride over rows by warp.
 struct SkewPolicy {
-  static constexpr int kPagesPerChunk = 32;  ///< geometry table + page table fit 4 KiB
   static constexpr int kCellBlockX = 32, kCellBlockY = 8;
   static constexpr int kStageThreads = 256;
   static constexpr int kRowThreads = 128;
 };
 static_assert(ops::kSkewTile == 16, "the ink kernel maps one 16 x 16 block to one tile");
 
-struct GeometryTable {
-  ops::SkewGeometry g[SkewPolicy::kPagesPerChunk];
+/// A page of a chunk: its view and its reduced geometry (zero for an empty
+/// page: every kernel skips it).
+struct SkewPage {
+  ConstGrayView in;
+  ops::SkewGeometry g;
 };
+using SkewTable = LaunchTable<SkewPage>;
+/// Pages per chunk: one launch table (the device workspace has this many slots at most).
+constexpr int32_t kPagesPerChunk = pages_per_launch<SkewPage>();
 
 /// Device workspace: one slot per page of a chunk, each array at slot * stride.
 struct DeviceWs {
@@ -70,17 +79,17 @@ __device__ ops::SkewInkView ink_view(const DeviceWs& ws, const ops::SkewGeometry
   return v;
 }
 
-__global__ void reduce_kernel(PageTable<const uint8_t> in, GeometryTable geo, DeviceWs ws) {
+__global__ void reduce_kernel(SkewTable geo, DeviceWs ws) {
   __shared__ uint32_t h[256];
   const int32_t p = blockIdx.z;
   const int32_t t = threadIdx.y * blockDim.x + threadIdx.x;
   for (int32_t i = t; i < 256; i += blockDim.x * blockDim.y) h[i] = 0;
   __syncthreads();
-  const ops::SkewGeometry& g = geo.g[p];
+  const ops::SkewGeometry& g = geo.pages[p].g;
   const int32_t x = blockIdx.x * blockDim.x + threadIdx.x;
   const int32_t y = blockIdx.y * blockDim.y + threadIdx.y;
   if (x < g.w1 && y < g.h1) {
-    const uint8_t v = ops::reduce_min_cell(in.pages[p], g.s, x, y);
+    const uint8_t v = ops::reduce_min_cell(geo.pages[p].in, g.s, x, y);
     ws.reduced[p * ws.cell_stride + static_cast<int64_t>(y) * g.w1 + x] = v;
     if (ops::in_threshold_sample(x, y)) atomicAdd(&h[v], 1u);
   }
@@ -89,17 +98,21 @@ __global__ void reduce_kernel(PageTable<const uint8_t> in, GeometryTable geo, De
     if (h[i]) atomicAdd(&ws.hist256[p * 256 + i], h[i]);
 }
 
-__global__ void threshold_kernel(DeviceWs ws) {
+/// One block per page: Otsu's threshold in parallel (block_reduce.cuh), then
+/// the paper-contrast rule of ops::skew_ink_threshold.
+__global__ void __launch_bounds__(kOtsuBlock) threshold_kernel(DeviceWs ws) {
+  __shared__ BlockOtsuStorage sm;
   const int32_t p = blockIdx.x;
-  ws.threshold[p] = ops::skew_ink_threshold(ws.hist256 + p * 256);
+  const int32_t t = block_otsu_threshold(ws.hist256 + p * 256, sm);
+  if (threadIdx.x == 0) ws.threshold[p] = ops::skew_ink_threshold_given(ws.hist256 + p * 256, t);
 }
 
 /// One 16 x 16 block per tile: the tile's ink count, and its rows' counts.
-__global__ void ink_count_kernel(GeometryTable geo, DeviceWs ws) {
+__global__ void ink_count_kernel(SkewTable geo, DeviceWs ws) {
   __shared__ int32_t rows[ops::kSkewTile];
   __shared__ int32_t total;
   const int32_t p = blockIdx.z;
-  const ops::SkewGeometry& g = geo.g[p];
+  const ops::SkewGeometry& g = geo.pages[p].g;
   if (blockIdx.x >= g.tiles_x || blockIdx.y >= g.tiles_y) return;
   if (threadIdx.x == 0) rows[threadIdx.y] = 0;
   if (threadIdx.x == 0 && threadIdx.y == 0) total = 0;
@@ -127,9 +140,9 @@ __device__ bool tile_solid_at(const DeviceWs& ws, const ops::SkewGeometry& g, in
   return ops::tile_is_solid(ws.tile_ink[p * ws.tile_stride + ty * g.tiles_x + tx], area);
 }
 
-__global__ void mask_kernel(GeometryTable geo, DeviceWs ws) {
+__global__ void mask_kernel(SkewTable geo, DeviceWs ws) {
   const int32_t p = blockIdx.y;
-  const ops::SkewGeometry& g = geo.g[p];
+  const ops::SkewGeometry& g = geo.pages[p].g;
   const int32_t t = blockIdx.x * blockDim.x + threadIdx.x;
   if (t >= g.tiles_x * g.tiles_y) return;
   const int32_t tx = t % g.tiles_x, ty = t / g.tiles_x;
@@ -143,9 +156,9 @@ __global__ void mask_kernel(GeometryTable geo, DeviceWs ws) {
   ws.tile_masked[p * ws.tile_stride + t] = m;
 }
 
-__global__ void keep_kernel(GeometryTable geo, DeviceWs ws) {
+__global__ void keep_kernel(SkewTable geo, DeviceWs ws) {
   const int32_t p = blockIdx.z;
-  const ops::SkewGeometry& g = geo.g[p];
+  const ops::SkewGeometry& g = geo.pages[p].g;
   const int32_t x = blockIdx.x * blockDim.x + threadIdx.x;
   const int32_t y = blockIdx.y * blockDim.y + threadIdx.y;
   if (x >= g.w1 || y >= g.h1) return;
@@ -156,9 +169,9 @@ __global__ void keep_kernel(GeometryTable geo, DeviceWs ws) {
 
 /// One thread per fine row: its prefix counts, column-major (a warp writes 32
 /// consecutive rows of one column), and its kept total.
-__global__ void fine_prefix_kernel(GeometryTable geo, DeviceWs ws) {
+__global__ void fine_prefix_kernel(SkewTable geo, DeviceWs ws) {
   const int32_t p = blockIdx.y;
-  const ops::SkewGeometry& g = geo.g[p];
+  const ops::SkewGeometry& g = geo.pages[p].g;
   const int32_t y = blockIdx.x * blockDim.x + threadIdx.x;
   if (y >= g.h1) return;
   const int32_t pitch = ops::prefix_pitch(g.h1);
@@ -185,9 +198,9 @@ __device__ bool too_little_ink(const DeviceWs& ws, int32_t p) {
 }
 
 /// One thread per coarse row: ops::coarse_kept cells, then prefix counts.
-__global__ void coarse_prefix_kernel(GeometryTable geo, DeviceWs ws) {
+__global__ void coarse_prefix_kernel(SkewTable geo, DeviceWs ws) {
   const int32_t p = blockIdx.y;
-  const ops::SkewGeometry& g = geo.g[p];
+  const ops::SkewGeometry& g = geo.pages[p].g;
   const int32_t y = blockIdx.x * blockDim.x + threadIdx.x;
   if (y >= g.h2) return;
   const int32_t pitch = ops::prefix_pitch(g.h2);
@@ -205,7 +218,7 @@ __global__ void coarse_prefix_kernel(GeometryTable geo, DeviceWs ws) {
 /// sheared histogram in shared memory (one thread per bin summing its
 /// segments: no atomics, exact), then its int64 score. Shared memory:
 /// `bins_cap` histogram entries, then cols + 1 segment starts.
-__global__ void stage_kernel(GeometryTable geo, DeviceWs ws, ops::SkewStage st, int32_t stage,
+__global__ void stage_kernel(SkewTable geo, DeviceWs ws, ops::SkewStage st, int32_t stage,
                              int32_t score_offset, int32_t bins_cap) {
   extern __shared__ int32_t smem[];
   __shared__ long long partial[SkewPolicy::kStageThreads / 32];
@@ -213,7 +226,7 @@ __global__ void stage_kernel(GeometryTable geo, DeviceWs ws, ops::SkewStage st, 
   int32_t* starts = smem + bins_cap;
   const int32_t p = blockIdx.y;
   const int32_t j = blockIdx.x;
-  const ops::SkewGeometry& g = geo.g[p];
+  const ops::SkewGeometry& g = geo.pages[p].g;
   const bool coarse = st.level == 2;
   const int32_t rows = coarse ? g.h2 : g.h1, cols = coarse ? g.w2 : g.w1;
   const int32_t off = coarse ? g.off2 : g.off1, bins = coarse ? g.bins2 : g.bins1;
@@ -255,10 +268,10 @@ __global__ void stage_kernel(GeometryTable geo, DeviceWs ws, ops::SkewStage st, 
 /// One block per (strip, page): the fine-level profile of one vertical strip
 /// at the page's best angle (ops::sheared_bin_count_in, as the CPU computes
 /// it), the evidence finalize_skew reads. Shared memory: cols + 1 segment starts.
-__global__ void strip_profile_kernel(GeometryTable geo, DeviceWs ws) {
+__global__ void strip_profile_kernel(SkewTable geo, DeviceWs ws) {
   extern __shared__ int32_t starts[];
   const int32_t strip = blockIdx.x, p = blockIdx.y;
-  const ops::SkewGeometry& g = geo.g[p];
+  const ops::SkewGeometry& g = geo.pages[p].g;
   // Empty or blank page (uniform over the block): finalize_skew reads no profile.
   if (g.w1 == 0 || too_little_ink(ws, p)) return;
   const int32_t tq = ws.tan_q16[ws.best_index[p] + ws.table_half];
@@ -274,24 +287,29 @@ __global__ void strip_profile_kernel(GeometryTable geo, DeviceWs ws) {
   ops::skew_strip_columns(g.w1, strip, &xa, &xb);
   const ops::SkewPrefix* prefix = ws.prefix1 + p * ws.prefix1_stride;
   const int32_t pitch = ops::prefix_pitch(g.h1);
-  int32_t* out = ws.strip_profiles + (p * ops::kSkewStrips + strip) * ws.profile_stride;
+  int32_t* out =
+      ws.strip_profiles + static_cast<int64_t>(p * ops::kSkewStrips + strip) * ws.profile_stride;
   for (int32_t b = threadIdx.x; b < g.bins1; b += blockDim.x)
     out[b] = ops::sheared_bin_count_in(prefix, pitch, g.h1, starts, n, tq, g.off1, b, xa, xb);
 }
 
-/// After stage k: the next stage's centre (kept inside the range); after the
-/// last stage, the best angle-grid index (where the strip profiles are taken).
+/// After stage k, one warp per page, the argmax reduced across the warp
+/// (block_reduce.cuh): the next stage's centre (kept inside the range), or
+/// after the last stage the best angle-grid index (where the strip profiles
+/// are taken).
 __global__ void argmax_kernel(DeviceWs ws, ops::SkewStage st, int32_t stage, int32_t score_offset) {
   const int32_t p = blockIdx.x;
-  if (too_little_ink(ws, p)) return;
+  if (too_little_ink(ws, p)) return;  // uniform per block
   const int32_t n = 2 * st.half + 1;
-  const int32_t center = ws.centers[p * ops::kSkewStages + stage];
-  const int32_t best = ops::argmax_score(ws.scores + p * ws.score_stride + score_offset, n);
-  const int32_t index = ops::stage_angle_index(st, center, best, ws.table_half);
-  if (stage + 1 < ops::kSkewStages)
-    ws.centers[p * ops::kSkewStages + stage + 1] = index;
-  else
-    ws.best_index[p] = index;
+  const int32_t best = warp_argmax(ws.scores + p * ws.score_stride + score_offset, n);
+  if (threadIdx.x == 0) {
+    const int32_t center = ws.centers[p * ops::kSkewStages + stage];
+    const int32_t index = ops::stage_angle_index(st, center, best, ws.table_half);
+    if (stage + 1 < ops::kSkewStages)
+      ws.centers[p * ops::kSkewStages + stage + 1] = index;
+    else
+      ws.best_index[p] = index;
+  }
 }
 
 }  // namespace
@@ -303,14 +321,23 @@ struct SkewEstimator::Impl {
   int32_t bins_max = 0;
   DeviceWs ws{};
   void* device_block = nullptr;
-  // Pinned host copies of the results of one chunk.
+  // Pinned host copies of the results of up to max_batch pages (every chunk
+  // of one enqueue() has its own rows), and the host side of that enqueue().
   int64_t* h_scores = nullptr;
   int32_t* h_centers = nullptr;
   int64_t* h_kept = nullptr;
   int32_t* h_profiles = nullptr;
-  std::vector<int32_t> zero_centers;
+  cudaEvent_t done = nullptr;
+  std::vector<uint8_t> empty;  ///< per page of the pending enqueue()
+  std::vector<int32_t> bins1;  ///< per page of the pending enqueue(): its fine profile's bins
+  std::vector<float> cells_per_inch;  ///< per page of the pending enqueue()
+  int32_t pending = -1;               ///< pages of the pending enqueue(); -1: none
 
   ~Impl() {
+    if (done) {
+      cudaEventSynchronize(done);  // the copies into pinned memory must land first
+      cudaEventDestroy(done);
+    }
     if (device_block) cudaFree(device_block);
     if (h_scores) cudaFreeHost(h_scores);
     if (h_centers) cudaFreeHost(h_centers);
@@ -318,8 +345,8 @@ struct SkewEstimator::Impl {
     if (h_profiles) cudaFreeHost(h_profiles);
   }
 
-  Status run_chunk(Stream stream, ConstGrayBatch in, int32_t first, int32_t n, SkewResult* results,
-                   const float* dpi);
+  Status enqueue_chunk(Stream stream, ConstGrayBatch in, int32_t first, int32_t n,
+                       const float* dpi);
 };
 
 SkewEstimator::SkewEstimator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -335,13 +362,10 @@ Status SkewEstimator::create(const SkewParams& params, const BatchLimits& limits
   auto impl = std::make_unique<Impl>();
   PAGEPREP_RETURN_IF_ERROR(detail::make_skew_plan(params, &impl->plan));
   impl->limits = limits;
-  impl->chunk = std::min(limits.max_batch, SkewPolicy::kPagesPerChunk);
-  const int32_t w1 = std::min(limits.max_width, ops::kSkewMaxReduced);
-  const int32_t h1 = std::min(limits.max_height, ops::kSkewMaxReduced);
-  const ops::SkewGeometry gm = ops::skew_geometry(w1, h1, 150.f, impl->plan.tan_max_q16);
-  impl->bins_max = std::max(gm.bins1, gm.bins2);
-  const int32_t w2 = (w1 + 1) / 2, h2 = (h1 + 1) / 2;
-  const int32_t tiles = gm.tiles_x * gm.tiles_y;
+  impl->chunk = std::min(limits.max_batch, kPagesPerChunk);
+  // The same extents the CPU schedule allocates (one function for both).
+  const detail::SkewWorkspaceSize wsz = detail::skew_workspace_size(impl->plan, limits);
+  impl->bins_max = wsz.bins;
   const int32_t n_scores = impl->plan.stage_offset[ops::kSkewStages];
   const int32_t table = static_cast<int32_t>(impl->plan.tan_q16.size());
 
@@ -354,26 +378,25 @@ Status SkewEstimator::create(const SkewParams& params, const BatchLimits& limits
     return at;
   };
   DeviceWs& ws = impl->ws;
-  ws.cell_stride = static_cast<int64_t>(w1) * h1;
-  ws.row_stride = h1;
-  ws.tile_stride = tiles;
-  ws.prefix1_stride = static_cast<int64_t>(w1 + 1) * ops::prefix_pitch(h1);
-  ws.prefix2_stride = static_cast<int64_t>(w2 + 1) * ops::prefix_pitch(h2);
+  ws.cell_stride = static_cast<int64_t>(wsz.w1) * wsz.h1;
+  ws.row_stride = wsz.h1;
+  ws.tile_stride = wsz.tiles;
+  ws.prefix1_stride = wsz.prefix1;
+  ws.prefix2_stride = wsz.prefix2;
   ws.score_stride = n_scores;
   ws.table_half = impl->plan.table_half;
-  ws.profile_stride = gm.bins1;
+  ws.profile_stride = wsz.bins;
   const size_t o_red = carve(pages * ws.cell_stride), o_kept = carve(pages * ws.cell_stride);
-  const size_t o_row = carve(pages * h1 * 4), o_k1 = carve(pages * h1 * 4);
-  const size_t o_tile = carve(pages * tiles * 4), o_mask = carve(pages * tiles);
+  const size_t o_row = carve(pages * wsz.h1 * 4), o_k1 = carve(pages * wsz.h1 * 4);
+  const size_t o_tile = carve(pages * wsz.tiles * 4), o_mask = carve(pages * wsz.tiles);
   const size_t o_p1 = carve(pages * ws.prefix1_stride * sizeof(ops::SkewPrefix)),
                o_p2 = carve(pages * ws.prefix2_stride * sizeof(ops::SkewPrefix));
   const size_t o_hist = carve(pages * 256 * 4), o_thr = carve(pages * 4);
   const size_t o_scores = carve(pages * n_scores * 8),
                o_centers = carve(pages * ops::kSkewStages * 4);
   const size_t o_kt = carve(pages * 8), o_tan = carve(static_cast<size_t>(table) * 4);
-  const size_t profiles_bytes =
-      static_cast<size_t>(pages) * ops::kSkewStrips * ws.profile_stride * 4;
-  const size_t o_best = carve(pages * 4), o_prof = carve(profiles_bytes);
+  const size_t profile_bytes = static_cast<size_t>(ops::kSkewStrips) * ws.profile_stride * 4;
+  const size_t o_best = carve(pages * 4), o_prof = carve(pages * profile_bytes);
   PAGEPREP_CUDA_CHECK(cudaMalloc(&impl->device_block, total));
   auto* base = static_cast<uint8_t*>(impl->device_block);
   ws.reduced = base + o_red;
@@ -395,34 +418,42 @@ Status SkewEstimator::create(const SkewParams& params, const BatchLimits& limits
   ws.tan_q16 = tan;
   PAGEPREP_CUDA_CHECK(cudaMemcpy(tan, impl->plan.tan_q16.data(), static_cast<size_t>(table) * 4,
                                  cudaMemcpyHostToDevice));
+  const size_t batch = static_cast<size_t>(limits.max_batch);
   PAGEPREP_CUDA_CHECK(
-      cudaMallocHost(reinterpret_cast<void**>(&impl->h_scores), pages * n_scores * 8));
+      cudaMallocHost(reinterpret_cast<void**>(&impl->h_scores), batch * n_scores * 8));
   PAGEPREP_CUDA_CHECK(
-      cudaMallocHost(reinterpret_cast<void**>(&impl->h_centers), pages * ops::kSkewStages * 4));
-  PAGEPREP_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&impl->h_kept), pages * 8));
-  PAGEPREP_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&impl->h_profiles), profiles_bytes));
+      cudaMallocHost(reinterpret_cast<void**>(&impl->h_centers), batch * ops::kSkewStages * 4));
+  PAGEPREP_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&impl->h_kept), batch * 8));
+  PAGEPREP_CUDA_CHECK(
+      cudaMallocHost(reinterpret_cast<void**>(&impl->h_profiles), batch * profile_bytes));
+  PAGEPREP_CUDA_CHECK(cudaEventCreateWithFlags(&impl->done, cudaEventDisableTiming));
+  impl->empty.assign(batch, 0);
+  impl->bins1.assign(batch, 0);
+  impl->cells_per_inch.assign(batch, 0.f);
   out->reset(new SkewEstimator(std::move(impl)));
   return Status::ok();
 }
 
-Status SkewEstimator::Impl::run_chunk(Stream stream, ConstGrayBatch in, int32_t first, int32_t n,
-                                      SkewResult* results, const float* dpi) {
-  GeometryTable geo{};
+Status SkewEstimator::Impl::enqueue_chunk(Stream stream, ConstGrayBatch in, int32_t first,
+                                          int32_t n, const float* dpi) {
   int32_t max_w1 = 0, max_h1 = 0, max_tiles_x = 0, max_tiles_y = 0, max_bins = 0;
-  for (int32_t i = 0; i < n; ++i) {
-    const ConstGrayView& pg = in[first + i];
+  const SkewTable geo = make_launch_table<SkewPage>(first, n, [&](int32_t i, SkewPage* p) {
+    p->in = in[i];
     // Empty pages get a zero geometry: every kernel skips them.
-    geo.g[i] = pg.empty() ? ops::SkewGeometry{}
-                          : ops::skew_geometry(pg.width, pg.height, dpi ? dpi[first + i] : 0.f,
-                                               plan.tan_max_q16);
-    if (pg.empty()) geo.g[i].s = 1;
-    max_w1 = std::max(max_w1, geo.g[i].w1);
-    max_h1 = std::max(max_h1, geo.g[i].h1);
-    max_tiles_x = std::max(max_tiles_x, geo.g[i].tiles_x);
-    max_tiles_y = std::max(max_tiles_y, geo.g[i].tiles_y);
-    max_bins = std::max({max_bins, geo.g[i].bins1, geo.g[i].bins2});
-  }
-  const auto table = make_page_table(in, first, n);
+    p->g = p->in.empty() ? ops::SkewGeometry{}
+                         : ops::skew_geometry(p->in.width, p->in.height, dpi ? dpi[i] : 0.f,
+                                              plan.tan_max_q16);
+    if (p->in.empty()) p->g.s = 1;
+    max_w1 = std::max(max_w1, p->g.w1);
+    max_h1 = std::max(max_h1, p->g.h1);
+    max_tiles_x = std::max(max_tiles_x, p->g.tiles_x);
+    max_tiles_y = std::max(max_tiles_y, p->g.tiles_y);
+    max_bins = std::max({max_bins, p->g.bins1, p->g.bins2});
+    bins1[static_cast<size_t>(i)] = p->g.bins1;
+    cells_per_inch[static_cast<size_t>(i)] =
+        p->in.empty() ? 0.f : ops::skew_cells_per_inch(p->g, dpi ? dpi[i] : 0.f);
+    return std::pair<int32_t, int32_t>{p->in.width, p->in.height};
+  });
   PAGEPREP_CUDA_CHECK(cudaMemsetAsync(ws.hist256, 0, static_cast<size_t>(n) * 256 * 4, stream));
   PAGEPREP_CUDA_CHECK(
       cudaMemsetAsync(ws.row_ink, 0, static_cast<size_t>(n) * ws.row_stride * 4, stream));
@@ -432,9 +463,9 @@ Status SkewEstimator::Impl::run_chunk(Stream stream, ConstGrayBatch in, int32_t 
   if (max_w1 > 0 && max_h1 > 0) {
     const dim3 cb(SkewPolicy::kCellBlockX, SkewPolicy::kCellBlockY);
     const dim3 cg((max_w1 + cb.x - 1) / cb.x, (max_h1 + cb.y - 1) / cb.y, n);
-    reduce_kernel<<<cg, cb, 0, stream>>>(table, geo, ws);
+    reduce_kernel<<<cg, cb, 0, stream>>>(geo, ws);
     PAGEPREP_CUDA_CHECK_LAUNCH(stream);
-    threshold_kernel<<<n, 1, 0, stream>>>(ws);
+    threshold_kernel<<<n, kOtsuBlock, 0, stream>>>(ws);
     PAGEPREP_CUDA_CHECK_LAUNCH(stream);
     ink_count_kernel<<<dim3(max_tiles_x, max_tiles_y, n), dim3(ops::kSkewTile, ops::kSkewTile), 0,
                        stream>>>(geo, ws);
@@ -449,7 +480,8 @@ Status SkewEstimator::Impl::run_chunk(Stream stream, ConstGrayBatch in, int32_t 
     PAGEPREP_CUDA_CHECK_LAUNCH(stream);
     coarse_prefix_kernel<<<dim3(((max_h1 + 1) / 2 + rt - 1) / rt, n), rt, 0, stream>>>(geo, ws);
     PAGEPREP_CUDA_CHECK_LAUNCH(stream);
-    // Histogram, then the segment starts (at most max_w1 + 1 of them).
+    // Histogram, then the segment starts (at most max_w1 + 1 of them: every
+    // planned tangent is within +-1, make_skew_plan).
     const size_t smem = static_cast<size_t>(max_bins + max_w1 + 1) * sizeof(int32_t);
     if (smem > 48 * 1024)
       PAGEPREP_CUDA_CHECK(cudaFuncSetAttribute(
@@ -459,7 +491,7 @@ Status SkewEstimator::Impl::run_chunk(Stream stream, ConstGrayBatch in, int32_t 
       stage_kernel<<<dim3(2 * st.half + 1, n), SkewPolicy::kStageThreads, smem, stream>>>(
           geo, ws, st, k, plan.stage_offset[k], max_bins);
       PAGEPREP_CUDA_CHECK_LAUNCH(stream);
-      argmax_kernel<<<n, 1, 0, stream>>>(ws, st, k, plan.stage_offset[k]);
+      argmax_kernel<<<n, 32, 0, stream>>>(ws, st, k, plan.stage_offset[k]);
       PAGEPREP_CUDA_CHECK_LAUNCH(stream);
     }
     strip_profile_kernel<<<dim3(ops::kSkewStrips, n), SkewPolicy::kStageThreads,
@@ -467,28 +499,75 @@ Status SkewEstimator::Impl::run_chunk(Stream stream, ConstGrayBatch in, int32_t 
     PAGEPREP_CUDA_CHECK_LAUNCH(stream);
   }
   const size_t n_scores = static_cast<size_t>(ws.score_stride);
-  PAGEPREP_CUDA_CHECK(cudaMemcpyAsync(h_scores, ws.scores, static_cast<size_t>(n) * n_scores * 8,
-                                      cudaMemcpyDeviceToHost, stream));
-  PAGEPREP_CUDA_CHECK(cudaMemcpyAsync(h_centers, ws.centers,
+  PAGEPREP_CUDA_CHECK(cudaMemcpyAsync(h_scores + first * n_scores, ws.scores,
+                                      static_cast<size_t>(n) * n_scores * 8, cudaMemcpyDeviceToHost,
+                                      stream));
+  PAGEPREP_CUDA_CHECK(cudaMemcpyAsync(h_centers + first * ops::kSkewStages, ws.centers,
                                       static_cast<size_t>(n) * ops::kSkewStages * 4,
                                       cudaMemcpyDeviceToHost, stream));
-  PAGEPREP_CUDA_CHECK(cudaMemcpyAsync(h_kept, ws.kept_total, static_cast<size_t>(n) * 8,
+  PAGEPREP_CUDA_CHECK(cudaMemcpyAsync(h_kept + first, ws.kept_total, static_cast<size_t>(n) * 8,
                                       cudaMemcpyDeviceToHost, stream));
-  PAGEPREP_CUDA_CHECK(
-      cudaMemcpyAsync(h_profiles, ws.strip_profiles,
-                      static_cast<size_t>(n) * ops::kSkewStrips * ws.profile_stride * 4,
-                      cudaMemcpyDeviceToHost, stream));
-  // The one documented sync point: results are host values.
-  PAGEPREP_CUDA_CHECK(cudaStreamSynchronize(stream));
+  const size_t profile_ints = static_cast<size_t>(ops::kSkewStrips) * ws.profile_stride;
+  PAGEPREP_CUDA_CHECK(cudaMemcpyAsync(h_profiles + first * profile_ints, ws.strip_profiles,
+                                      static_cast<size_t>(n) * profile_ints * 4,
+                                      cudaMemcpyDeviceToHost, stream));
+  return Status::ok();
+}
+
+namespace {
+Status check_batch(ConstGrayBatch in, const BatchLimits& limits) {
+  if (in.count > limits.max_batch)
+    return {StatusCode::kOutOfRange, "skew: batch of " + std::to_string(in.count) +
+                                         " pages exceeds the estimator's max_batch"};
+  for (int32_t i = 0; i < in.count; ++i) {
+    if (in[i].width < 0 || in[i].height < 0)
+      return {StatusCode::kInvalidArgument, "skew: negative page size"};
+    if (in[i].width > limits.max_width || in[i].height > limits.max_height)
+      return {StatusCode::kOutOfRange,
+              "skew: page " + std::to_string(i) + " exceeds the estimator's BatchLimits"};
+  }
+  return Status::ok();
+}
+}  // namespace
+
+Status SkewEstimator::enqueue(Stream stream, ConstGrayBatch in, const float* page_dpi) {
+  Impl& m = *impl_;
+  if (m.pending >= 0)
+    return {StatusCode::kInvalidArgument, "skew: enqueue() before the previous wait()"};
+  PAGEPREP_RETURN_IF_ERROR(check_batch(in, m.limits));
+  // Chunks reuse the device workspace in stream order; each has its own rows
+  // of the pinned results.
+  for (int32_t first = 0; first < in.count; first += m.chunk)
+    PAGEPREP_RETURN_IF_ERROR(
+        m.enqueue_chunk(stream, in, first, std::min(m.chunk, in.count - first), page_dpi));
+  PAGEPREP_CUDA_CHECK(cudaEventRecord(m.done, stream));
+  for (int32_t i = 0; i < in.count; ++i) m.empty[static_cast<size_t>(i)] = in[i].empty();
+  m.pending = in.count;
+  return Status::ok();
+}
+
+bool SkewEstimator::ready() const {
+  return impl_->pending < 0 || cudaEventQuery(impl_->done) != cudaErrorNotReady;
+}
+
+Status SkewEstimator::wait(SkewResult* results) {
+  Impl& m = *impl_;
+  if (m.pending < 0) return {StatusCode::kInvalidArgument, "skew: wait() without enqueue()"};
+  const int32_t n = m.pending;
+  m.pending = -1;
+  if (n > 0 && results == nullptr)
+    return {StatusCode::kInvalidArgument, "skew: results array is required"};
+  PAGEPREP_CUDA_CHECK(cudaEventSynchronize(m.done));
+  const size_t n_scores = static_cast<size_t>(m.ws.score_stride);
+  const size_t profile_ints = static_cast<size_t>(ops::kSkewStrips) * m.ws.profile_stride;
   for (int32_t i = 0; i < n; ++i) {
-    results[first + i] =
-        in[first + i].empty()
-            ? SkewResult{}
-            : detail::finalize_skew(
-                  plan, h_scores + i * n_scores, h_centers + i * ops::kSkewStages, h_kept[i],
-                  h_profiles + static_cast<int64_t>(i) * ops::kSkewStrips * ws.profile_stride,
-                  ws.profile_stride, geo.g[i].bins1,
-                  ops::skew_cells_per_inch(geo.g[i], dpi ? dpi[first + i] : 0.f));
+    const size_t k = static_cast<size_t>(i);
+    results[i] = m.empty[k]
+                     ? SkewResult{}
+                     : detail::finalize_skew(m.plan, m.h_scores + k * n_scores,
+                                             m.h_centers + k * ops::kSkewStages, m.h_kept[k],
+                                             m.h_profiles + k * profile_ints, m.ws.profile_stride,
+                                             m.bins1[k], m.cells_per_inch[k]);
   }
   return Status::ok();
 }
@@ -497,16 +576,16 @@ Status SkewEstimator::run(Stream stream, ConstGrayBatch in, SkewResult* results,
                           const float* page_dpi) {
   if (in.count > 0 && results == nullptr)
     return {StatusCode::kInvalidArgument, "skew: results array is required"};
-  for (int32_t i = 0; i < in.count; ++i) {
-    if (in[i].width < 0 || in[i].height < 0)
-      return {StatusCode::kInvalidArgument, "skew: negative page size"};
-    if (in[i].width > impl_->limits.max_width || in[i].height > impl_->limits.max_height)
-      return {StatusCode::kOutOfRange,
-              "skew: page " + std::to_string(i) + " exceeds the estimator's BatchLimits"};
+  const int32_t step = impl_->limits.max_batch;
+  if (in.count == 0) {
+    PAGEPREP_RETURN_IF_ERROR(enqueue(stream, in, page_dpi));
+    return wait(results);
   }
-  for (int32_t first = 0; first < in.count; first += impl_->chunk)
-    PAGEPREP_RETURN_IF_ERROR(impl_->run_chunk(
-        stream, in, first, std::min(impl_->chunk, in.count - first), results, page_dpi));
+  for (int32_t first = 0; first < in.count; first += step) {
+    const ConstGrayBatch part{in.pages + first, std::min(step, in.count - first)};
+    PAGEPREP_RETURN_IF_ERROR(enqueue(stream, part, page_dpi ? page_dpi + first : nullptr));
+    PAGEPREP_RETURN_IF_ERROR(wait(results + first));
+  }
   return Status::ok();
 }
 

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "io/atomic_file.hpp"
+#include "support/unprivileged.hpp"
 
 namespace pageprep {
 namespace {
@@ -109,14 +110,20 @@ TEST_F(AtomicFileTest, TargetThatIsAFolderFailsAndCleansUp) {
 }
 
 TEST_F(AtomicFileTest, ReadOnlyFolderFails) {
+  // Root writes into a chmod 555 folder, so the write runs as `nobody`.
   const std::string ro = dir_ + "/ro";
   fs::create_directory(ro);
+  test::allow_others(dir_);
   ASSERT_EQ(::chmod(ro.c_str(), 0555), 0);
-  if (::access(ro.c_str(), W_OK) == 0)
-    GTEST_SKIP() << "running as root: a chmod 555 folder stays writable (ENOTDIR covered above)";
-  std::string msg;
-  EXPECT_EQ(host::write_file_atomic(ro + "/out.png", {1}, &msg), PageError::kWriteFailed);
-  EXPECT_NE(msg.find("Permission denied"), std::string::npos) << msg;
+  const auto result = test::run_unprivileged([&] {
+    std::string msg;
+    const PageError e = host::write_file_atomic(ro + "/out.png", {1}, &msg);
+    return std::string(host::error_code_name(e)) + "|" + msg;
+  });
+  if (!result) GTEST_SKIP() << "cannot drop to an unprivileged user here";
+  EXPECT_EQ(result->substr(0, result->find('|')), "write_failed") << *result;
+  EXPECT_NE(result->find("Permission denied"), std::string::npos) << *result;
+  EXPECT_TRUE(fs::is_empty(ro));  // no temporary left behind
 }
 
 TEST_F(AtomicFileTest, ConcurrentWritersLeaveOneCompleteFileAndNoTemporaries) {

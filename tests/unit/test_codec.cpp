@@ -20,6 +20,7 @@
 
 #include "io/codec.hpp"
 #include "support/random_image.hpp"
+#include "support/unprivileged.hpp"
 
 namespace pageprep {
 namespace {
@@ -923,14 +924,22 @@ TEST_F(CodecTest, DecodesFromAPipeAndLimitsItsSize) {
 }
 
 TEST_F(CodecTest, UnreadableFile) {
+  // Root reads a chmod 000 file, so the decode runs as `nobody`.
   const std::string p = path("locked.png");
   write_all(p, encode_cv(".png", random_gray(8, 8, 70)));
+  test::allow_others(dir_);
   ASSERT_EQ(::chmod(p.c_str(), 0), 0);
-  if (::access(p.c_str(), R_OK) == 0)
-    GTEST_SKIP() << "running as root (or with CAP_DAC_OVERRIDE): chmod 000 does not stop reads";
-  const DecodeResult r = decode_file(p);
-  EXPECT_EQ(r.error, PageError::kUnreadable);
-  EXPECT_NE(r.message.find("permission denied"), std::string::npos) << r.message;
+  const auto result = test::run_unprivileged([&] {
+    kernels::cpu::ThreadPool pool(1);
+    const DecodeResult r = host::decode_page(p, 0, DecodeLimits{}, pool);
+    const host::PageCount c = host::count_pages(p);
+    return std::string(host::error_code_name(r.error)) + "|" + host::error_code_name(c.error) +
+           "|" + r.message;
+  });
+  if (!result) GTEST_SKIP() << "cannot drop to an unprivileged user here";
+  EXPECT_EQ(result->substr(0, result->find('|')), "unreadable") << *result;
+  EXPECT_NE(result->find("|unreadable|"), std::string::npos) << *result;
+  EXPECT_NE(result->find("permission denied"), std::string::npos) << *result;
 }
 
 TEST_F(CodecTest, TruncatedFilesAreCorruptNotPartialPages) {

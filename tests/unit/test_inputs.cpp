@@ -2,13 +2,19 @@
 // missing paths kept.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
+#include <thread>
 
+#include "io/file_read.hpp"
 #include "io/inputs.hpp"
+#include "support/unprivileged.hpp"
 
 namespace pageprep {
 namespace {
@@ -16,10 +22,18 @@ namespace {
 namespace fs = std::filesystem;
 using host::expand_inputs;
 using host::InputList;
+using host::PageError;
 
 std::vector<std::string> paths_of(const InputList& l) {
   std::vector<std::string> v;
   for (const auto& f : l.files) v.push_back(f.path);
+  return v;
+}
+
+std::vector<std::string> skipped_as(const InputList& l, host::SkipReason r) {
+  std::vector<std::string> v;
+  for (const auto& s : l.skipped)
+    if (s.reason == r) v.push_back(s.path);
   return v;
 }
 
@@ -70,15 +84,31 @@ TEST_F(InputsTest, FolderIsRecursiveSortedFilteredAndSkipsHidden) {
       p("scans/t.TIFF"),  p("scans/u.jpg"),       p("scans/z.webp")};
   EXPECT_EQ(paths_of(l), expected);
   EXPECT_TRUE(l.warnings.empty());
+  // Nothing left out silently: each skipped entry is counted and named.
+  EXPECT_EQ(skipped_as(l, host::SkipReason::kHidden),
+            (std::vector<std::string>{p("scans/.cache"), p("scans/a/.hidden.png")}));
+  EXPECT_EQ(
+      skipped_as(l, host::SkipReason::kNotAPage),
+      (std::vector<std::string>{p("scans/noext"), p("scans/readme.txt"), p("scans/scan.bmp")}));
+  const auto counts = l.skipped_counts();
+  EXPECT_EQ(counts.at("hidden"), 2);
+  EXPECT_EQ(counts.at("not_a_page"), 3);
+  EXPECT_EQ(counts.at("special"), 0);
+  const auto summary = l.skip_summary();
+  ASSERT_EQ(summary.size(), 2u);
+  EXPECT_EQ(summary[1], "skipped 3 files that are not pages: " + p("scans/noext") + ", " +
+                            p("scans/readme.txt") + ", " + p("scans/scan.bmp"));
 }
 
-TEST_F(InputsTest, EmptyFolderWarns) {
+TEST_F(InputsTest, EmptyFolderIsAnErrorNotASilentSuccess) {
   fs::create_directories(p("empty"));
   touch("empty/notes.md");
   const InputList l = expand_inputs({p("empty")}, no_stdin_);
-  EXPECT_TRUE(l.files.empty());
-  ASSERT_EQ(l.warnings.size(), 1u);
-  EXPECT_NE(l.warnings[0].find("no image files"), std::string::npos);
+  ASSERT_EQ(l.files.size(), 1u);
+  EXPECT_EQ(l.files[0].path, p("empty"));
+  EXPECT_EQ(l.files[0].error, PageError::kNoPages);
+  EXPECT_NE(l.files[0].message.find("no page files"), std::string::npos) << l.files[0].message;
+  EXPECT_EQ(l.skipped_counts().at("not_a_page"), 1);
 }
 
 TEST_F(InputsTest, FilesAreKeptInArgumentOrderWhateverTheirExtension) {
@@ -128,6 +158,7 @@ TEST_F(InputsTest, MissingListFileIsKeptWithAWarning) {
   const InputList l = expand_inputs({"@" + p("nolist"), p("none.txt")}, no_stdin_);
   EXPECT_EQ(paths_of(l), (std::vector<std::string>{p("nolist"), p("none.txt")}));
   EXPECT_EQ(l.warnings.size(), 2u);
+  EXPECT_EQ(l.files[0].error, PageError::kNotFound);
 }
 
 TEST_F(InputsTest, StdinListIsRelativeToTheCurrentFolder) {
@@ -140,6 +171,144 @@ TEST_F(InputsTest, StdinListIsRelativeToTheCurrentFolder) {
   const InputList twice = expand_inputs({"-", "-"}, again);
   EXPECT_EQ(paths_of(twice), std::vector<std::string>{"x.png"});
   EXPECT_EQ(twice.warnings.size(), 1u);
+}
+
+TEST_F(InputsTest, EmptyStdinAndEmptyListsAreErrors) {
+  std::istringstream empty("");
+  const InputList l = expand_inputs({"-"}, empty);
+  ASSERT_EQ(l.files.size(), 1u);
+  EXPECT_EQ(l.files[0].path, "-");
+  EXPECT_EQ(l.files[0].error, PageError::kNoPages);
+  std::istringstream comments("# nothing here\n\n");
+  EXPECT_EQ(expand_inputs({"-"}, comments).files.at(0).error, PageError::kNoPages);
+  std::ofstream(p("empty.lst")).flush();
+  EXPECT_EQ(expand_inputs({p("empty.lst")}, no_stdin_).files.at(0).error, PageError::kNoPages);
+}
+
+TEST_F(InputsTest, BinaryDataIsRefusedAsAListInOneError) {
+  // 1,500 "lines" of binary junk were 1,500 not_found errors.
+  std::string junk;
+  std::mt19937 rng(5);
+  for (int i = 0; i < 60000; ++i) junk.push_back(static_cast<char>(rng()));
+  std::istringstream in(junk);
+  const InputList l = expand_inputs({"-"}, in);
+  ASSERT_EQ(l.files.size(), 1u);
+  EXPECT_EQ(l.files[0].error, PageError::kUnsupportedFormat);
+  EXPECT_NE(l.files[0].message.find("not a list of paths"), std::string::npos);
+  // A PNG piped by mistake, or saved as a .txt.
+  const std::string png = std::string("\x89PNG\r\n\x1a\n", 8) + "\0\0\0\rIHDR";
+  std::ofstream(p("page.txt"), std::ios::binary) << png;
+  const InputList f = expand_inputs({p("page.txt")}, no_stdin_);
+  ASSERT_EQ(f.files.size(), 1u);
+  EXPECT_EQ(f.files[0].error, PageError::kUnsupportedFormat);
+  EXPECT_NE(f.files[0].message.find("png image"), std::string::npos) << f.files[0].message;
+  // Names that are not UTF-8 (Latin-1) are still a list.
+  EXPECT_EQ(host::why_not_a_list("caf\xe9.png\nna\xefve.tif\n"), "");
+  EXPECT_EQ(host::why_not_a_list("a.png\r\nb.png\n"), "");
+}
+
+TEST_F(InputsTest, TheSameFileGivenTwiceIsKeptOnce) {
+  const std::string a = touch("d/a.png");
+  touch("d/b.png");
+  ASSERT_EQ(::link(a.c_str(), p("hard.png").c_str()), 0);
+  ASSERT_EQ(::symlink(a.c_str(), p("soft.png").c_str()), 0);
+  const std::string dotted = dir_ + "/d/../d/./a.png";
+  const InputList l = expand_inputs({a, p("d"), dotted, p("hard.png"), p("soft.png")}, no_stdin_);
+  EXPECT_EQ(paths_of(l), (std::vector<std::string>{a, p("d/b.png")}));
+  EXPECT_EQ(skipped_as(l, host::SkipReason::kDuplicate).size(), 4u);
+  ASSERT_EQ(l.warnings.size(), 4u);
+  EXPECT_NE(l.warnings[0].find("processed once"), std::string::npos) << l.warnings[0];
+}
+
+TEST_F(InputsTest, SpecialEntriesInAFolderAreSkippedAndCountedNeverOpened) {
+  touch("f/page.png");
+  ASSERT_EQ(::mkfifo(p("f/pipe.png").c_str(), 0600), 0);  // opening it would hang
+  ASSERT_EQ(::symlink(p("f/gone.png").c_str(), p("f/dangling.png").c_str()), 0);
+  ASSERT_EQ(::symlink(p("f/loop2.png").c_str(), p("f/loop1.png").c_str()), 0);
+  ASSERT_EQ(::symlink(p("f/loop1.png").c_str(), p("f/loop2.png").c_str()), 0);
+  fs::create_directories(p("other"));
+  touch("other/x.png");
+  ASSERT_EQ(::symlink(p("other").c_str(), p("f/linked").c_str()), 0);
+  ASSERT_EQ(::symlink(p("f/page.png").c_str(), p("f/alias.tif").c_str()), 0);
+  const InputList l = expand_inputs({p("f")}, no_stdin_);
+  // alias.tif is the same file as page.png: kept once, at its first place.
+  EXPECT_EQ(paths_of(l), std::vector<std::string>{p("f/alias.tif")});
+  EXPECT_EQ(skipped_as(l, host::SkipReason::kSpecial), std::vector<std::string>{p("f/pipe.png")});
+  EXPECT_EQ(skipped_as(l, host::SkipReason::kDanglingLink),
+            std::vector<std::string>{p("f/dangling.png")});
+  EXPECT_EQ(skipped_as(l, host::SkipReason::kSymlinkLoop),
+            (std::vector<std::string>{p("f/loop1.png"), p("f/loop2.png")}));
+  EXPECT_EQ(skipped_as(l, host::SkipReason::kLinkToFolder),
+            std::vector<std::string>{p("f/linked")});
+  // A FIFO named explicitly is an input (decoding reads it without blocking).
+  EXPECT_EQ(paths_of(expand_inputs({p("f/pipe.png")}, no_stdin_)),
+            std::vector<std::string>{p("f/pipe.png")});
+}
+
+TEST_F(InputsTest, UnreadableSubfolderIsAnError) {
+  touch("top/a.png");
+  touch("top/locked/b.png");
+  test::allow_others(dir_);
+  ::chmod(p("top").c_str(), 0755);
+  ASSERT_EQ(::chmod(p("top/locked").c_str(), 0), 0);
+  const auto result = test::run_unprivileged([&] {
+    std::istringstream none;
+    const InputList l = expand_inputs({p("top")}, none);
+    std::string out;
+    for (const auto& f : l.files)
+      out += f.path + "|" + host::error_code_name(f.error) + "|" + f.message + "\n";
+    return out;
+  });
+  ::chmod(p("top/locked").c_str(), 0755);
+  if (!result) GTEST_SKIP() << "cannot drop to an unprivileged user here";
+  EXPECT_NE(result->find(p("top/a.png") + "|none|"), std::string::npos) << *result;
+  EXPECT_NE(result->find(p("top/locked") + "|unreadable|"), std::string::npos) << *result;
+  EXPECT_NE(result->find("cannot list folder: Permission denied"), std::string::npos) << *result;
+}
+
+TEST_F(InputsTest, AStopRequestEndsAWaitOnStdin) {
+  // A pipe whose writer never writes nor closes: read_fd must give up on a stop.
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  host::reset_io_stop();
+  std::thread stopper([] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    host::request_io_stop();
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  const host::ReadResult r = host::read_fd(fds[0], "stdin", 1 << 20);
+  stopper.join();
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  host::reset_io_stop();
+  ::close(fds[0]);
+  ::close(fds[1]);
+  EXPECT_EQ(r.error, PageError::kUnreadable);
+  EXPECT_LT(s, 5.0);
+}
+
+TEST_F(InputsTest, NamesFollowTheArgumentAndOutputFoldersAreSkippedAndCounted) {
+  touch("scans/a/1.png");
+  touch("scans/out/x.png");                    // the run's OUTDIR
+  touch("scans/old/.pageprep/journal.jsonl");  // another run's output folder
+  touch("scans/old/y.png");
+  const InputList l = expand_inputs({p("scans")}, no_stdin_, {p("scans/out")});
+  EXPECT_EQ(paths_of(l), std::vector<std::string>{p("scans/a/1.png")});
+  ASSERT_EQ(l.files.size(), 1u);
+  EXPECT_EQ(l.files[0].name, "scans/a/1.png");
+  EXPECT_EQ(skipped_as(l, host::SkipReason::kOutputFolder),
+            (std::vector<std::string>{p("scans/old"), p("scans/out")}));
+  EXPECT_EQ(l.skipped_counts().at("output_folder"), 2);
+  // Error entries carry a name too (the pipeline names every document).
+  const InputList e = expand_inputs({p("nothing.lst")}, no_stdin_);
+  ASSERT_EQ(e.files.size(), 1u);
+  EXPECT_FALSE(e.files[0].name.empty());
+}
+
+TEST_F(InputsTest, PageExtensionsAreOneList) {
+  for (const std::string& e : host::kPageExtensions) {
+    EXPECT_EQ(e[0], '.');
+    EXPECT_TRUE(host::has_image_extension("x" + e));
+  }
 }
 
 TEST_F(InputsTest, FolderEndingInTxtIsAFolder) {

@@ -87,7 +87,7 @@ namespace cuda {
 
 /// CUDA background normalization, stream-ordered; `in`/`out` hold device
 /// pointers, `page_dpi` is a host array. Workspace: two int32 tile maps per
-/// page slot (kMaxPagesPerLaunch slots at most, reused across slices), sized
+/// page slot (one launch's pages at most, reused across slices), sized
 /// at create() for the largest page at the smallest tile: about 0.5 MiB per
 /// page slot for A4 at 600 dpi with 16 px tiles.
 class BackgroundNormalize {

@@ -138,9 +138,9 @@ class Binarize {
 
   BinarizeParams params_;
   BatchLimits limits_;
-  uint32_t* hist_ = nullptr;        // device: kMaxPagesPerLaunch * 256
+  uint32_t* hist_ = nullptr;        // device: 256 per page slot of one launch
   int32_t* thresholds_ = nullptr;   // device: max_batch
-  uint32_t* wolf_stats_ = nullptr;  // device: kMaxPagesPerLaunch * 2 (min gray, std q)
+  uint32_t* wolf_stats_ = nullptr;  // device: 2 per page slot (min gray, std q)
 };
 
 }  // namespace cuda

@@ -17,11 +17,16 @@
 /// One object serves one thread at a time. Results are exactly equal between
 /// the CPU and CUDA schedules and do not depend on the thread count.
 ///
-/// **CUDA objects** hold device memory sized for min(max_batch, 4) pages of
-/// the largest size (CudaComponentsPolicy in cuda/components.cuh); larger
-/// batches run in several passes on the same stream. run() only enqueues work
-/// on its stream. Consecutive runs of one object are ordered after each other
-/// with an event, whichever streams they use. The optional per-page count
+/// **CUDA objects** label into a cuda::ComponentLabels workspace (one int32
+/// per pixel): their own, or one shared by a Despeckle and a BorderRemove.
+/// Its size: max(one page of max_width x max_height, max_batch_pixels, or
+/// without that min(max_batch, 4) such pages); batches that do not fit run in
+/// several passes on the same stream. run() only enqueues work on its stream.
+/// Consecutive runs of the objects that use one workspace are ordered after
+/// each other with an event, whichever streams they use. BorderRemove right
+/// after Despeckle of the same pages, on a shared workspace, in one pass,
+/// reuses despeckle's labels (erasing whole specks leaves the other
+/// components' labels intact) instead of labelling again. The optional per-page count
 /// arrays are host memory; they are filled when the stream reaches the end of
 /// the run (a host callback copies them from a pinned buffer), so read them
 /// after synchronizing the stream, and keep them alive until then. At most 4
@@ -109,10 +114,35 @@ class Despeckle {
 
 namespace cuda {
 
+/// The label workspace of the CUDA component operations (see the file
+/// comment). Shared by passing one object to both create() calls; the
+/// operations sharing it must not run concurrently on unordered streams
+/// (their runs are ordered by the workspace's event anyway).
+class ComponentLabels {
+ public:
+  static Status create(const BatchLimits& limits, std::shared_ptr<ComponentLabels>* out);
+  ~ComponentLabels();
+  ComponentLabels(const ComponentLabels&) = delete;
+  ComponentLabels& operator=(const ComponentLabels&) = delete;
+
+  /// Labels (int32 entries) it holds.
+  int64_t capacity() const;
+
+  struct Impl;
+  Impl& impl() { return *impl_; }
+
+ private:
+  explicit ComponentLabels(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
 class Despeckle {
  public:
+  /// `labels`: a shared workspace sized for at least `limits`, or nullptr for
+  /// the object's own.
   static Status create(const DespeckleParams& params, const BatchLimits& limits,
-                       std::unique_ptr<Despeckle>* out);
+                       std::unique_ptr<Despeckle>* out,
+                       std::shared_ptr<ComponentLabels> labels = nullptr);
   ~Despeckle();
   Despeckle(const Despeckle&) = delete;
   Despeckle& operator=(const Despeckle&) = delete;
@@ -191,8 +221,10 @@ namespace cuda {
 
 class BorderRemove {
  public:
+  /// `labels` as in Despeckle::create.
   static Status create(const BorderParams& params, const BatchLimits& limits,
-                       std::unique_ptr<BorderRemove>* out);
+                       std::unique_ptr<BorderRemove>* out,
+                       std::shared_ptr<ComponentLabels> labels = nullptr);
   ~BorderRemove();
   BorderRemove(const BorderRemove&) = delete;
   BorderRemove& operator=(const BorderRemove&) = delete;

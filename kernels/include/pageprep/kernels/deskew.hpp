@@ -122,6 +122,19 @@ struct SkewPlan {
 
 Status make_skew_plan(const SkewParams& p, SkewPlan* plan);
 
+/// Extents of the per-page workspace every page within `limits` fits:
+/// computed once here for both schedules, so that the CPU's and the CUDA
+/// allocations cannot drift apart.
+struct SkewWorkspaceSize {
+  int32_t w1 = 0, h1 = 0;  ///< largest fine level
+  int32_t w2 = 0, h2 = 0;  ///< largest coarse level
+  int32_t bins = 0;        ///< largest profile histogram (either level)
+  int32_t tiles = 0;       ///< largest tile grid (tiles_x * tiles_y)
+  int64_t prefix1 = 0;     ///< entries of the fine prefix table: (w1 + 1) * prefix_pitch(h1)
+  int64_t prefix2 = 0;     ///< entries of the coarse prefix table
+};
+SkewWorkspaceSize skew_workspace_size(const SkewPlan& plan, const BatchLimits& limits);
+
 /// Angle, confidence and evidence from one page's scores (all stages, laid out
 /// by plan.stage_offset), the centre index each stage was searched around,
 /// the kept ink cells, and the fine-level strip profiles at the last stage's
@@ -179,21 +192,33 @@ uint8_t background_level(ConstGrayView page);
 namespace cuda {
 
 /// Skew estimator on a CUDA device. create() allocates the device workspace
-/// for limits.max_batch pages, pinned host buffers and uploads the tangent
-/// table; run() allocates nothing.
+/// for min(limits.max_batch, one launch table) pages, pinned host buffers for
+/// limits.max_batch pages' scores, and uploads the tangent table; enqueue(),
+/// wait() and run() allocate nothing.
 ///
-/// Synchronization: run() enqueues all work on `stream` (reduction,
-/// threshold, prefix tables, every search stage and the argmax between stages, all on
-/// the device: no host round-trip between stages), then copies the scores
-/// (a few KiB) to a pinned buffer and calls cudaStreamSynchronize(stream)
-/// once, its only sync point, so `results` is valid when it returns. Batches
-/// larger than limits.max_batch run in chunks, one sync each.
-/// Not thread-safe: one run() at a time per object.
+/// Synchronization: enqueue() puts all work on `stream` (reduction,
+/// threshold, prefix tables, every search stage and the argmax between
+/// stages, all on the device: no host round-trip between stages) and the copy
+/// of the scores (a few KiB) to pinned memory, records an event and returns
+/// without waiting. wait() waits for that event, the only host wait, and
+/// finalizes the results on the host. Between the two the caller may enqueue
+/// other work, on this stream or others: two estimators on two streams
+/// overlap. run() is enqueue() then wait(), in slices of max_batch pages.
+/// Not thread-safe; one enqueue() pending at a time per object.
 class SkewEstimator {
  public:
   static Status create(const SkewParams& params, const BatchLimits& limits,
                        std::unique_ptr<SkewEstimator>* out);
   ~SkewEstimator();
+
+  /// Starts the estimation of at most limits.max_batch device pages;
+  /// `page_dpi` is a host array (read during the call). The pages must stay
+  /// valid until the stream has passed the estimation.
+  Status enqueue(Stream stream, ConstGrayBatch in, const float* page_dpi = nullptr);
+  /// True when a wait() would not block (or nothing is pending).
+  bool ready() const;
+  /// Waits for the pending enqueue() and writes its pages' results (host array).
+  Status wait(SkewResult* results);
 
   /// `in` holds device pages; `results` and `page_dpi` are host arrays.
   Status run(Stream stream, ConstGrayBatch in, SkewResult* results,

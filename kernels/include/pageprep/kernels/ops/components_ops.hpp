@@ -216,6 +216,18 @@ PAGEPREP_HD inline void resolve_segment(const uint8_t* row, int32_t* labels, int
   }
 }
 
+/// Gives the resolved roots of row segment [x0, x1) kRootMark again, whatever
+/// payload a decision left there (despeckle's -(area)), so that another
+/// decision can run on the same labels. Valid when only whole components were
+/// erased since the labels were resolved: the remaining ink keeps its labels.
+template <class Mem>
+PAGEPREP_HD inline void reset_root_segment(const uint8_t* row, int32_t* labels, int32_t row_base,
+                                           int32_t x0, int32_t x1) {
+  for (int32_t x = x0; x < x1; ++x)
+    if (is_ink(row[x]) && Mem::load(labels + row_base + x) < 0)
+      Mem::store(labels + row_base + x, kRootMark);
+}
+
 /// Root payload of a resolved ink pixel: its own entry when it is the root,
 /// else its root's entry.
 template <class Mem>

@@ -10,6 +10,10 @@
 
 #include "pageprep/kernels/hd.hpp"
 
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "gray_of<kGray16> reads little-endian samples"
+#endif
+
 namespace pageprep::kernels {
 
 /// Layout of a source page's pixels. Dispatch on it once per launch or per row.
@@ -53,7 +57,11 @@ PAGEPREP_HD PAGEPREP_FORCEINLINE uint8_t gray_of(const uint8_t* row, int32_t x) 
   if constexpr (F == PixelFormat::kGray8) {
     return row[x];
   } else if constexpr (F == PixelFormat::kGray16) {
-    return gray16_to_gray8(reinterpret_cast<const uint16_t*>(row)[x]);
+    // Byte loads: a row of a padded or odd-pitched 16-bit page need not be
+    // 2-byte aligned (UBSan found the uint16_t load). Samples are in host
+    // order, little-endian on every host and device pageprep builds for.
+    const uint8_t* p = row + 2 * x;
+    return gray16_to_gray8(static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8);
   } else if constexpr (F == PixelFormat::kRgb8) {
     const uint8_t* p = row + 3 * x;
     return rgb_to_gray(p[0], p[1], p[2]);

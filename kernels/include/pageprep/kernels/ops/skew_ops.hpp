@@ -138,10 +138,15 @@ constexpr int32_t kSkewMinInkContrast = 40;
 /// Ink threshold of the fine level: Otsu's (threshold_ops.hpp; -1 on a constant
 /// page, which leaves no ink), but at least kSkewMinInkContrast below the paper
 /// level (the median of the cells Otsu calls background).
-PAGEPREP_HD inline int32_t skew_ink_threshold(const uint32_t* hist) {
-  const int32_t t = otsu_threshold(hist);
+/// The same from Otsu's threshold `t` of the histogram, however computed (the
+/// CUDA schedule finds it with a block of threads).
+PAGEPREP_HD inline int32_t skew_ink_threshold_given(const uint32_t* hist, int32_t t) {
   const int32_t paper = median_above(hist, t);
   return t < paper - kSkewMinInkContrast ? t : paper - kSkewMinInkContrast;
+}
+
+PAGEPREP_HD inline int32_t skew_ink_threshold(const uint32_t* hist) {
+  return skew_ink_threshold_given(hist, otsu_threshold(hist));
 }
 
 /// A tile whose ink covers more than 60% of it is "solid": a scanner border,
@@ -360,11 +365,19 @@ PAGEPREP_HD inline int64_t profile_score_part(const Count* hist, int32_t bins, i
   return s;
 }
 
+/// Whether (va, ja) beats (vb, jb) in the argmax: the larger score, ties to
+/// the smaller index; associative, so a parallel reduction picks the serial
+/// scan's index.
+PAGEPREP_HD PAGEPREP_FORCEINLINE bool argmax_prefers(int64_t va, int32_t ja, int64_t vb,
+                                                     int32_t jb) {
+  return va > vb || (va == vb && ja < jb);
+}
+
 /// First index of the largest score (ties: the smallest index, on both schedules).
 PAGEPREP_HD inline int32_t argmax_score(const int64_t* scores, int32_t n) {
   int32_t best = 0;
   for (int32_t j = 1; j < n; ++j)
-    if (scores[j] > scores[best]) best = j;
+    if (argmax_prefers(scores[j], j, scores[best], best)) best = j;
   return best;
 }
 

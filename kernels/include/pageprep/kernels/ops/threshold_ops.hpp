@@ -69,6 +69,27 @@ PAGEPREP_HD inline bool otsu_greater(const OtsuScore& a, const OtsuScore& b) {
   return static_cast<U128>(a.rem) * b.den > static_cast<U128>(b.rem) * a.den;
 }
 
+/// Candidate t of Otsu's search, from the class-0 prefix (n0, s0) through t
+/// and the page totals (n, s): false when t does not split the pixels into
+/// two non-empty classes. The serial search and the CUDA schedule's parallel
+/// one (one thread per t) both score every t with this.
+PAGEPREP_HD inline bool otsu_candidate(uint64_t n0, uint64_t s0, uint64_t n, uint64_t s,
+                                       OtsuScore* score) {
+  if (n0 == 0 || n0 >= n) return false;
+  *score = otsu_score(n0, s0, n - n0, s - s0);
+  return true;
+}
+
+/// Whether candidate (a, ta) wins over (b, tb): the larger variance, ties to
+/// the smaller t. Associative and commutative, so any reduction order (the
+/// serial scan, a parallel tree) picks the same t.
+PAGEPREP_HD inline bool otsu_prefers(const OtsuScore& a, int32_t ta, const OtsuScore& b,
+                                     int32_t tb) {
+  if (otsu_greater(a, b)) return true;
+  if (otsu_greater(b, a)) return false;
+  return ta < tb;
+}
+
 /// Otsu's threshold of a 256-bin histogram: the t maximizing the between-class
 /// variance, pixels <= t being ink. Ties go to the smallest t, so a two-level
 /// image {a, b} gets t = a. Returns -1 when no t splits the pixels into two
@@ -85,10 +106,9 @@ PAGEPREP_HD inline int32_t otsu_threshold(const uint32_t* hist) {
   for (int32_t t = 0; t < 255; ++t) {
     n0 += hist[t];
     s0 += static_cast<uint64_t>(hist[t]) * static_cast<uint64_t>(t);
-    if (n0 == 0) continue;
-    if (n0 == n) break;
-    const OtsuScore sc = otsu_score(n0, s0, n - n0, s - s0);
-    if (best_t < 0 || otsu_greater(sc, best)) {
+    OtsuScore sc;
+    if (!otsu_candidate(n0, s0, n, s, &sc)) continue;
+    if (best_t < 0 || otsu_prefers(sc, t, best, best_t)) {
       best = sc;
       best_t = t;
     }

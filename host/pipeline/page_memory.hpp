@@ -1,0 +1,28 @@
+/// \file page_memory.hpp
+/// \brief Where page-sized images live on the CPU path: their own mappings,
+/// backed by transparent huge pages where the kernel offers them.
+///
+/// Every page image is allocated and freed whole (glibc would hand them out of
+/// mmap anyway: host/cli/main.cpp sets M_MMAP_THRESHOLD so memory goes back to
+/// the OS and stays flat). A fresh 4 KiB-page mapping of an A4 page costs
+/// about 2,100 page faults, several per image and page; measured on the dev
+/// VM, faults and their zeroing were ~12% of `pageprep run --ocr none
+/// --jobs 1` (perf). This allocator maps images of at least 2 MiB itself,
+/// 2 MiB-aligned, with madvise(MADV_HUGEPAGE), so the kernel can back them
+/// with 2 MiB pages (a few faults per image) when transparent huge pages are
+/// in "always" or "madvise" mode; it unmaps them on release, so memory still
+/// goes back to the OS at once. Smaller images use OpenCV's allocator.
+/// Thread-safe; lives for the whole process.
+#pragma once
+
+#include <opencv2/core/mat.hpp>
+
+namespace pageprep::host {
+
+/// The process-wide allocator for page images (a cv::MatAllocator).
+cv::MatAllocator* page_image_allocator();
+
+/// A CV_8UC1 image of rows x cols from page_image_allocator().
+cv::Mat make_page_image(int rows, int cols);
+
+}  // namespace pageprep::host
