@@ -4,6 +4,8 @@
 #   pageprep run PAGES -o OUT --jobs J          (no -l: every page in its own script,
 #                                               orientation, deskew, Sauvola, despeckle)
 #   tesseract PAGE OUT txt hocr, J at a time    (on the raw pages, OMP_THREAD_LIMIT=1)
+#   tesseract-same: the same, rendering what the default run writes per page
+#                   and per document (txt hocr alto tsv pdf)
 # on a mix of clean, degraded and real pages. Both commands run in this one
 # invocation, alternating (A B, B A, A B, ...), RUNS times each, pinned to
 # cores 0..J-1; the table shows medians, spreads and the ratio, and what
@@ -79,7 +81,7 @@ mapfile -t page_files < <(find "$work/pages" -type f \( -name '*.png' -o -name '
 echo "   ${#page_files[@]} pages: $n_clean clean, $n_degraded degraded, $n_demo demo, $(ls "$work/pages/real" 2>/dev/null | wc -l) real"
 printf '%s\n' "${page_files[@]}" >"$work/pages.lst"
 
-names=(pageprep tesseract)
+names=(pageprep tesseract tesseract-same)
 declare -A variant_args
 for v in "${variants[@]}"; do
   names+=("${v%%=*}")
@@ -95,6 +97,10 @@ run_one() {
       # One process per page, J at a time, in the order pageprep reads them.
       "${pin[@]}" xargs -a "$work/pages.lst" -P "$jobs" -I{} sh -c \
         'b=$(echo "$1" | sed "s|^$2/||; s|/|_|g; s|\.[^.]*$||"); tesseract "$1" "$3/$b" txt hocr' \
+        _ {} "$work/pages" "$OUT" ;;
+    tesseract-same)
+      "${pin[@]}" xargs -a "$work/pages.lst" -P "$jobs" -I{} sh -c \
+        'b=$(echo "$1" | sed "s|^$2/||; s|/|_|g; s|\.[^.]*$||"); tesseract "$1" "$3/$b" txt hocr alto tsv pdf' \
         _ {} "$work/pages" "$OUT" ;;
     *)
       local extra
@@ -141,6 +147,8 @@ print(f"  {'command':<16} {'median s':>9}  {'min..max':>15}  {'pages/s':>7}  vs 
 for n in names:
     v = t[n]
     rel = f"{(med[n] / med['tesseract'] - 1) * 100:+.1f}%" if n != "tesseract" else ""
+    if n not in ("tesseract", "tesseract-same"):
+        rel += f"  ({(med[n] / med['tesseract-same'] - 1) * 100:+.1f}% vs tesseract-same)"
     print(f"  {n:<16} {med[n]:9.2f}  {min(v):7.2f}..{max(v):<7.2f}  {pages / med[n]:7.3f}  {rel}")
 print()
 print("  pageprep run.json, median over rounds (busy seconds summed over threads):")

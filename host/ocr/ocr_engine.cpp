@@ -48,28 +48,6 @@ std::string hocr_document(const std::string& body, const std::string& title) {
   return doc;
 }
 
-// The mean confidence of the words that hold text. Tesseract's own
-// MeanTextConf() also averages words whose text is blank, so a page of noise
-// with no text at all could report 95; with no word at all the mean is
-// undefined, and -1 says "absent" (pages.jsonl then has no ocr_confidence).
-float mean_word_confidence(tesseract::TessBaseAPI* api, int* words) {
-  *words = 0;
-  std::unique_ptr<tesseract::ResultIterator> it(api->GetIterator());
-  if (!it) return -1.0f;
-  double sum = 0;
-  do {
-    TessText word(it->GetUTF8Text(tesseract::RIL_WORD));
-    if (!word) continue;
-    bool blank = true;
-    for (const char* c = word.get(); *c; ++c)
-      if (!std::isspace(static_cast<unsigned char>(*c))) blank = false;
-    if (blank) continue;
-    sum += it->Confidence(tesseract::RIL_WORD);
-    ++*words;
-  } while (it->Next(tesseract::RIL_WORD));
-  return *words > 0 ? static_cast<float>(sum / *words) : -1.0f;
-}
-
 }  // namespace
 
 void set_ocr_thread_limit() {
@@ -113,13 +91,20 @@ void OcrEngine::set_source(const std::string& image_name, int page_number) {
 
 namespace {
 
-// Words by text line, from Tesseract's result iterator.
-std::vector<OcrLine> read_lines(tesseract::TessBaseAPI& api) {
-  std::vector<OcrLine> lines;
+// Words by text line, from Tesseract's result iterator, and in the same walk
+// the mean confidence of the words that hold text. Tesseract's own
+// MeanTextConf() also averages words whose text is blank, so a page of noise
+// with no text at all could report 95; with no word at all the mean is
+// undefined, and -1 says "absent" (pages.jsonl then has no ocr_confidence).
+void read_lines(tesseract::TessBaseAPI& api, OcrResult* r) {
+  r->words = 0;
+  r->mean_confidence = -1.0f;
   std::unique_ptr<tesseract::ResultIterator> it(api.GetIterator());
-  if (!it) return lines;
+  if (!it) return;
   using tesseract::RIL_TEXTLINE;
   using tesseract::RIL_WORD;
+  std::vector<OcrLine>& lines = r->lines;
+  double sum = 0;
   do {
     if (it->Empty(RIL_WORD)) continue;
     if (it->IsAtBeginningOf(RIL_TEXTLINE) || lines.empty()) {
@@ -135,9 +120,16 @@ std::vector<OcrLine> read_lines(tesseract::TessBaseAPI& api) {
     w.confidence = it->Confidence(RIL_WORD);
     TessText t(it->GetUTF8Text(RIL_WORD));
     w.text = t ? t.get() : "";
+    bool blank = true;
+    for (const char c : w.text)
+      if (!std::isspace(static_cast<unsigned char>(c))) blank = false;
+    if (!blank) {
+      sum += w.confidence;
+      ++r->words;
+    }
     if (!w.text.empty()) lines.back().words.push_back(std::move(w));
   } while (it->Next(RIL_WORD));
-  return lines;
+  if (r->words > 0) r->mean_confidence = static_cast<float>(sum / r->words);
 }
 
 }  // namespace
@@ -156,15 +148,20 @@ OcrResult OcrEngine::recognize(const cv::Mat& page, int dpi, const std::string& 
     return r;
   }
   TessText text(api_->GetUTF8Text());
-  TessText hocr(api_->GetHOCRText(page_number_));
-  TessText alto(api_->GetAltoText(page_number_));
-  TessText tsv(api_->GetTSVText(page_number_));
   r.text = text ? text.get() : "";
-  r.hocr = hocr_document(hocr ? hocr.get() : "", title);
-  r.alto = alto ? alto.get() : "";
-  r.tsv = tsv ? tsv.get() : "";
-  r.lines = read_lines(*api_);
-  r.mean_confidence = mean_word_confidence(api_.get(), &r.words);
+  if (renders_.hocr) {
+    TessText hocr(api_->GetHOCRText(page_number_));
+    r.hocr = hocr_document(hocr ? hocr.get() : "", title);
+  }
+  if (renders_.alto) {
+    TessText alto(api_->GetAltoText(page_number_));
+    r.alto = alto ? alto.get() : "";
+  }
+  if (renders_.tsv) {
+    TessText tsv(api_->GetTSVText(page_number_));
+    r.tsv = tsv ? tsv.get() : "";
+  }
+  read_lines(*api_, &r);
   r.ok = true;
   api_->Clear();
   return r;

@@ -55,6 +55,16 @@ struct OcrResult {
   int words = 0;  ///< words that hold text
 };
 
+/// The renderings recognize() makes besides the text, the lines and the mean
+/// confidence (always made). Each of Tesseract's renderers walks the whole
+/// result again: hOCR, ALTO and TSV together add ~15% to a page's OCR time
+/// (docs/PERFORMANCE.md), so a run makes only those it writes.
+struct OcrRenders {
+  bool hocr = true;
+  bool alto = true;
+  bool tsv = true;
+};
+
 class OcrEngine {
  public:
   OcrEngine();
@@ -73,12 +83,16 @@ class OcrEngine {
   /// its hOCR (image "...", ppageno), ALTO and TSV; kept until changed.
   void set_source(const std::string& image_name, int page_number);
 
+  /// Which renderings the next recognize() calls make; kept until changed.
+  void set_renders(const OcrRenders& renders) { renders_ = renders; }
+
   const std::string& language() const { return lang_; }
 
  private:
   std::unique_ptr<tesseract::TessBaseAPI> api_;
   std::string lang_;
   int page_number_ = 0;
+  OcrRenders renders_;
 };
 
 }  // namespace pageprep::host

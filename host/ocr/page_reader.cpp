@@ -28,7 +28,13 @@ OcrEngine* PageReader::engine(const std::string& lang, std::string* error) {
   auto e = std::make_unique<OcrEngine>();
   std::string local;
   if (!e->init(lang, error ? error : &local)) return nullptr;
+  e->set_renders(renders_);
   return (engines_[lang] = std::move(e)).get();
+}
+
+void PageReader::set_renders(const OcrRenders& renders) {
+  renders_ = renders;
+  for (auto& [lang, e] : engines_) e->set_renders(renders);
 }
 
 bool PageReader::preload(const std::string& lang, std::string* error) {

@@ -101,6 +101,10 @@ class PageReader {
 
   ReadOutcome read(ReaderPage* page, const InputChoice& input, const Turn& turn);
 
+  /// The renderings each read makes (ocr_engine.hpp), for every engine of
+  /// this reader, present and future. Default: all.
+  void set_renders(const OcrRenders& renders);
+
   /// The engine for `lang` (created on first use), e.g. to read a raw page
   /// for evaluation; nullptr with *error set when it cannot load.
   OcrEngine* engine(const std::string& lang, std::string* error);
@@ -113,6 +117,7 @@ class PageReader {
   std::string lang_, fallback_;
   const std::vector<std::string>& installed_;
   bool may_turn_;
+  OcrRenders renders_;
   std::map<std::string, std::unique_ptr<OcrEngine>> engines_;
   std::unique_ptr<OrientationDetector> osd_;
 };

@@ -22,6 +22,9 @@ FinishStage::FinishStage(const RunConfig& cfg, RunStats& stats,
     const bool forced = cfg_.lang != "auto";
     reader_ = std::make_unique<PageReader>(cfg_.lang, forced ? cfg_.lang : cfg_.auto_fallback_lang,
                                            installed_langs_, detects_orientation(cfg_));
+    // Only the renderings this run writes (each is another walk of the result).
+    const PageFormats& f = cfg_.page_formats;
+    reader_->set_renders(OcrRenders{f.hocr, f.alto, f.tsv});
   }
 }
 

@@ -47,5 +47,34 @@ TEST(OcrConfidence, NoiseOnlyPageHasNoConfidenceAndNoWords) {
   EXPECT_LE(t.mean_confidence, 100);
 }
 
+// A run writes only some renderings; those it does not ask for are not made,
+// and the text, lines, words and confidence do not depend on them.
+TEST(OcrRenders, OnlyTheAskedRenderingsAreMadeAndTheReadIsTheSame) {
+  host::set_ocr_thread_limit();
+  host::OcrEngine ocr;
+  std::string error;
+  if (!ocr.init("eng", &error)) GTEST_SKIP() << error;
+  cv::Mat text(300, 1200, CV_8UC1, cv::Scalar(255));
+  cv::putText(text, "The quick brown fox jumps", {30, 150}, cv::FONT_HERSHEY_SIMPLEX, 2.0,
+              cv::Scalar(0), 4);
+  const host::OcrResult all = ocr.recognize(text, 300, "all");
+  ASSERT_TRUE(all.ok) << all.error;
+  EXPECT_NE(all.hocr.find("ocrx_word"), std::string::npos);
+  EXPECT_NE(all.alto.find("<String"), std::string::npos);
+  EXPECT_FALSE(all.tsv.empty());
+  ocr.set_renders(host::OcrRenders{false, true, false});
+  const host::OcrResult alto = ocr.recognize(text, 300, "alto");
+  ASSERT_TRUE(alto.ok) << alto.error;
+  EXPECT_TRUE(alto.hocr.empty());
+  EXPECT_TRUE(alto.tsv.empty());
+  EXPECT_EQ(alto.alto, all.alto);
+  EXPECT_EQ(alto.text, all.text);
+  EXPECT_EQ(alto.words, all.words);
+  EXPECT_EQ(alto.mean_confidence, all.mean_confidence);
+  ASSERT_EQ(alto.lines.size(), all.lines.size());
+  for (size_t i = 0; i < all.lines.size(); ++i)
+    EXPECT_EQ(alto.lines[i].words.size(), all.lines[i].words.size());
+}
+
 }  // namespace
 }  // namespace pageprep
