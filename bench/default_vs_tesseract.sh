@@ -109,8 +109,8 @@ run_one() {
   esac
 }
 
-mkdir -p "$work/times" "$work/runs"
-for n in "${names[@]}"; do : >"$work/times/$n"; done
+mkdir -p "$work/times" "$work/cpu" "$work/runs"
+for n in "${names[@]}"; do : >"$work/times/$n" >"$work/cpu/$n"; done
 echo "== $runs rounds of: ${names[*]} (alternating order), cores 0..$((jobs - 1)), load $(cut -d' ' -f1-3 /proc/loadavg)"
 for ((r = 1; r <= runs; r++)); do
   order=("${names[@]}")
@@ -123,16 +123,18 @@ for ((r = 1; r <= runs; r++)); do
     rm -rf "$OUT"
     mkdir -p "$OUT"
     sync
-    t0=$(date +%s.%N)
-    if ! run_one "$n" >"$work/$n.log" 2>&1; then
+    # Wall seconds, and CPU seconds (user + system, every child process).
+    TIMEFORMAT='%3R %3U %3S'
+    if ! { time run_one "$n" >"$work/$n.log" 2>&1; } 2>"$work/time.tmp"; then
       echo "default_vs_tesseract: $n failed (see $work/$n.log)" >&2
       tail -5 "$work/$n.log" >&2
       exit 1
     fi
-    t1=$(date +%s.%N)
-    echo "$t0 $t1" | awk '{printf "%.3f\n", $2 - $1}' >>"$work/times/$n"
+    read -r wall user sys <"$work/time.tmp"
+    echo "$wall" >>"$work/times/$n"
+    echo "$user $sys" | awk '{printf "%.3f\n", $1 + $2}' >>"$work/cpu/$n"
     [[ -f $OUT/run.json ]] && cp "$OUT/run.json" "$work/runs/$n.$r.json"
-    echo "   round $r $n: $(tail -1 "$work/times/$n") s  (load $(cut -d' ' -f1 /proc/loadavg))"
+    echo "   round $r $n: $(tail -1 "$work/times/$n") s wall, $(tail -1 "$work/cpu/$n") s CPU  (load $(cut -d' ' -f1 /proc/loadavg))"
   done
 done
 
@@ -142,14 +144,23 @@ python3 - "$work" "${#page_files[@]}" "${names[@]}" <<'EOF'
 import glob, json, os, statistics, sys
 work, pages, names = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
 t = {n: [float(x) for x in open(os.path.join(work, "times", n)) if x.strip()] for n in names}
+c = {n: [float(x) for x in open(os.path.join(work, "cpu", n)) if x.strip()] for n in names}
 med = {n: statistics.median(v) for n, v in t.items()}
-print(f"  {'command':<16} {'median s':>9}  {'min..max':>15}  {'pages/s':>7}  vs tesseract")
+cmed = {n: statistics.median(v) for n, v in c.items()}
+def rel(d, n, base):
+    return f"{(d[n] / d[base] - 1) * 100:+.1f}%"
+print(f"  {'command':<16} {'wall s':>7}  {'min..max':>15}  {'pages/s':>7}  {'CPU s':>7}  "
+      f"wall vs tesseract / tesseract-same   CPU vs tesseract / tesseract-same")
 for n in names:
     v = t[n]
-    rel = f"{(med[n] / med['tesseract'] - 1) * 100:+.1f}%" if n != "tesseract" else ""
-    if n not in ("tesseract", "tesseract-same"):
-        rel += f"  ({(med[n] / med['tesseract-same'] - 1) * 100:+.1f}% vs tesseract-same)"
-    print(f"  {n:<16} {med[n]:9.2f}  {min(v):7.2f}..{max(v):<7.2f}  {pages / med[n]:7.3f}  {rel}")
+    cmp = ""
+    if n != "tesseract":
+        cmp = f"{rel(med, n, 'tesseract'):>8}"
+        cmp += f" / {rel(med, n, 'tesseract-same'):>7}" if n != "tesseract-same" else " /        "
+        cmp += f"               {rel(cmed, n, 'tesseract'):>8}"
+        cmp += f" / {rel(cmed, n, 'tesseract-same'):>7}" if n != "tesseract-same" else ""
+    print(f"  {n:<16} {med[n]:7.2f}  {min(v):7.2f}..{max(v):<7.2f}  {pages / med[n]:7.3f}  "
+          f"{cmed[n]:7.1f}  {cmp}")
 print()
 print("  pageprep run.json, median over rounds (busy seconds summed over threads):")
 for n in names:

@@ -154,7 +154,6 @@ OrientationResult OrientationDetector::detect(const cv::Mat& page, int dpi) {
     std::snprintf(buf, sizeof buf, "too few glyphs (%d < %d)", r.glyphs, kOrientationMinGlyphs);
     r.reason = buf;
   } else {
-    r.script_known = !r.script.empty() && script_conf >= kScriptMinConfidence;
     if (orient_conf < kOrientationMinConfidence) {
       char buf[96];
       std::snprintf(buf, sizeof buf, "low orientation confidence (%.2f < %.2f)", orient_conf,
@@ -163,6 +162,10 @@ OrientationResult OrientationDetector::detect(const cv::Mat& page, int dpi) {
     } else {
       r.rotation_deg = r.raw_rotation_deg;
       r.known = true;
+      // A script from an OSD that cannot place the page is not trusted: on
+      // the real scans wyom.jpg (English) came out Arabic and cavalerie.11.jpg
+      // (French) Japanese, both at orientation confidence below the gate.
+      r.script_known = !r.script.empty() && script_conf >= kScriptMinConfidence;
     }
   }
   return r;

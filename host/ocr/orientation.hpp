@@ -15,8 +15,8 @@
 ///   least kOrientationMinConfidence. Otherwise rotation_deg is 0 and
 ///   `reason` says why; the caller must then leave the page as it is.
 ///   Script and script confidence are filled whenever Tesseract returned
-///   them, and are trusted (script_known) only under the same glyph rule and
-///   kScriptMinConfidence.
+///   them, and are trusted (script_known) only when the orientation is
+///   `known` and the script confidence reaches kScriptMinConfidence.
 /// - Angle convention: rotation_deg is how far the page content is turned
 ///   counter-clockwise (the page generator's Degradation::rotate90 convention).
 ///   To correct it, rotate by -rotation_deg:
