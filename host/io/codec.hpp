@@ -126,6 +126,22 @@ DecodeResult decode_page_from_memory(const std::vector<uint8_t>& bytes,
                                      const DecodeLimits& limits, kernels::cpu::ThreadPool& pool,
                                      cv::MatAllocator* gray_allocator = nullptr);
 
+/// A PNG's compressed image data as it stands in the file, for a PDF to embed
+/// unchanged (/FlateDecode with /DecodeParms /Predictor 15, which is PNG's
+/// own filtering): no decode, no deflate. Only for what a PDF image shows the
+/// same way: non-interlaced gray of 1, 2, 4 or 8 bits and 8-bit RGB, without
+/// transparency (tRNS), colour profile or gamma chunks left aside. CRCs of
+/// IHDR and IDAT are checked; the zlib data is not inflated.
+struct PngStream {
+  int32_t width = 0, height = 0;
+  int32_t depth = 0;   ///< bits per sample: 1, 2, 4 or 8
+  int32_t colors = 0;  ///< 1 (gray) or 3 (RGB)
+  std::string zlib;    ///< the IDAT payloads, joined
+};
+/// True and *out filled when `bytes` is such a PNG; false otherwise (then the
+/// caller decodes the page and compresses it itself).
+bool png_stream_for_pdf(const std::string& bytes, PngStream* out);
+
 /// What the magic bytes say: "png", "jpeg", "tiff", "pnm", "webp", or "" when
 /// none of those.
 std::string sniff_format(const uint8_t* data, size_t size);

@@ -506,3 +506,51 @@ DecodeResult png_decode(const uint8_t* data, size_t n, const std::string& name,
 }
 
 }  // namespace pageprep::host::detail
+
+namespace pageprep::host {
+
+bool png_stream_for_pdf(const std::string& bytes, PngStream* out) {
+  const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
+  const size_t n = bytes.size();
+  static const uint8_t kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  if (n < 8 + 25 || std::memcmp(data, kSignature, 8) != 0 || std::memcmp(data + 12, "IHDR", 4) != 0)
+    return false;
+  if (detail::be32(data + 8) != 13 || libdeflate_crc32(0, data + 12, 17) != detail::be32(data + 29))
+    return false;
+  PngStream s;
+  s.width = static_cast<int32_t>(detail::be32(data + 16));
+  s.height = static_cast<int32_t>(detail::be32(data + 20));
+  s.depth = data[24];
+  const uint8_t color = data[25];
+  if (data[26] != 0 || data[27] != 0 || data[28] != 0) return false;  // interlaced or unknown
+  if (s.width <= 0 || s.height <= 0) return false;
+  if (color == detail::kGray && (s.depth == 1 || s.depth == 2 || s.depth == 4 || s.depth == 8))
+    s.colors = 1;
+  else if (color == detail::kRgb && s.depth == 8)
+    s.colors = 3;
+  else
+    return false;  // palette, alpha, 16-bit
+  bool ended = false;
+  for (size_t pos = 8; pos + 12 <= n;) {
+    const uint32_t len = detail::be32(data + pos);
+    if (len > n - pos - 12) return false;
+    const uint8_t* type = data + pos + 4;
+    const uint8_t* body = data + pos + 8;
+    if (std::memcmp(type, "IDAT", 4) == 0) {
+      if (libdeflate_crc32(0, type, static_cast<size_t>(len) + 4) != detail::be32(body + len))
+        return false;
+      s.zlib.append(reinterpret_cast<const char*>(body), len);
+    } else if (std::memcmp(type, "tRNS", 4) == 0) {
+      return false;  // transparency: the decoder composites it onto white
+    } else if (std::memcmp(type, "IEND", 4) == 0) {
+      ended = true;
+      break;
+    }
+    pos += 12 + static_cast<size_t>(len);
+  }
+  if (!ended || s.zlib.empty()) return false;
+  *out = std::move(s);
+  return true;
+}
+
+}  // namespace pageprep::host

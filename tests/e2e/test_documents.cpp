@@ -315,6 +315,55 @@ std::string with_resolution(std::string jp2, double dpi) {
   return "";
 }
 
+// PNG masters a PDF shows alike (gray, bilevel, RGB) are embedded as they
+// stand: their zlib data verbatim, the extracted image identical to the
+// master. Others (16-bit here) are decoded and compressed, and still come out.
+TEST(Documents, PngMastersAreEmbeddedAsTheyStand) {
+  REQUIRE_TOOLS("pdfimages", "qpdf");
+  const fs::path pages = make_pages("docs_png_src", "--count 1 --seed 31 --layout sparse");
+  const fs::path in = fresh_dir("docs_png_in"), out = fresh_dir("docs_png_out"),
+                 got = fresh_dir("docs_png_got");
+  const cv::Mat gray = cv::imread(page_file(pages, 1, "png"), cv::IMREAD_UNCHANGED);
+  ASSERT_EQ(gray.type(), CV_8UC1);
+  fs::copy_file(page_file(pages, 1, "png"), in / "gray.png");
+  cv::Mat rgb;
+  cv::cvtColor(gray, rgb, cv::COLOR_GRAY2BGR);
+  rgb.col(7).setTo(cv::Scalar(30, 140, 250));  // a coloured line: not gray in disguise
+  ASSERT_TRUE(cv::imwrite((in / "rgb.png").string(), rgb));
+  ASSERT_TRUE(cv::imwrite((in / "bilevel.png").string(), gray > 128, {cv::IMWRITE_PNG_BILEVEL, 1}));
+  cv::Mat deep;
+  gray.convertTo(deep, CV_16U, 257.0);
+  ASSERT_TRUE(cv::imwrite((in / "deep.png").string(), deep));
+  const auto r =
+      run(cli() + " run " + q(in) + " -o " + q(out) + " --ocr none --output-type pdf -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const std::string name : {"gray", "rgb", "bilevel", "deep"}) {
+    SCOPED_TRACE(name);
+    const fs::path pdf =
+        out / in.filename() / (name + ".pdf");  // a folder's outputs sit in its name
+    ASSERT_TRUE(fs::exists(pdf));
+    EXPECT_EQ(run("qpdf --check " + q(pdf)).exit_code, 0);
+    ASSERT_EQ(run("pdfimages -png " + q(pdf) + " " + q(got / name)).exit_code, 0);
+    const cv::Mat shown = cv::imread((got / (name + "-000.png")).string(), cv::IMREAD_UNCHANGED);
+    const cv::Mat master = cv::imread((in / (name + ".png")).string(), cv::IMREAD_UNCHANGED);
+    ASSERT_FALSE(shown.empty());
+    ASSERT_EQ(shown.size(), master.size());
+    if (name == "deep") continue;  // shown as 8-bit gray
+    ASSERT_EQ(shown.type(), master.type());
+    EXPECT_EQ(cv::norm(shown, master, cv::NORM_INF), 0);
+    // The first bytes of the first IDAT chunk appear verbatim in the PDF.
+    const std::string png = read_file(in / (name + ".png"));
+    const size_t idat = png.find("IDAT");
+    ASSERT_NE(idat, std::string::npos);
+    EXPECT_NE(read_file(pdf).find(png.substr(idat + 4, 64)), std::string::npos)
+        << "the PNG's zlib data is not in the PDF as it stands";
+  }
+  fs::remove_all(pages);
+  fs::remove_all(in);
+  fs::remove_all(out);
+  fs::remove_all(got);
+}
+
 TEST(Documents, Jp2PageIsReadWithItsResolution) {
   REQUIRE_TOOLS("opj_compress");
   const fs::path pages =

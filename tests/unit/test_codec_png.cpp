@@ -9,6 +9,7 @@
 
 #include <cstring>
 #include <random>
+#include <tuple>
 
 #include "io/codec.hpp"
 #include "pageprep/kernels/ops/gray_ops.hpp"
@@ -333,6 +334,57 @@ TEST(CodecPng, DamagedFilesAreCorruptWithAReason) {
   s.rows.assign(static_cast<size_t>(s.h),
                 std::vector<uint8_t>(static_cast<size_t>(s.w) * 3 / 2 + 1, 0));
   expect_corrupt(s, "depth", "bit depth 4");
+}
+
+// The stream a PDF embeds unchanged: taken for gray of 1-8 bits and 8-bit
+// RGB, and its bytes are exactly the IDAT payloads; refused for what a PDF
+// would show differently (palette, alpha, tRNS, 16 bits) and for damage.
+TEST(CodecPng, StreamForPdfIsTheIdatDataOfPagesAPdfShowsAlike) {
+  auto idat_of = [](const std::vector<uint8_t>& png) {
+    std::string z;
+    for (size_t pos = 8; pos + 12 <= png.size();) {
+      const uint32_t len = static_cast<uint32_t>(png[pos] << 24 | png[pos + 1] << 16 |
+                                                 png[pos + 2] << 8 | png[pos + 3]);
+      if (std::memcmp(png.data() + pos + 4, "IDAT", 4) == 0)
+        z.append(reinterpret_cast<const char*>(png.data() + pos + 8), len);
+      pos += 12 + len;
+    }
+    return z;
+  };
+  auto as_string = [](const std::vector<uint8_t>& v) { return std::string(v.begin(), v.end()); };
+  uint64_t seed = 100;
+  for (auto [color, depth] : {std::pair{0, 1}, {0, 2}, {0, 4}, {0, 8}, {2, 8}}) {
+    const std::vector<uint8_t> png =
+        make_png(random_layout(color, depth, 61, 33, seed++, false).spec);
+    PngStream st;
+    ASSERT_TRUE(png_stream_for_pdf(as_string(png), &st))
+        << "colour " << color << " depth " << depth;
+    EXPECT_EQ(st.width, 61);
+    EXPECT_EQ(st.height, 33);
+    EXPECT_EQ(st.depth, depth);
+    EXPECT_EQ(st.colors, color == 2 ? 3 : 1);
+    EXPECT_EQ(st.zlib, idat_of(png));
+  }
+  for (auto [color, depth, trns] : {std::tuple{3, 8, false},
+                                    {4, 8, false},
+                                    {6, 8, false},
+                                    {0, 16, false},
+                                    {2, 16, false},
+                                    {0, 8, true},
+                                    {2, 8, true}}) {
+    PngStream st;
+    EXPECT_FALSE(png_stream_for_pdf(
+        as_string(make_png(random_layout(color, depth, 13, 7, seed++, trns).spec)), &st))
+        << "colour " << color << " depth " << depth << " tRNS " << trns;
+  }
+  Layout l = random_layout(0, 8, 13, 7, seed++, false);
+  l.spec.bad_idat_crc = true;
+  PngStream st;
+  EXPECT_FALSE(png_stream_for_pdf(as_string(make_png(l.spec)), &st));
+  std::vector<uint8_t> cut = make_png(random_layout(0, 8, 13, 7, seed++, false).spec);
+  cut.resize(cut.size() - 12);  // no IEND
+  EXPECT_FALSE(png_stream_for_pdf(as_string(cut), &st));
+  EXPECT_FALSE(png_stream_for_pdf("not a png", &st));
 }
 
 }  // namespace
