@@ -79,11 +79,16 @@ int main(int argc, char** argv) {
     std::cerr << "pageprep: usage error: " << e.message << "\n(see pageprep --help)\n";
     return host::kExitUsage;
   }
-  // Page images (several MiB each) always come from mmap and go back to the
-  // OS when freed. glibc otherwise raises its mmap threshold after the first
-  // large free, serves later pages from per-thread heaps, and fragmentation
-  // made peak memory creep up over long runs (docs/PERFORMANCE.md).
-  mallopt(M_MMAP_THRESHOLD, 1 << 20);
+  // Preprocessing alone (--ocr none, the OCR-farm mode of long runs): every
+  // buffer of 1 MiB or more comes from mmap and goes back to the OS when
+  // freed. glibc otherwise raises its mmap threshold after the first large
+  // free, serves later buffers from per-thread heaps, and fragmentation made
+  // peak memory creep up over long runs (docs/PERFORMANCE.md). With OCR on,
+  // Tesseract's own page-sized buffers dominate, and mapping each of them
+  // afresh cost ~12% of the run's wall time in page faults (docs/
+  // PERFORMANCE.md, "End to end"); there glibc's default applies. Page images
+  // have their own mappings either way (pipeline/page_memory.hpp).
+  if (cfg.ocr == host::OcrMode::kNone) mallopt(M_MMAP_THRESHOLD, 1 << 20);
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   const host::RunSummary s = host::run_pipeline(cfg, std::cerr);
