@@ -2,9 +2,9 @@
 /// \brief Where page-sized images live on the CPU path: their own mappings,
 /// backed by transparent huge pages where the kernel offers them.
 ///
-/// Every page image is allocated and freed whole (glibc would hand them out of
-/// mmap anyway: host/cli/main.cpp sets M_MMAP_THRESHOLD so memory goes back to
-/// the OS and stays flat). A fresh 4 KiB-page mapping of an A4 page costs
+/// Every page image is allocated and freed whole, on its own mapping, so its
+/// memory goes back to the OS at once and stays flat over long runs whatever
+/// glibc's mmap threshold (host/cli/main.cpp lowers it only with --ocr none). A fresh 4 KiB-page mapping of an A4 page costs
 /// about 2,100 page faults, several per image and page; measured on the dev
 /// VM, faults and their zeroing were ~12% of `pageprep run --ocr none
 /// --jobs 1` (perf). This allocator maps images of at least 2 MiB itself,
