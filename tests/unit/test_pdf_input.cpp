@@ -175,7 +175,9 @@ TEST(PdfInput, TurnedAndFlippedPlacementsComeOutAsDisplayed) {
     EXPECT_EQ(mean_abs_diff(r.page.gray, k.want), 0.0) << k.what;
     // Poppler shows the page the same way (anti-aliased edges aside).
     const cv::Mat shown = poppler_render(p, 0, 100);
-    if (!shown.empty()) EXPECT_LT(mean_abs_diff(r.page.gray, shown), 3.0) << k.what;
+    if (!shown.empty()) {
+      EXPECT_LT(mean_abs_diff(r.page.gray, shown), 3.0) << k.what;
+    }
     fs::remove(p);
   }
 }
