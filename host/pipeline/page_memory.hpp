@@ -4,10 +4,11 @@
 ///
 /// Every page image is allocated and freed whole, on its own mapping, so its
 /// memory goes back to the OS at once and stays flat over long runs whatever
-/// glibc's mmap threshold (host/cli/main.cpp lowers it only with --ocr none). A fresh 4 KiB-page mapping of an A4 page costs
-/// about 2,100 page faults, several per image and page; measured on the dev
-/// VM, faults and their zeroing were ~12% of `pageprep run --ocr none
-/// --jobs 1` (perf). This allocator maps images of at least 2 MiB itself,
+/// glibc's mmap threshold (host/cli/main.cpp lowers it only with --ocr none).
+/// A fresh 4 KiB-page mapping of an A4 page costs about 2,100 page faults,
+/// several per image and page; measured on the dev VM, faults and their
+/// zeroing were ~12% of `pageprep run --ocr none --jobs 1` (perf). This
+/// allocator maps images of at least 2 MiB itself,
 /// 2 MiB-aligned, with madvise(MADV_HUGEPAGE), so the kernel can back them
 /// with 2 MiB pages (a few faults per image) when transparent huge pages are
 /// in "always" or "madvise" mode; it unmaps them on release, so memory still

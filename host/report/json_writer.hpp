@@ -8,8 +8,8 @@
 /// escapes \udc80..\udcff, one per byte: the "surrogateescape" rule of
 /// Python's PEP 383. The raw name is recoverable exactly: in Python,
 /// `os.fsencode(record["input"])` gives the original bytes, and JsonValue
-/// (json_reader.hpp) reads them back as the raw bytes. Valid UTF-8 (including U+0080..U+00FF) is always
-/// written as itself, never as an escape.
+/// (json_reader.hpp) reads them back as the raw bytes. Valid UTF-8 (including U+0080..U+00FF) is
+/// always written as itself, never as an escape.
 #pragma once
 
 #include <cstdint>
