@@ -42,11 +42,8 @@ CudaBatchPlan plan_cuda_batch(const std::vector<int64_t>& page_bytes, int64_t la
   // left (fewer if that does not fit), so the counts differ by at most one
   // wherever the bytes allow.
   size_t next = 0;
-  for (size_t j = 0; j < jobs && next < fit.size(); ++j) {
-    const size_t left_jobs = jobs - j;
-    const size_t share = (fit.size() - next + left_jobs - 1) / left_jobs;
-    size_t n = std::max<size_t>(1, share);
-    while (n > 1 && !fits(bytes, next, n, lane_bytes, cap)) --n;
+  // The next job: pages [next, next + n) of `fit`.
+  auto emit = [&](size_t n) {
     CudaJobPlan job;
     for (size_t i = next; i < next + n; ++i) {
       job.pages.push_back(fit[i]);
@@ -54,19 +51,20 @@ CudaBatchPlan plan_cuda_batch(const std::vector<int64_t>& page_bytes, int64_t la
     }
     plan.jobs.push_back(std::move(job));
     next += n;
+  };
+  for (size_t j = 0; j < jobs && next < fit.size(); ++j) {
+    const size_t left_jobs = jobs - j;
+    const size_t share = (fit.size() - next + left_jobs - 1) / left_jobs;
+    size_t n = std::max<size_t>(1, share);
+    while (n > 1 && !fits(bytes, next, n, lane_bytes, cap)) --n;
+    emit(n);
   }
   // Uneven bytes can leave pages after those jobs (a share that had to
   // shrink): they go greedily into further jobs.
   while (next < fit.size()) {
     size_t n = 1;
     while (next + n < fit.size() && fits(bytes, next, n + 1, lane_bytes, cap)) ++n;
-    CudaJobPlan job;
-    for (size_t i = next; i < next + n; ++i) {
-      job.pages.push_back(fit[i]);
-      job.bytes += bytes[i];
-    }
-    plan.jobs.push_back(std::move(job));
-    next += n;
+    emit(n);
   }
   return plan;
 }

@@ -3,6 +3,8 @@
 
 #include <iterator>
 
+#include "pipeline/page_memory.hpp"
+
 namespace pageprep::host {
 
 HostSlab::HostSlab(uint8_t* base, size_t bytes) : base_(base), bytes_(bytes / kAlign * kAlign) {
@@ -65,20 +67,11 @@ cv::UMatData* HostSlab::allocate(int dims, const int* sizes, int type, void* dat
                                  cv::AccessFlag flags, cv::UMatUsageFlags usage) const {
   // Only fresh, continuous pages come from the slab; anything else (user
   // data, a full slab) is OpenCV's standard allocator's.
-  size_t total = CV_ELEM_SIZE(type);
-  for (int i = dims - 1; i >= 0; --i) total *= static_cast<size_t>(sizes[i]);
+  const size_t total = mat_bytes(dims, sizes, type);
   uint8_t* p = data == nullptr ? const_cast<HostSlab*>(this)->take(total) : nullptr;
   if (p == nullptr)
     return cv::Mat::getStdAllocator()->allocate(dims, sizes, type, data, step, flags, usage);
-  size_t s = CV_ELEM_SIZE(type);
-  for (int i = dims - 1; i >= 0; --i) {
-    if (step != nullptr) step[i] = s;
-    s *= static_cast<size_t>(sizes[i]);
-  }
-  auto* u = new cv::UMatData(this);
-  u->data = u->origdata = p;
-  u->size = total;
-  return u;
+  return wrap_block(this, dims, sizes, type, step, p, total);
 }
 
 bool HostSlab::allocate(cv::UMatData* data, cv::AccessFlag, cv::UMatUsageFlags) const {

@@ -14,8 +14,7 @@ class HugePageAllocator final : public cv::MatAllocator {
  public:
   cv::UMatData* allocate(int dims, const int* sizes, int type, void* data, size_t* step,
                          cv::AccessFlag flags, cv::UMatUsageFlags usage) const override {
-    size_t total = CV_ELEM_SIZE(type);
-    for (int i = dims - 1; i >= 0; --i) total *= static_cast<size_t>(sizes[i]);
+    const size_t total = mat_bytes(dims, sizes, type);
     if (data != nullptr || total < kHuge)
       return cv::Mat::getStdAllocator()->allocate(dims, sizes, type, data, step, flags, usage);
     // Map one huge page more than needed and trim to a 2 MiB-aligned block,
@@ -32,15 +31,7 @@ class HugePageAllocator final : public cv::MatAllocator {
     if (kHuge - lead) munmap(base + lead + size, kHuge - lead);
     uint8_t* p = base + lead;
     madvise(p, size, MADV_HUGEPAGE);  // advisory: without THP it is a plain mapping
-    size_t s = CV_ELEM_SIZE(type);
-    for (int i = dims - 1; i >= 0; --i) {
-      if (step != nullptr) step[i] = s;
-      s *= static_cast<size_t>(sizes[i]);
-    }
-    auto* u = new cv::UMatData(this);
-    u->data = u->origdata = p;
-    u->size = size;  // the mapping's length, for munmap
-    return u;
+    return wrap_block(this, dims, sizes, type, step, p, size);  // size: the mapping's, for munmap
   }
   bool allocate(cv::UMatData* data, cv::AccessFlag, cv::UMatUsageFlags) const override {
     return data != nullptr;
@@ -53,6 +44,25 @@ class HugePageAllocator final : public cv::MatAllocator {
 };
 
 }  // namespace
+
+size_t mat_bytes(int dims, const int* sizes, int type) {
+  size_t total = CV_ELEM_SIZE(type);
+  for (int i = dims - 1; i >= 0; --i) total *= static_cast<size_t>(sizes[i]);
+  return total;
+}
+
+cv::UMatData* wrap_block(const cv::MatAllocator* owner, int dims, const int* sizes, int type,
+                         size_t* step, uint8_t* p, size_t size) {
+  size_t s = CV_ELEM_SIZE(type);
+  for (int i = dims - 1; i >= 0; --i) {
+    if (step != nullptr) step[i] = s;
+    s *= static_cast<size_t>(sizes[i]);
+  }
+  auto* u = new cv::UMatData(owner);
+  u->data = u->origdata = p;
+  u->size = size;
+  return u;
+}
 
 cv::MatAllocator* page_image_allocator() {
   static HugePageAllocator allocator;

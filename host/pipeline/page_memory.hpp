@@ -18,7 +18,19 @@
 
 #include <opencv2/core/mat.hpp>
 
+#include <cstddef>
+#include <cstdint>
+
 namespace pageprep::host {
+
+/// Bytes of a continuous `dims`-dimensional Mat of `type` (for allocators).
+size_t mat_bytes(int dims, const int* sizes, int type);
+
+/// The UMatData of a continuous Mat whose data is the block `p` of `size`
+/// bytes, owned by `owner` (which frees it in deallocate()); fills `step`
+/// when it is not null. For cv::MatAllocator::allocate of our allocators.
+cv::UMatData* wrap_block(const cv::MatAllocator* owner, int dims, const int* sizes, int type,
+                         size_t* step, uint8_t* p, size_t size);
 
 /// The process-wide allocator for page images (a cv::MatAllocator).
 cv::MatAllocator* page_image_allocator();
