@@ -25,15 +25,24 @@ Options are keyword arguments with `pageprep run`'s defaults (see
 
 from __future__ import annotations
 
-import atexit
-import threading
-from collections.abc import Sequence
-from typing import Any, Literal, Union, overload
+# Everything imported here is private (a leading underscore): the package's
+# public names are exactly __all__.
+import atexit as _atexit
+import threading as _threading
+from collections.abc import Sequence as _Sequence
+from typing import Any as _Any
+from typing import Literal as _Literal
+from typing import Union as _Union
+from typing import overload as _overload
 
-import numpy as np
+import numpy as _np
 
-from ._pageprep import Binarization, Device, Options, PageResult
+from ._pageprep import Binarization as _Binarization
+from ._pageprep import Device as _Device
 from ._pageprep import Engine as _CoreEngine
+from ._pageprep import Options as _Options
+from ._pageprep import PageResult
+from ._pageprep import option_table as _option_table
 from ._pageprep import version as _core_version
 
 __all__ = [
@@ -48,8 +57,8 @@ __all__ = [
 
 __version__: str = _core_version()
 
-ArrayLike = Any
-Pages = Union[ArrayLike, Sequence[ArrayLike]]
+_ArrayLike = _Any
+_Pages = _Union[_ArrayLike, _Sequence[_ArrayLike]]
 
 
 class Error(Exception):
@@ -82,35 +91,41 @@ class PageError(Error):
         self.results = results
 
 
-_DEVICES = {"auto": Device.AUTO, "cpu": Device.CPU, "cuda": Device.CUDA}
+_DEVICES = {"auto": _Device.AUTO, "cpu": _Device.CPU, "cuda": _Device.CUDA}
 _BINARIZE = {
-    "sauvola": Binarization.SAUVOLA,
-    "otsu": Binarization.OTSU,
-    "wolf": Binarization.WOLF,
-    "none": Binarization.NONE,
+    "sauvola": _Binarization.SAUVOLA,
+    "otsu": _Binarization.OTSU,
+    "wolf": _Binarization.WOLF,
+    "none": _Binarization.NONE,
 }
-_OPTION_TYPES = {
-    "max_batch": int,
-    "threads": int,
-    "background_norm": bool,
-    "deskew": bool,
-    "max_skew_deg": float,
-    "skew_min_confidence": float,
-    "expand_canvas": bool,
-    "median": bool,
-    "binarize_window": int,
-    "binarize_k": float,
-    "despeckle": bool,
-    "despeckle_max_area": int,
-    "remove_border": bool,
-    "detect_orientation": bool,
-    "correct_orientation": bool,
-    "measure_signals": bool,
-}
+# The keyword options and their types, from engine.hpp's one list of options.
+# device and binarize take names (the dicts above); cuda_device is given as
+# part of device ("cuda:N"); despeckle also takes a speck size.
+_KINDS = {"bool": bool, "int": int, "float": float}
+_OPTION_TABLE = _option_table()
+_OPTION_TYPES = {name: _KINDS[kind] for name, kind, _ in _OPTION_TABLE if kind in _KINDS}
+del _OPTION_TYPES["cuda_device"]
 
 
-def _options(kwargs: dict[str, Any]) -> Options:
-    o = Options()
+def _option_default(name: str) -> str:
+    value = getattr(_Options(), name)
+    for kind, names in ((_Device, _DEVICES), (_Binarization, _BINARIZE)):
+        if isinstance(value, kind):
+            return repr(next(text for text, member in names.items() if member == value))
+    return repr(value)
+
+
+def _options_doc() -> str:
+    lines = []
+    for name, _, doc in _OPTION_TABLE:
+        if name == "cuda_device":
+            continue
+        lines.append(f"        {name} ({_option_default(name)}): {doc}.")
+    return "\n".join(lines)
+
+
+def _options(kwargs: dict[str, _Any]) -> _Options:
+    o = _Options()
     for name, value in kwargs.items():
         if name == "device":
             text = str(value).lower()
@@ -131,7 +146,7 @@ def _options(kwargs: dict[str, Any]) -> Options:
             o.despeckle_max_area = value
         elif name in _OPTION_TYPES:
             kind = _OPTION_TYPES[name]
-            if kind is bool and not isinstance(value, (bool, np.bool_)):
+            if kind is bool and not isinstance(value, (bool, _np.bool_)):
                 raise TypeError(f"{name} must be True or False, not {value!r}")
             setattr(o, name, kind(value))
         else:
@@ -139,9 +154,9 @@ def _options(kwargs: dict[str, Any]) -> Options:
     return o
 
 
-def _as_page(page: ArrayLike, index: int) -> np.ndarray:
-    a = page if isinstance(page, np.ndarray) else np.asarray(page)
-    if a.dtype != np.uint8:
+def _as_page(page: _ArrayLike, index: int) -> _np.ndarray:
+    a = page if isinstance(page, _np.ndarray) else _np.asarray(page)
+    if a.dtype != _np.uint8:
         raise TypeError(
             f"page {index}: pageprep needs 8-bit gray pages (uint8), got {a.dtype}; "
             "convert with e.g. np.clip(page, 0, 255).astype(np.uint8)"
@@ -152,7 +167,7 @@ def _as_page(page: ArrayLike, index: int) -> np.ndarray:
             "convert colour pages to gray first, and pass a batch as a list of pages"
         )
     if a.shape[1] > 1 and a.strides[1] != 1:
-        a = np.ascontiguousarray(a)  # columns not adjacent (e.g. a transposed view): one copy
+        a = _np.ascontiguousarray(a)  # columns not adjacent (e.g. a transposed view): one copy
     return a
 
 
@@ -160,25 +175,14 @@ class Engine:
     """A reusable preprocessing engine (one executor: CPU threads or a CUDA device).
 
     Keyword options (defaults are ``pageprep run``'s):
-        device: ``"auto"`` (CUDA when a device is present, else CPU), ``"cpu"``,
-            ``"cuda"`` or ``"cuda:N"``; ``"cuda"`` without a device raises EngineError.
-        max_batch (8): pages per GPU batch; longer calls run in batches of this size.
-        threads (0): CPU threads; 0 means every core.
-        background_norm (False), deskew (True), max_skew_deg (15.0),
-        skew_min_confidence (-1: the estimator's 0.3), expand_canvas (False),
-        median (False), binarize (``"sauvola"``, ``"otsu"``, ``"wolf"`` or
-        ``"none"``), binarize_window (0: by dpi), binarize_k (-1: the method's),
-        despeckle (True, False, or N: specks up to N pixels),
-        despeckle_max_area (0: by dpi), remove_border (False),
-        detect_orientation (False: Tesseract OSD, needs tesseract-ocr-osd),
-        correct_orientation (True), measure_signals (True).
+{options}
 
     Thread safety: an Engine may be shared; concurrent calls on one Engine run
     one after another. Use one Engine per thread for parallel calls.
     """
 
-    def __init__(self, **options: Any) -> None:
-        self.options: dict[str, Any] = dict(options)
+    def __init__(self, **options: _Any) -> None:
+        self.options: dict[str, _Any] = dict(options)
         try:
             self._core = _CoreEngine.create(_options(options))
         except RuntimeError as e:
@@ -189,16 +193,16 @@ class Engine:
         """The executor in use: ``"cpu"`` or ``"cuda:N"``."""
         return self._core.executor_name
 
-    @overload
+    @_overload
     def preprocess(
-        self, pages: np.ndarray, dpi: float = ..., errors: Literal["raise", "return"] = ...
+        self, pages: _np.ndarray, dpi: float = ..., errors: _Literal["raise", "return"] = ...
     ) -> PageResult: ...
-    @overload
+    @_overload
     def preprocess(
         self,
-        pages: Sequence[ArrayLike],
-        dpi: float | Sequence[float] = ...,
-        errors: Literal["raise", "return"] = ...,
+        pages: _Sequence[_ArrayLike],
+        dpi: float | _Sequence[float] = ...,
+        errors: _Literal["raise", "return"] = ...,
     ) -> list[PageResult]: ...
 
     def preprocess(self, pages, dpi=300.0, errors="raise"):
@@ -218,10 +222,10 @@ class Engine:
         """
         if errors not in ("raise", "return"):
             raise ValueError("errors must be 'raise' or 'return'")
-        single = isinstance(pages, np.ndarray) and pages.ndim == 2
+        single = isinstance(pages, _np.ndarray) and pages.ndim == 2
         batch = [pages] if single else list(pages)
         arrays = [_as_page(p, i) for i, p in enumerate(batch)]
-        if isinstance(dpi, (int, float, np.integer, np.floating)):
+        if isinstance(dpi, (int, float, _np.integer, _np.floating)):
             dpis = [float(dpi)] * len(arrays)
         else:
             dpis = [float(d) for d in dpi]
@@ -235,13 +239,16 @@ class Engine:
         return results[0] if single else results
 
 
+
+Engine.__doc__ = Engine.__doc__.format(options=_options_doc())
+
 _engines: dict[tuple, Engine] = {}
-_engines_lock = threading.Lock()
+_engines_lock = _threading.Lock()
 # Engines are released before the interpreter tears the extension down.
-atexit.register(_engines.clear)
+_atexit.register(_engines.clear)
 
 
-def preprocess(pages: Pages, dpi: float | Sequence[float] = 300.0, errors: str = "raise", **options: Any):
+def preprocess(pages: _Pages, dpi: float | _Sequence[float] = 300.0, errors: str = "raise", **options: _Any):
     """Preprocesses a page or a batch with an engine for these options.
 
     The engine is created on first use and kept for later calls with the same

@@ -10,11 +10,14 @@
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
 #include <nanobind/stl/string.h>
+#include <nanobind/stl/tuple.h>
 #include <nanobind/stl/unique_ptr.h>
 #include <nanobind/stl/vector.h>
 
 #include <memory>
 #include <string>
+#include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include "pageprep/engine.hpp"
@@ -61,6 +64,23 @@ std::vector<pageprep::PageResult> preprocess(pageprep::Engine& engine,
   return engine.preprocess(views);
 }
 
+/// The Python-side kind of an option's C++ type (option_table()).
+template <typename T>
+const char* option_kind() {
+  if constexpr (std::is_same_v<T, bool>)
+    return "bool";
+  else if constexpr (std::is_same_v<T, int>)
+    return "int";
+  else if constexpr (std::is_same_v<T, float>)
+    return "float";
+  else if constexpr (std::is_same_v<T, pageprep::Device>)
+    return "device";
+  else {
+    static_assert(std::is_same_v<T, pageprep::Binarization>, "a new option type needs a kind");
+    return "binarization";
+  }
+}
+
 }  // namespace
 
 NB_MODULE(_pageprep, m) {
@@ -79,27 +99,28 @@ NB_MODULE(_pageprep, m) {
       .value("WOLF", pageprep::Binarization::kWolf)
       .value("NONE", pageprep::Binarization::kNone);
 
-  nb::class_<pageprep::Options>(m, "Options", "Engine options; every default is `pageprep run`'s.")
-      .def(nb::init<>())
-      .def_rw("device", &pageprep::Options::device)
-      .def_rw("cuda_device", &pageprep::Options::cuda_device)
-      .def_rw("max_batch", &pageprep::Options::max_batch)
-      .def_rw("threads", &pageprep::Options::threads)
-      .def_rw("background_norm", &pageprep::Options::background_norm)
-      .def_rw("deskew", &pageprep::Options::deskew)
-      .def_rw("max_skew_deg", &pageprep::Options::max_skew_deg)
-      .def_rw("skew_min_confidence", &pageprep::Options::skew_min_confidence)
-      .def_rw("expand_canvas", &pageprep::Options::expand_canvas)
-      .def_rw("median", &pageprep::Options::median)
-      .def_rw("binarize", &pageprep::Options::binarize)
-      .def_rw("binarize_window", &pageprep::Options::binarize_window)
-      .def_rw("binarize_k", &pageprep::Options::binarize_k)
-      .def_rw("despeckle", &pageprep::Options::despeckle)
-      .def_rw("despeckle_max_area", &pageprep::Options::despeckle_max_area)
-      .def_rw("remove_border", &pageprep::Options::remove_border)
-      .def_rw("detect_orientation", &pageprep::Options::detect_orientation)
-      .def_rw("correct_orientation", &pageprep::Options::correct_orientation)
-      .def_rw("measure_signals", &pageprep::Options::measure_signals);
+  // Every option of engine.hpp's one list: an attribute of Options, and a row
+  // (name, kind, doc) of option_table() from which the Python package makes
+  // its keyword types and the Engine's docstring.
+  nb::class_<pageprep::Options> options(m, "Options",
+                                        "Engine options; every default is `pageprep run`'s.");
+  options.def(nb::init<>());
+#define PAGEPREP_BIND_OPTION(type, name, default_value, doc) \
+  options.def_rw(#name, &pageprep::Options::name, doc);
+  PAGEPREP_ENGINE_OPTIONS(PAGEPREP_BIND_OPTION)
+#undef PAGEPREP_BIND_OPTION
+  m.def(
+      "option_table",
+      [] {
+        std::vector<std::tuple<std::string, std::string, std::string>> rows;
+#define PAGEPREP_OPTION_ROW(type, name, default_value, doc) \
+  rows.emplace_back(#name, option_kind<type>(), doc);
+        PAGEPREP_ENGINE_OPTIONS(PAGEPREP_OPTION_ROW)
+#undef PAGEPREP_OPTION_ROW
+        return rows;
+      },
+      "Every Engine option as (name, kind, doc), in engine.hpp's order; kind is 'bool', "
+      "'int', 'float', 'device' or 'binarization'.");
 
   using R = pageprep::PageResult;
   nb::class_<R>(m, "PageResult", "One page's result (read-only).")

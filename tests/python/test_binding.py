@@ -161,6 +161,46 @@ def test_options_are_keyword_arguments(skewed_pages):
     assert engine.executor in ("cpu",) or engine.executor.startswith("cuda")
 
 
+def test_public_names_are_exactly_all():
+    import __future__
+    import types
+
+    public = {
+        n
+        for n, v in vars(pageprep).items()
+        if not n.startswith("_") and not isinstance(v, (types.ModuleType, __future__._Feature))
+    }
+    assert public == set(pageprep.__all__) - {"__version__"}
+    for name in ("np", "threading", "atexit", "overload", "Options", "Device"):
+        assert not hasattr(pageprep, name), name
+
+
+def test_every_option_of_the_cpp_list_is_a_documented_keyword():
+    # engine.hpp's one list of options reaches Python whole: each option but
+    # cuda_device (given as "cuda:N") is accepted as a keyword with its default
+    # and appears in the Engine's docstring with that default.
+    from pageprep import _pageprep
+
+    table = _pageprep.option_table()
+    names = [row[0] for row in table]
+    assert names[:4] == ["device", "cuda_device", "max_batch", "threads"]
+    assert {"binarize", "despeckle", "measure_signals"} <= set(names)
+    defaults = _pageprep.Options()
+    for name, kind, doc in table:
+        assert kind in ("bool", "int", "float", "device", "binarization") and doc, name
+        if name == "cuda_device":
+            continue
+        assert f"        {name} (" in pageprep.Engine.__doc__, name
+        if kind in ("bool", "int", "float"):
+            value = getattr(defaults, name)
+            assert pageprep.Engine(device="cpu", **{name: value}).options == {
+                "device": "cpu",
+                name: value,
+            }
+    assert "        device ('auto'):" in pageprep.Engine.__doc__
+    assert "        binarize ('sauvola'):" in pageprep.Engine.__doc__
+
+
 def test_cuda_without_a_device_is_an_engine_error():
     try:
         engine = pageprep.Engine(device="cuda")

@@ -61,41 +61,55 @@ enum class Device {
 
 enum class Binarization { kSauvola, kOtsu, kWolf, kNone };
 
-/// Every field's default is `pageprep run`'s default.
+/// The engine's options, written once: X(type, name, default, doc), types fully
+/// qualified so that the list expands anywhere. The
+/// Options struct below, the Python binding's attributes, its option table
+/// (the keyword types the Python package accepts) and the Python Engine's
+/// docstring are all generated from this list, so an option is added here and
+/// nowhere else (python/src/pageprep_module.cpp, python/pageprep/__init__.py).
+/// Every default is `pageprep run`'s default. The docs are written for both
+/// languages: the Python package accepts the names given in quotes for the
+/// enumerations ("cpu", "otsu", ...).
+#define PAGEPREP_ENGINE_OPTIONS(X)                                                                 \
+  /* Where. */                                                                                     \
+  X(::pageprep::Device, device, ::pageprep::Device::kAuto,                                         \
+    "\"auto\" (CUDA when a device is present, else CPU), \"cpu\", \"cuda\" or \"cuda:N\"; "        \
+    "\"cuda\" without a device makes creation fail")                                               \
+  X(int, cuda_device, 0, "the CUDA device's index (Python: part of device, \"cuda:N\")")           \
+  X(int, max_batch, 8, "pages per CUDA batch (--batch); longer calls run in batches of this size") \
+  X(int, threads, 0, "CPU executor threads (also the CUDA executor's fallback); 0: every core")    \
+  /* Steps, in the order they run. */                                                              \
+  X(bool, background_norm, false, "flatten uneven illumination (--background-norm)")               \
+  X(bool, deskew, true, "estimate skew and rotate by minus it (--no-deskew)")                      \
+  X(float, max_skew_deg, 15.f, "skew search range +-, in (0, 45] (--max-skew)")                    \
+  X(float, skew_min_confidence, -1.f,                                                              \
+    "below this confidence the page is left unrotated; < 0: the estimator's default (0.3)")        \
+  X(bool, expand_canvas, false, "grow the canvas when rotating instead of cropping corners")       \
+  X(bool, median, false, "3x3 median on the gray page (--median)")                                 \
+  X(::pageprep::Binarization, binarize, ::pageprep::Binarization::kSauvola,                        \
+    "\"sauvola\", \"otsu\", \"wolf\" or \"none\" (--binarize)")                                    \
+  X(int, binarize_window, 0, "odd, 3..255; 0: scales with dpi (31 at 300 dpi) (--window)")         \
+  X(float, binarize_k, -1.f, "in [0, 1]; < 0: the method's default (--k)")                         \
+  X(bool, despeckle, true,                                                                         \
+    "remove small dark specks from the binary page (--despeckle); Python also takes N: specks "    \
+    "up to N pixels")                                                                              \
+  X(int, despeckle_max_area, 0, "largest speck in pixels; 0: scales with dpi")                     \
+  X(bool, remove_border, false, "remove dark scanner borders from the binary page")                \
+  /* After preprocessing. */                                                                       \
+  X(bool, detect_orientation, false,                                                               \
+    "quarter-turn orientation and script with Tesseract's OSD (needs tesseract-ocr-osd; "          \
+    "creation fails without it); 0.2-0.6 s per A4 page on one core")                               \
+  X(bool, correct_orientation, true,                                                               \
+    "with detect_orientation: turn a page found turned by a quarter upright and preprocess it "    \
+    "again, as `pageprep run` does")                                                               \
+  X(bool, measure_signals, true, "measure the page signals (uneven light, noise) on the input page")
+
+/// Every field's default is `pageprep run`'s default; the fields and their
+/// documentation are PAGEPREP_ENGINE_OPTIONS above.
 struct Options {
-  // Where.
-  Device device = Device::kAuto;
-  int cuda_device = 0;
-  /// Pages per CUDA batch (--batch); longer calls are processed in batches of this size.
-  int max_batch = 8;
-  /// CPU executor threads (also the CUDA executor's fallback); 0: every core.
-  int threads = 0;
-
-  // Steps, in the order they run.
-  bool background_norm = false;  ///< flatten uneven illumination (--background-norm)
-  bool deskew = true;            ///< estimate skew and rotate by minus it (--no-deskew)
-  float max_skew_deg = 15.f;     ///< search range +-, in (0, 45] (--max-skew)
-  /// Below this confidence the page is left unrotated; < 0: the estimator's default (0.3).
-  float skew_min_confidence = -1.f;
-  bool expand_canvas = false;  ///< grow the canvas when rotating instead of cropping corners
-  bool median = false;         ///< 3x3 median on the gray page (--median)
-  Binarization binarize = Binarization::kSauvola;  ///< (--binarize)
-  int binarize_window = 0;     ///< odd, 3..255; 0: scales with dpi (31 at 300 dpi) (--window)
-  float binarize_k = -1.f;     ///< in [0, 1]; < 0: the method's default (--k)
-  bool despeckle = true;       ///< remove small dark specks from the binary page (--despeckle)
-  int despeckle_max_area = 0;  ///< largest speck in pixels; 0: scales with dpi
-  bool remove_border = false;  ///< remove dark scanner borders from the binary page
-
-  // After preprocessing.
-  /// Quarter-turn orientation and script with Tesseract's OSD (needs the
-  /// tesseract-ocr-osd data; create() fails without it). Costs 0.2-0.6 s per
-  /// A4 page on one core.
-  bool detect_orientation = false;
-  /// With detect_orientation: turn a page found turned by a quarter upright
-  /// and preprocess it again, as `pageprep run` does.
-  bool correct_orientation = true;
-  /// Measure the page signals (uneven light, noise) on the input page.
-  bool measure_signals = true;
+#define PAGEPREP_OPTION_FIELD(type, name, default_value, doc) type name = default_value;
+  PAGEPREP_ENGINE_OPTIONS(PAGEPREP_OPTION_FIELD)
+#undef PAGEPREP_OPTION_FIELD
 };
 
 /// A page handed to the engine: borrowed pixels, never copied or modified.
