@@ -180,5 +180,46 @@ TEST(TextLayer, SkewedAndTurnedPagesExtractAsWellAsTheirTxt) {
   fs::remove_all(out);
 }
 
+TEST(TextLayer, ColourMastersKeepTheirColourInThePdf) {
+  // PNG, TIFF and JPEG colour masters: `--pdf-image original` (the default)
+  // embeds each as an RGB image (pdfimages -list, colour column). A folder
+  // input puts each document under OUTDIR/<folder>/.
+  const fs::path in = fresh_dir("tl_colour_in"), out = fresh_dir("tl_colour_out");
+  for (const char* fmt : {"png", "tif", "jpg"}) {
+    const fs::path d = in / (std::string("src_") + fmt);
+    ASSERT_EQ(run(synth() + " --out " + q(d) +
+                  " --count 1 --seed 70 --layout figure --color --yellow 0.5 --format " + fmt)
+                  .exit_code,
+              0);
+    fs::rename(d / ("page-0001." + std::string(fmt)), in / ("colour." + std::string(fmt)));
+    fs::remove_all(d);
+  }
+  const auto r = run(cli() + " run " + q(in) + " -o " + q(out) + " -q");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* fmt : {"png", "tif", "jpg"}) {
+    SCOPED_TRACE(fmt);
+    std::string found;
+    for (const auto& e : fs::recursive_directory_iterator(out))
+      if (e.path().extension() == ".pdf" &&
+          e.path().filename().string().find(fmt) != std::string::npos)
+        found = e.path().string();
+    ASSERT_FALSE(found.empty()) << "no PDF for the " << fmt << " master in " << out;
+    EXPECT_EQ(run("qpdf --check " + q(found)).exit_code, 0);
+    std::istringstream list(output_of("pdfimages -list " + q(found)));
+    std::string line, colours;
+    int images = 0;
+    while (std::getline(list, line)) {
+      std::istringstream ls(line);
+      int page = 0, num = 0, w = 0, h = 0;
+      std::string type, color;
+      if (ls >> page >> num >> type >> w >> h >> color && page > 0) ++images, colours += color;
+    }
+    EXPECT_EQ(images, 1);
+    EXPECT_EQ(colours, "rgb");
+  }
+  fs::remove_all(in);
+  fs::remove_all(out);
+}
+
 }  // namespace
 }  // namespace pageprep::e2e
