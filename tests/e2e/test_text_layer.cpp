@@ -4,7 +4,8 @@
 // each page as well as the page's .txt does, the PDF passes qpdf --check and
 // keeps its pages in order, pdfimages lists one image per page, and each
 // extracted word box lies on its word on the master (IoU printed as a
-// metric; see docs/ARCHITECTURE.md, "The PDF text layer").
+// metric; see docs/ARCHITECTURE.md, "The PDF text layer"). And colour masters
+// (PNG, TIFF, JPEG) keep their colour in the PDF's image layer.
 #include <algorithm>
 #include <cmath>
 #include <map>
