@@ -156,35 +156,79 @@ std::string utf16_hex(const std::string& utf8, size_t* units) {
   return out;
 }
 
+namespace {
+
+// One line's geometry in its level frame (user space turned by the quarter
+// nearest the line's direction).
+struct LevelLine {
+  double ux = 1, uy = 0;  // unit direction of the baseline, Tesseract's page
+  int quarter = 0;
+  Affine to_level;
+  double mid_x = 0;                    // the line's middle, level frame
+  double p0x = 0, p0y = 0, slope = 0;  // its baseline, level frame
+  bool has_slope = false;
+};
+
+LevelLine level_line(const OcrLine& line, const Affine& to_user) {
+  LevelLine l;
+  double ux = line.base_x1 - line.base_x0, uy = line.base_y1 - line.base_y0;
+  const double len = std::hypot(ux, uy);
+  if (len >= 1e-6 && ux > 0) l.ux = ux / len, l.uy = uy / len;
+  const auto dir = to_user.apply_vector(l.ux, l.uy);
+  l.quarter = static_cast<int>(std::lround(std::atan2(dir[1], dir[0]) / (M_PI / 2)));
+  l.to_level = then(to_user, Affine::rotate_image_ccw(l.quarter * 90.0));
+  const double slope = l.uy / l.ux;
+  const double mx = (line.x0 + line.x1) / 2.0;
+  const auto mid = l.to_level.apply(mx, line.base_y0 + (mx - line.base_x0) * slope);
+  l.mid_x = mid[0];
+  const auto p0 = l.to_level.apply(line.base_x0, line.base_y0);
+  const auto p1 = l.to_level.apply(line.base_x0 + 1000 * l.ux, line.base_y0 + 1000 * l.uy);
+  l.p0x = p0[0], l.p0y = p0[1];
+  if (std::fabs(p1[0] - p0[0]) > 1e-6) {
+    l.slope = (p1[1] - p0[1]) / (p1[0] - p0[0]);
+    l.has_slope = true;
+  }
+  return l;
+}
+
+}  // namespace
+
 std::string text_layer_content(const std::vector<OcrLine>& lines, const Affine& to_user,
                                const std::string& font_name) {
-  std::string s;
+  // Each line is drawn level in its quarter's frame (see text_layer.hpp for
+  // why), at the height where its baseline crosses one reference column: the
+  // mean of the lines' middles, per quarter. All lines of a page share one
+  // skew, so measured at one column their baselines keep their order and
+  // their pitch, and no line lands on another (placing each line at its own
+  // middle put a paragraph's short last line on the line above it).
+  std::vector<LevelLine> geo;
+  geo.reserve(lines.size());
+  double ref_sum[4] = {0, 0, 0, 0};
+  int ref_n[4] = {0, 0, 0, 0};
   for (const OcrLine& line : lines) {
+    geo.push_back(level_line(line, to_user));
     if (line.words.empty()) continue;
-    double ux = line.base_x1 - line.base_x0, uy = line.base_y1 - line.base_y0;
-    const double len = std::hypot(ux, uy);
-    if (len < 1e-6 || ux <= 0) {
-      ux = 1, uy = 0;
-    } else {
-      ux /= len;
-      uy /= len;
-    }
+    const int q = ((geo.back().quarter % 4) + 4) % 4;
+    ref_sum[q] += geo.back().mid_x;
+    ++ref_n[q];
+  }
+  std::string s;
+  for (size_t li = 0; li < lines.size(); ++li) {
+    const OcrLine& line = lines[li];
+    if (line.words.empty()) continue;
+    const LevelLine& g = geo[li];
+    const double ux = g.ux, uy = g.uy;
     const double slope = uy / ux;
     const double height = std::max(1, line.y1 - line.y0);
     const double upx = uy, upy = -ux;  // perpendicular, pointing up (y is down)
     auto baseline_at = [&](double x) { return line.base_y0 + (x - line.base_x0) * slope; };
-    // The line's direction in user space, snapped to a quarter turn: text is
-    // drawn upright in that quarter's frame. Text extractors (poppler's
-    // pdftotext among them) break text drawn at other angles into fragments,
-    // so a skewed line is drawn level, on its baseline at the line's middle;
-    // each word spans its own box's extent along the line.
-    const auto dir = to_user.apply_vector(ux, uy);
-    const int quarter = static_cast<int>(std::lround(std::atan2(dir[1], dir[0]) / (M_PI / 2)));
-    const Affine to_frame = Affine::rotate_image_ccw(quarter * 90.0);  // user -> level frame
-    const Affine from_frame = to_frame.inverse();
-    const Affine to_level = then(to_user, to_frame);
-    const double mid_x = (line.x0 + line.x1) / 2.0;
-    const double base = to_level.apply(mid_x, baseline_at(mid_x))[1];
+    const Affine& to_level = g.to_level;
+    const Affine from_frame = Affine::rotate_image_ccw(g.quarter * 90.0).inverse();
+    const int q = ((g.quarter % 4) + 4) % 4;
+    const double x_ref = ref_sum[q] / ref_n[q];
+    const double mx = (line.x0 + line.x1) / 2.0;
+    const double base =
+        g.has_slope ? g.p0y + (x_ref - g.p0x) * g.slope : to_level.apply(mx, baseline_at(mx))[1];
     const double h_user = std::hypot(to_level.c, to_level.d) * height;
     for (size_t i = 0; i < line.words.size(); ++i) {
       const OcrWord& w = line.words[i];

@@ -8,7 +8,10 @@
 /// map that reads each CID as the UTF-16 code unit it is. A word's text matrix
 /// maps its glyphs onto the word's box on the page image: along the line's
 /// baseline, as tall as the line, stretched to reach the next word's start
-/// (with a space appended, so text extraction sees word breaks).
+/// (with a space appended, so text extraction sees word breaks). A skewed
+/// line is drawn level, at the height where its baseline crosses the mean of
+/// the page's line middles, so lines keep their order for pdftotext's reading
+/// order and -layout (docs/ARCHITECTURE.md, "The PDF text layer").
 ///
 /// Why not TessPDFRenderer: it places text in the coordinates of the image
 /// Tesseract read (the deskewed, turned page) and writes whole files with
