@@ -21,6 +21,8 @@
 /// - An empty batch gives no jobs; no job is empty.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
@@ -39,6 +41,32 @@ inline int64_t cuda_pitch(int64_t width) {
 /// area up to ~40 degrees).
 inline int64_t cuda_page_bytes(int64_t width, int64_t height, bool expand_canvas) {
   return cuda_pitch(width) * (height + 1) * (expand_canvas ? 2 : 1);
+}
+
+/// The largest width and height a w x h page reaches on a lane: its own, or
+/// with an expanding canvas that of the canvas rotated by up to
+/// max_angle_deg (<= 45). Bounds rotated_size() from above at every angle:
+/// w cos a + h sin a <= w + h sin(max), and the same for the height.
+inline void cuda_lane_extent(int64_t w, int64_t h, bool expand_canvas, double max_angle_deg,
+                             int64_t* out_w, int64_t* out_h) {
+  *out_w = w;
+  *out_h = h;
+  if (!expand_canvas || w <= 0 || h <= 0) return;
+  const double a = std::min(45.0, std::fabs(max_angle_deg)) * (3.14159265358979323846 / 180.0);
+  const double s = std::sin(a);
+  *out_w = w + static_cast<int64_t>(std::ceil(static_cast<double>(h) * s)) + 1;
+  *out_h = h + static_cast<int64_t>(std::ceil(static_cast<double>(w) * s)) + 1;
+}
+
+/// Whether operations built for pages up to max_width x max_height take a
+/// w x h page through every step (cuda_lane_extent()): the lanes' operations
+/// check each page against them, so a page that only fits by bytes (a
+/// 10200x7200 landscape page on a 7200x10200 lane) must go elsewhere.
+inline bool cuda_lane_takes(int64_t w, int64_t h, bool expand_canvas, double max_angle_deg,
+                            int64_t max_width, int64_t max_height) {
+  int64_t ew = 0, eh = 0;
+  cuda_lane_extent(w, h, expand_canvas, max_angle_deg, &ew, &eh);
+  return ew <= max_width && eh <= max_height;
 }
 
 struct CudaJobPlan {

@@ -242,15 +242,26 @@ class CudaLaneDevice final : public LaneDevice {
   }
   cv::MatAllocator* page_allocator() override { return in_slab_.get(); }
 
+  bool lane_takes(const PageWork& p) const override {
+    if (lanes_.empty()) return false;
+    const kernels::BatchLimits& l = lanes_.front()->limits;
+    return takes(p, l.max_width, l.max_height);
+  }
+
   bool prepare_large_lane(const PageWork& p, std::string* why) override {
     const int32_t w = p.decoded.gray.cols, h = p.decoded.gray.rows;
-    if (large_ && w <= large_->limits.max_width && h <= large_->limits.max_height) return true;
-    auto round_up = [](int32_t v) {
-      return std::min(kernels::kMaxPageSide, (v + 1023) / 1024 * 1024);
+    if (large_ && takes(p, large_->limits.max_width, large_->limits.max_height)) return true;
+    auto round_up = [](int64_t v) {
+      return static_cast<int32_t>(
+          std::min<int64_t>(kernels::kMaxPageSide, (v + 1023) / 1024 * 1024));
     };
+    // Sized for the page's largest canvas (cuda_lane_extent), not only its
+    // own size: an expanded rotation must fit the operations too.
+    int64_t ew = 0, eh = 0;
+    cuda_lane_extent(w, h, expands(), steps_.max_skew_deg, &ew, &eh);
     kernels::BatchLimits l = executor_limits(1);
-    l.max_width = std::max(l.max_width, round_up(w));
-    l.max_height = std::max(l.max_height, round_up(h));
+    l.max_width = std::max(l.max_width, round_up(ew));
+    l.max_height = std::max(l.max_height, round_up(eh));
     large_.reset();  // free the smaller one first
     cudaError_t e = cudaSetDevice(opt_.device);
     if (e != cudaSuccess) {
@@ -505,6 +516,13 @@ class CudaLaneDevice final : public LaneDevice {
   }
 
  private:
+  /// Whether the canvas can grow on the device (a rotation that expands).
+  bool expands() const { return steps_.deskew && steps_.expand_canvas; }
+  bool takes(const PageWork& p, int32_t max_w, int32_t max_h) const {
+    return cuda_lane_takes(p.decoded.gray.cols, p.decoded.gray.rows, expands(), steps_.max_skew_deg,
+                           max_w, max_h);
+  }
+
   Lane& lane(int k) { return k < lanes() ? *lanes_[static_cast<size_t>(k)] : *large_; }
 
   /// Clears a lane's host-side job state after a failure (the device is

@@ -155,7 +155,17 @@ void PipelinedExecutor::advance(bool block) {
   }
   for (size_t k = 0; k < lanes_.size(); ++k) {
     const int lane = static_cast<int>(k);
-    while (lanes_[k].phase != Phase::kIdle && device_->ready(lane)) step(lane);
+    while (lanes_[k].phase != Phase::kIdle && device_->ready(lane)) {
+      // ready() is true for a failed phase too (a device fault in a job's
+      // middle would otherwise reach finish(), which makes no device call,
+      // and pass stale pinned memory as pages): the verdict comes from wait().
+      const std::string err = device_->wait(lane);
+      if (!err.empty()) {
+        fail_job(lane, err);
+        break;
+      }
+      step(lane);
+    }
   }
 }
 
@@ -178,7 +188,10 @@ void PipelinedExecutor::submit(PageBatch pages) {
   }
   std::vector<int64_t> need;
   need.reserve(todo.size());
-  for (PageWork* p : todo) need.push_back(device_->page_bytes(*p));
+  // A page the lanes' operations were not built for (a landscape page wider
+  // than they are, an expanded canvas) is oversize whatever its bytes.
+  for (PageWork* p : todo)
+    need.push_back(device_->lane_takes(*p) ? device_->page_bytes(*p) : device_->lane_bytes() + 1);
   const CudaBatchPlan plan = plan_cuda_batch(need, device_->lane_bytes(), device_->lane_pages());
   for (const CudaJobPlan& job : plan.jobs) {
     PageBatch job_pages;

@@ -66,6 +66,14 @@ class LaneDevice {
   virtual int64_t lane_bytes() const = 0;
   /// Bytes a page needs on a lane.
   virtual int64_t page_bytes(const PageWork& page) const = 0;
+  /// Whether an ordinary lane's operations were built for the page: its size
+  /// and, with an expanding canvas, its rotated canvas (cuda_lane_takes()).
+  /// A page they were not built for goes to the large-page lane like a page
+  /// larger than lane_bytes(), whatever its bytes.
+  virtual bool lane_takes(const PageWork& page) const {
+    (void)page;
+    return true;
+  }
   /// Makes (or keeps) the large-page lane fit for a page of `bytes`; false
   /// when that is not possible (device memory). Only called without a job on it.
   virtual bool prepare_large_lane(const PageWork& page, std::string* why) = 0;
@@ -73,9 +81,12 @@ class LaneDevice {
   virtual std::string begin(int lane, const PageBatch& pages) = 0;
   virtual std::string middle(int lane) = 0;
   virtual std::string finish(int lane) = 0;
-  /// Whether the lane's last enqueued phase is done on the device (no wait).
+  /// Whether the lane's last enqueued phase has ended on the device, done or
+  /// failed (no wait). A failed phase also reads as ended: the executor
+  /// always takes the verdict from wait() before the next phase.
   virtual bool ready(int lane) = 0;
-  /// Waits until it is; "" or the error the device reported.
+  /// Waits until the phase has ended (at once after ready()); "" or the
+  /// error the device reported.
   virtual std::string wait(int lane) = 0;
   /// After an error: drains the device. False when the device is unusable
   /// from now on (a sticky error).

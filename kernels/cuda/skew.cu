@@ -507,10 +507,19 @@ Status SkewEstimator::Impl::enqueue_chunk(Stream stream, ConstGrayBatch in, int3
                                       cudaMemcpyDeviceToHost, stream));
   PAGEPREP_CUDA_CHECK(cudaMemcpyAsync(h_kept + first, ws.kept_total, static_cast<size_t>(n) * 8,
                                       cudaMemcpyDeviceToHost, stream));
+  // Only what the profile kernel wrote: bins1 ints of each strip row (the
+  // rest of the profile_stride row is never written, and copying it would
+  // be an uninitialised read under compute-sanitizer's initcheck).
   const size_t profile_ints = static_cast<size_t>(ops::kSkewStrips) * ws.profile_stride;
-  PAGEPREP_CUDA_CHECK(cudaMemcpyAsync(h_profiles + first * profile_ints, ws.strip_profiles,
-                                      static_cast<size_t>(n) * profile_ints * 4,
-                                      cudaMemcpyDeviceToHost, stream));
+  const size_t row_bytes = static_cast<size_t>(ws.profile_stride) * 4;
+  for (int32_t i = 0; i < n; ++i) {
+    const int32_t bins = bins1[static_cast<size_t>(first + i)];
+    if (bins <= 0) continue;  // an empty page: nothing written, nothing read
+    PAGEPREP_CUDA_CHECK(cudaMemcpy2DAsync(
+        h_profiles + static_cast<size_t>(first + i) * profile_ints, row_bytes,
+        ws.strip_profiles + static_cast<size_t>(i) * profile_ints, row_bytes,
+        static_cast<size_t>(bins) * 4, ops::kSkewStrips, cudaMemcpyDeviceToHost, stream));
+  }
   return Status::ok();
 }
 

@@ -170,20 +170,25 @@ if [[ -z $bin ]]; then
 else
   export bin
   # --------------------------------------------------------------- 4 parity
+  # Counts survive a crashed or timed-out binary (tests/gpu/parity_counts.sh);
+  # a skipped parity test fails the step (on a GPU nothing may skip).
+  source "$root/tests/gpu/parity_counts.sh"
   parity_all() {
-    local t failed=0 log passed=0 skipped=0 bad=0
+    local t failed=0 log code passed=0 skipped=0 bad=0
     for t in "$bin"/parity_test_*; do
       echo "--- $(basename "$t")"
-      log=$(timeout 120 "$t" --gtest_brief=1 2>&1) || failed=1
+      code=0
+      log=$(timeout 120 "$t" --gtest_brief=1 2>&1) || code=$?
+      ((code != 0)) && failed=1
       echo "$log"
-      passed=$((passed + $(echo "$log" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' | head -1)))
-      skipped=$((skipped + $(echo "$log" | sed -n 's/^\[  SKIPPED \] \([0-9]*\) test.*/\1/p' | head -1 | grep . || echo 0)))
-      bad=$((bad + $(echo "$log" | sed -n 's/^ *\([0-9]*\) FAILED TESTS\{0,1\}$/\1/p' | head -1 | grep . || echo 0)))
+      ((code != 0)) && echo "($(basename "$t") exited with $code)"
+      parity_tally "$log" "$code"
     done
     echo "parity summary: $passed passed, $bad failed, $skipped skipped"
+    ((skipped > 0)) && failed=1
     return $failed
   }
-  export -f parity_all
+  export -f parity_all gtest_count parity_tally
   step parity 240 parity_all
   note[parity]=$(grep '^parity summary:' "$logs" | tail -1 | cut -d: -f2-)
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <random>
 #include <vector>
@@ -162,6 +163,44 @@ TEST(CudaBatchPlan, PageBytesUseTheAlignedPitchAndOneSpareRow) {
       EXPECT_EQ(cuda_pitch(w), pitch);
       EXPECT_EQ(cuda_page_bytes(w, h, false), pitch * (h + 1));
       EXPECT_EQ(cuda_page_bytes(w, h, true), 2 * pitch * (h + 1));
+    }
+  }
+}
+
+TEST(CudaBatchPlan, LaneTakesOnlyPagesItsOperationsWereBuiltFor) {
+  // Issue 19 defect 2: lanes are built for 7200x10200; bytes alone let a
+  // 10200x7200 page in, and the skew check then failed the whole job.
+  EXPECT_TRUE(cuda_lane_takes(7200, 10200, false, 15, 7200, 10200));
+  EXPECT_FALSE(cuda_lane_takes(10200, 7200, false, 15, 7200, 10200));
+  EXPECT_LE(cuda_page_bytes(10200, 7200, false), cuda_page_bytes(7200, 10200, false) + 10240 * 2)
+      << "the landscape page does fit by bytes (within a row of pitch)";
+  EXPECT_TRUE(cuda_lane_takes(2480, 3508, true, 15, 7200, 10200)) << "A4 with an expanded canvas";
+  EXPECT_FALSE(cuda_lane_takes(7200, 10200, true, 15, 7200, 10200))
+      << "an expanded canvas of the largest page outgrows the lane";
+  EXPECT_FALSE(cuda_lane_takes(7200, 10200, true, 0.5, 7200, 10200));
+}
+
+TEST(CudaBatchPlan, LaneExtentBoundsEveryRotatedCanvas) {
+  // Naive reference: the expanded canvas at every angle up to the maximum.
+  for (int64_t w : {1, 100, 2480, 7200, 10200}) {
+    for (int64_t h : {1, 77, 3508, 10200}) {
+      for (double max_deg : {0.5, 5.0, 15.0, 45.0}) {
+        int64_t ew = 0, eh = 0;
+        cuda_lane_extent(w, h, true, max_deg, &ew, &eh);
+        for (double d = 0; d <= max_deg; d += max_deg / 64) {
+          const double a = d * 3.14159265358979323846 / 180.0;
+          const double rw =
+              static_cast<double>(w) * std::cos(a) + static_cast<double>(h) * std::sin(a);
+          const double rh =
+              static_cast<double>(w) * std::sin(a) + static_cast<double>(h) * std::cos(a);
+          EXPECT_GE(static_cast<double>(ew), std::ceil(rw)) << w << "x" << h << " at " << d;
+          EXPECT_GE(static_cast<double>(eh), std::ceil(rh)) << w << "x" << h << " at " << d;
+        }
+        int64_t fw = 0, fh = 0;
+        cuda_lane_extent(w, h, false, max_deg, &fw, &fh);
+        EXPECT_EQ(fw, w);
+        EXPECT_EQ(fh, h);
+      }
     }
   }
 }

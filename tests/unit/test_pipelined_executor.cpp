@@ -57,7 +57,11 @@ class FakeCpu final : public Executor {
 /// polls, or at once on wait(). Violations of the contract are counted.
 class FakeDevice final : public LaneDevice {
  public:
-  enum class Where { kBegin, kMiddle, kFinish, kWait };
+  /// kBegin..kFinish: the call itself fails; kWait: wait() fails. kDeviceBegin
+  /// and kDeviceMiddle: the device part of that phase faults, as a CUDA kernel
+  /// does: the call returned "", ready() then reads true (cudaEventQuery
+  /// reports the error, not "not ready"), and only wait() tells the error.
+  enum class Where { kBegin, kMiddle, kFinish, kWait, kDeviceBegin, kDeviceMiddle };
   struct Failure {
     int job;  ///< 0-based count of begin() calls
     Where where;
@@ -73,6 +77,12 @@ class FakeDevice final : public LaneDevice {
   int64_t lane_bytes() const override { return lane_bytes_; }
   int64_t page_bytes(const PageWork& p) const override {
     return int64_t{p.decoded.gray.cols} * p.decoded.gray.rows;
+  }
+  /// Ordinary lanes' operations take pages up to max_w x max_h (the real
+  /// device's BatchLimits); begin() on such a lane rejects larger ones, as
+  /// the CUDA operations' checks do.
+  bool lane_takes(const PageWork& p) const override {
+    return p.decoded.gray.cols <= max_w && p.decoded.gray.rows <= max_h;
   }
   bool prepare_large_lane(const PageWork&, std::string* why) override {
     if (state_[static_cast<size_t>(lanes_)].busy) ++violations;
@@ -91,21 +101,27 @@ class FakeDevice final : public LaneDevice {
     busy_now_ = 0;
     for (const auto& x : state_) busy_now_ += x.busy;
     max_busy = std::max(max_busy, busy_now_);
-    for (PageWork* p : pages)
+    for (PageWork* p : pages) {
       if (!p->ok()) ++violations;  // failed pages never reach the device
+      if (lane < lanes_ && !lane_takes(*p)) return "page exceeds the lane's BatchLimits";
+    }
+    s.fault = faults(s, Where::kDeviceBegin);
     return inject(s, Where::kBegin);
   }
   std::string middle(int lane) override {
     LaneState& s = state_[static_cast<size_t>(lane)];
     if (!s.busy || s.phase != 0 || !s.done) ++violations;  // only after begin's device part
+    if (s.fault) ++violations;  // a faulted phase never leads to the next
     s.phase = 1;
     s.done = false;
     s.polls = 0;
+    s.fault = faults(s, Where::kDeviceMiddle);
     return inject(s, Where::kMiddle);
   }
   std::string finish(int lane) override {
     LaneState& s = state_[static_cast<size_t>(lane)];
     if (!s.busy || s.phase != 1 || !s.done) ++violations;
+    if (s.fault) ++violations;  // the pages of a faulted job are never finished
     const std::string err = inject(s, Where::kFinish);
     if (!err.empty()) return err;
     for (PageWork* p : s.pages) p->specks_removed = 1000 + lane;
@@ -123,6 +139,7 @@ class FakeDevice final : public LaneDevice {
     LaneState& s = state_[static_cast<size_t>(lane)];
     ++waits;
     s.done = true;
+    if (s.fault) return "injected device fault";
     return inject(s, Where::kWait);
   }
   bool recover() override {
@@ -137,15 +154,21 @@ class FakeDevice final : public LaneDevice {
   std::vector<Failure> failures;
   int delay = 2;
   bool large_ok = true;
+  int max_w = 1 << 20, max_h = 1 << 20;
   int violations = 0, max_busy = 0, waits = 0, recoveries = 0, abandoned = 0;
   std::map<int, int> lane_of_job;
 
  private:
   struct LaneState {
-    bool busy = false, done = false;
+    bool busy = false, done = false, fault = false;
     int phase = 0, polls = 0, job = -1, lane = -1;
     PageBatch pages;
   };
+  bool faults(const LaneState& s, Where w) const {
+    for (const Failure& f : failures)
+      if (f.job == s.job && f.where == w) return true;
+    return false;
+  }
   std::string inject(const LaneState& s, Where w) {
     for (const Failure& f : failures)
       if (f.job == s.job && f.where == w) {
@@ -277,6 +300,60 @@ TEST(PipelinedExecutor, PhaseFailureRetriesThatJobOnTheCpuAndKeepsTheDevice) {
     EXPECT_GE(h.dev->recoveries, 1);
     EXPECT_GE(h.dev->abandoned, 1);
   }
+}
+
+TEST(PipelinedExecutor, DeviceFaultSeenThroughReadyRetriesTheJobOnTheCpu) {
+  // Issue 19 defect 1: ready() reads true for a faulted phase; the executor
+  // must take the error from wait() instead of going on to finish().
+  for (auto where : {FakeDevice::Where::kDeviceBegin, FakeDevice::Where::kDeviceMiddle}) {
+    for (int delay : {0, 3}) {  // done at the first poll, or after a few
+      Harness h(2, 2, 1000);
+      h.dev->delay = delay;
+      h.dev->failures.push_back({1, where, false});
+      h.run({2, 2, 2, 2});
+      SCOPED_TRACE(testing::Message() << "where " << static_cast<int>(where) << " delay " << delay);
+      h.expect_all_back_in_order();
+      EXPECT_EQ(h.dev->violations, 0) << "a faulted job went on to its next phase";
+      EXPECT_TRUE(h.ex->broken().empty());
+      EXPECT_EQ(h.ex->pages_retried(), 2);
+      EXPECT_EQ(h.cpu->pages, 2);
+      for (size_t b = 0; b < h.batches.size(); ++b)
+        for (const auto& p : h.batches[b]) {
+          if (b == 1) {
+            EXPECT_EQ(p->executor, "cpu (retry after cuda: injected device fault)");
+            EXPECT_EQ(p->specks_removed, 0) << "no device result of the faulted job";
+          } else {
+            EXPECT_EQ(p->executor, "fake:0");
+          }
+        }
+    }
+  }
+}
+
+TEST(PipelinedExecutor, PagesTheLaneOperationsWereNotBuiltForUseTheLargeLane) {
+  // Issue 19 defect 2: lanes built for 7200x10200 (here 72x102); a
+  // landscape 102x72 page fits by bytes but not the operations. It must go
+  // to the large-page lane, not fail the job over to the CPU.
+  Harness h(2, 4, 4 * 72 * 102);
+  h.dev->max_w = 72;
+  h.dev->max_h = 102;
+  std::vector<std::unique_ptr<PageWork>> b;
+  b.push_back(page(72, 102));
+  b.push_back(page(102, 72));
+  b.push_back(page(72, 102));
+  PageBatch raw;
+  for (auto& p : b) raw.push_back(p.get());
+  h.ex->submit(raw);
+  PageBatch done;
+  ASSERT_TRUE(h.ex->retire(true, &done));
+  EXPECT_EQ(done, raw);
+  EXPECT_EQ(h.dev->violations, 0);
+  EXPECT_EQ(h.ex->pages_retried(), 0) << b[1]->executor;
+  for (const auto& p : b) EXPECT_EQ(p->executor, "fake:0");
+  EXPECT_EQ(b[1]->specks_removed, 1002) << "the large lane is lanes()";
+  for (int i : {0, 2})
+    EXPECT_LT(b[static_cast<size_t>(i)]->specks_removed, 1002)
+        << "portrait pages on ordinary lanes";
 }
 
 TEST(PipelinedExecutor, StickyErrorSendsEveryJobInFlightAndAfterToTheCpu) {
