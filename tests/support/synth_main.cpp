@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "support/corpus_text.hpp"
+#include "support/page_bed.hpp"
 #include "support/page_generator.hpp"
 
 namespace {
@@ -38,8 +39,11 @@ void usage(std::ostream& os) {
         "  [--illumination 0..1] [--yellow 0..1] [--contrast 0..1] [--border PX] [--jpeg Q]\n"
         "  [--color] [--lang eng|rus|chi_sim] [--rotate90 0|90|180|270] [--format png|tif|jpg]\n"
         "  [--preset demo|degraded|clean] [--clean-out DIR2]\n"
+        "  [--bed LEVEL [--bed-texture AMP]]\n"
         "Writes DIR/page-0001.<fmt>, DIR/page-0001.gt.txt and DIR/manifest.jsonl.\n"
         "--clean-out also writes the clean pages under DIR2 with the same names.\n"
+        "--bed puts each degraded page on a scanner bed of that gray level (60-240 px each\n"
+        "side; textured with --bed-texture); the manifest gives its page_box [x,y,w,h].\n"
         "Presets set defaults that explicit flags override:\n"
         "  clean     no degradation\n"
         "  demo      6 pages, mixed layouts and fonts, skew +-[1,5] deg, mild noise and specks,\n"
@@ -51,7 +55,8 @@ void usage(std::ostream& os) {
 struct Options {
   std::string out, clean_out, format = "png", preset, layout = "single", font = "DejaVuSerif";
   std::string lang = "eng";
-  std::optional<int> count, border, jpeg, rotate90;
+  std::optional<int> count, border, jpeg, rotate90, bed;
+  double bed_texture = 0;
   uint64_t seed = 1;
   int dpi = 300;
   double font_pt = 11.0;
@@ -59,10 +64,10 @@ struct Options {
   bool color = false, layout_given = false, font_given = false;
 };
 
-const std::string kNumeric[] = {"--count",  "--seed",         "--dpi",     "--font-pt",
-                                "--skew",   "--skew-max",     "--noise",   "--specks",
-                                "--blur",   "--illumination", "--yellow",  "--contrast",
-                                "--border", "--jpeg",         "--rotate90"};
+const std::string kNumeric[] = {
+    "--count",  "--seed",   "--dpi",      "--font-pt",      "--skew",       "--skew-max",
+    "--noise",  "--specks", "--blur",     "--illumination", "--yellow",     "--contrast",
+    "--border", "--jpeg",   "--rotate90", "--bed",          "--bed-texture"};
 
 bool parse_args(int argc, char** argv, Options* o, std::string* err) {
   auto need = [&](int& i) -> const char* {
@@ -137,6 +142,10 @@ bool parse_args(int argc, char** argv, Options* o, std::string* err) {
       o->jpeg = static_cast<int>(d);
     } else if (a == "--rotate90") {
       o->rotate90 = static_cast<int>(d);
+    } else if (a == "--bed") {
+      o->bed = static_cast<int>(d);
+    } else if (a == "--bed-texture") {
+      o->bed_texture = d;
     } else {
       *err = "unknown option: " + a;
       return false;
@@ -153,6 +162,10 @@ bool parse_args(int argc, char** argv, Options* o, std::string* err) {
     *err = "--lang must be eng, rus or chi_sim";
   else if (o->count && (*o->count < 0 || *o->count > 100000))
     *err = "--count out of range";
+  else if (o->bed && (*o->bed < 0 || *o->bed > 255))
+    *err = "--bed must be a gray level 0..255";
+  else if (o->bed_texture < 0 || o->bed_texture > 127 || (o->bed_texture > 0 && !o->bed))
+    *err = "--bed-texture needs --bed and must be 0..127";
   Layout l{};
   if (err->empty() && o->layout != "mix" && !pageprep::testsupport::parse_layout(o->layout, &l))
     *err = "unknown layout: " + o->layout;
@@ -339,6 +352,15 @@ int main(int argc, char** argv) {
     char stem[32];
     std::snprintf(stem, sizeof stem, "page-%04d", i + 1);
     const std::string file = std::string(stem) + "." + o.format;
+    cv::Rect page_box(0, 0, page.degraded.cols, page.degraded.rows);
+    if (o.bed) {
+      pageprep::testsupport::BedSpec bed;
+      bed.bed_level = *o.bed;
+      bed.texture_amplitude = o.bed_texture;
+      auto on_bed = pageprep::testsupport::place_on_bed(page.degraded, bed, spec.seed ^ 0xBEDull);
+      page.degraded = on_bed.image;
+      page_box = on_bed.page_box;
+    }
     if (!write_image(o.out + "/" + file, page.degraded, o.format, spec.dpi) ||
         (!o.clean_out.empty() &&
          !write_image(o.clean_out + "/" + file, page.clean, o.format, spec.dpi))) {
@@ -369,7 +391,8 @@ int main(int argc, char** argv) {
              << ",\"contrast\":" << json_number(d.contrast)
              << ",\"dark_border_px\":" << d.dark_border_px << ",\"jpeg_quality\":" << d.jpeg_quality
              << ",\"color\":" << (d.color ? "true" : "false") << ",\"margin_px\":" << page.margin_px
-             << ",\"glyphs\":" << page.glyphs << "}\n";
+             << ",\"glyphs\":" << page.glyphs << ",\"page_box\":[" << page_box.x << ","
+             << page_box.y << "," << page_box.width << "," << page_box.height << "]}\n";
   }
   manifest.flush();
   if (!manifest) {
