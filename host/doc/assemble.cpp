@@ -18,6 +18,7 @@
 #include <iterator>
 
 #include "doc/page_artifact.hpp"
+#include "doc/pdf_write.hpp"
 #include "doc/text_layer.hpp"
 #include "io/atomic_file.hpp"
 #include "io/codec.hpp"
@@ -84,69 +85,6 @@ int jpeg_exif_orientation(const std::string& j) {
     pos += 2 + len;
   }
   return 1;
-}
-
-// A temporary in `temp_dir` (the process's own folder, emptied when a run
-// starts), or beside `path` named like write_file_atomic()'s.
-std::string temp_for(const fs::path& path, const std::string& temp_dir) {
-  static std::atomic<uint64_t> counter{0};
-  const std::string name = std::to_string(::getpid()) + ".doc" + std::to_string(counter++) + ".tmp";
-  return temp_dir.empty() ? (path.parent_path() / (".pageprep." + name)).string()
-                          : (fs::path(temp_dir) / name).string();
-}
-
-// Writes the PDF to a temporary, fsyncs it, renames it over `path`.
-bool write_pdf_atomic(QPDF& pdf, const fs::path& path, const std::string& temp_dir,
-                      std::string* error) {
-  std::string temp = temp_for(path, temp_dir);
-  FILE* f = std::fopen(temp.c_str(), "wbx");
-  if (!f) {
-    *error = "cannot create " + temp + ": " + std::strerror(errno);
-    return false;
-  }
-  try {
-    QPDFWriter w(pdf);
-    w.setOutputFile(temp.c_str(), f, false);
-    w.setDeterministicID(true);
-    w.setObjectStreamMode(qpdf_o_generate);
-    w.setCompressStreams(true);
-    w.setMinimumPDFVersion("1.7");
-    w.write();
-  } catch (const std::exception& e) {
-    std::fclose(f);
-    ::unlink(temp.c_str());
-    *error = std::string("cannot write the PDF: ") + e.what();
-    return false;
-  }
-  const bool flushed = std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
-  const bool closed = std::fclose(f) == 0;
-  auto fail = [&](const std::string& why) {
-    *error = "cannot write " + path.string() + ": " + why;
-    ::unlink(temp.c_str());
-    return false;
-  };
-  if (!flushed || !closed) return fail(std::strerror(errno));
-  if (std::rename(temp.c_str(), path.c_str()) != 0) {
-    if (errno != EXDEV) return fail(std::strerror(errno));
-    // The temporary folder is on another file system: copy beside the
-    // target, sync, and rename there.
-    const std::string beside = temp_for(path, "");
-    std::error_code ec;
-    fs::copy_file(temp, beside, ec);
-    ::unlink(temp.c_str());
-    temp = beside;
-    if (ec) return fail(ec.message());
-    const int fd = ::open(temp.c_str(), O_RDONLY | O_CLOEXEC);
-    const bool synced = fd >= 0 && ::fsync(fd) == 0;
-    if (fd >= 0) ::close(fd);
-    if (!synced || std::rename(temp.c_str(), path.c_str()) != 0) return fail(std::strerror(errno));
-  }
-  const int dfd = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return true;
 }
 
 // ------------------------------------------------------------ images ----
@@ -547,7 +485,7 @@ AssembleResult assemble_document(const std::string& outdir, const DocumentSpec& 
                                                                       " (qpdf, Tesseract)"));
       out.getTrailer().replaceKey("/Info", info);
       std::string err;
-      if (!write_pdf_atomic(out, pdf_path, temp_dir, &err)) {
+      if (!write_pdf_atomic(out, pdf_path.string(), temp_dir, &err)) {
         res.ok = false;
         res.message = err;
         return res;

@@ -11,10 +11,14 @@
 #include <sstream>
 #include <vector>
 
+#include "report/json_writer.hpp"
+
 namespace pageprep::host {
 namespace {
 
-std::string xml_escape(const std::string& s) {
+// XML specials escaped, and raw bytes that XML rejects written as "\xNN".
+std::string xml_escape(const std::string& raw) {
+  const std::string s = xml_safe_utf8(raw);
   std::string o;
   for (char c : s) {
     switch (c) {
@@ -171,7 +175,8 @@ std::string hocr_on_master(const std::string& hocr, const PageGeometry& g) {
     pos = e;
   }
   out.append(hocr, pos, std::string::npos);
-  return out;
+  // Tesseract escapes the image name's XML specials but not its bytes.
+  return xml_safe_utf8(out);
 }
 
 std::string alto_on_master(const std::string& alto_page, const PageGeometry& g,

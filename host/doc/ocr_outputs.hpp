@@ -29,11 +29,13 @@
 
 namespace pageprep::host {
 
-/// hOCR document (as OcrResult::hocr) on the master.
+/// hOCR document (as OcrResult::hocr) on the master; raw bytes that XML
+/// rejects (a file name that is not UTF-8) are written as "\\xNN".
 std::string hocr_on_master(const std::string& hocr, const PageGeometry& g);
 
 /// A complete ALTO document from Tesseract's <Page> element, on the master.
-/// `source_name` is the master's file name (sourceImageInformation).
+/// `source_name` is the master's file name (sourceImageInformation),
+/// escaped, with "\\xNN" for bytes that XML rejects.
 std::string alto_on_master(const std::string& alto_page, const PageGeometry& g,
                            const std::string& source_name);
 

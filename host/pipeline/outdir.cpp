@@ -330,4 +330,23 @@ std::string check_inputs_against_outdir(const std::vector<std::string>& args,
   return "";
 }
 
+std::vector<std::string> conflicts_within_run(const std::vector<DocumentNames>& docs) {
+  std::vector<std::string> why(docs.size());
+  std::map<std::string, size_t> owner;  // output name -> the document that has it
+  for (size_t d = 0; d < docs.size(); ++d) {
+    std::vector<std::string> names = docs[d].stems;
+    names.push_back(docs[d].base);
+    for (const auto& n : names) {
+      const auto it = owner.find(n);
+      if (it == owner.end() || docs[it->second].input == docs[d].input) continue;
+      why[d] = "output name '" + n + "' is also the output of " + docs[it->second].input +
+               " in this run; use another -o for one of them";
+      break;
+    }
+    if (!why[d].empty()) continue;  // a refused document takes no names
+    for (const auto& n : names) owner.emplace(n, d);
+  }
+  return why;
+}
+
 }  // namespace pageprep::host

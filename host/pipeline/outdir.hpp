@@ -52,6 +52,20 @@ struct ClaimRequest {
   int32_t pages = 1;
 };
 
+/// One document's output names in this run: its base and every page's stem.
+struct DocumentNames {
+  std::string input;
+  std::string base;
+  std::vector<std::string> stems;
+};
+
+/// Output names that two inputs of one run would share (claims see only
+/// bases, but `d/book.pdf`'s page book/p0001 and `d/x/book/p0001.png` share
+/// the stem book/p0001). Per document, in order: "" when none of its names
+/// (base and stems) belongs to an earlier document of another input, else why
+/// its pages must fail with output_conflict. The first input keeps its names.
+std::vector<std::string> conflicts_within_run(const std::vector<DocumentNames>& docs);
+
 class OutputDir {
  public:
   OutputDir() = default;

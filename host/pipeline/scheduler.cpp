@@ -163,12 +163,26 @@ bool Pipeline::prepare_outdir(RunSummary* s) {
 }
 
 bool Pipeline::claim_outputs() {
+  // Two inputs of this run that would share an output name: the later one's
+  // pages fail, and it claims nothing (every shard sees every page, so all
+  // shards decide alike).
+  std::vector<DocumentNames> names(docs_.size());
+  for (size_t d = 0; d < docs_.size(); ++d)
+    names[d] = {docs_[d].input, docs_[d].base, docs_[d].page_stems};
+  const std::vector<std::string> shared = conflicts_within_run(names);
+  for (auto& t : tasks_) {
+    const std::string& why = shared[static_cast<size_t>(t.doc)];
+    if (!why.empty() && t.pre_error == PageError::kNone) {
+      t.pre_error = PageError::kOutputConflict;
+      t.pre_message = t.id.input + ": " + why;
+    }
+  }
   // A shard claims the documents it has pages of.
   std::vector<int32_t> request_of(plan_.documents.size(), -1);
   std::vector<ClaimRequest> requests;
   for (const auto& t : tasks_) {
     const auto doc = static_cast<size_t>(t.doc);
-    if (request_of[doc] >= 0) continue;
+    if (request_of[doc] >= 0 || !shared[doc].empty()) continue;
     const DocumentTask& d = plan_.documents[doc];
     request_of[doc] = static_cast<int32_t>(requests.size());
     requests.push_back({d.base, d.identity, d.pages});
@@ -180,6 +194,7 @@ bool Pipeline::claim_outputs() {
     return false;
   }
   for (auto& t : tasks_) {
+    if (request_of[static_cast<size_t>(t.doc)] < 0) continue;  // refused above
     const std::string& why = verdicts[static_cast<size_t>(request_of[static_cast<size_t>(t.doc)])];
     if (!why.empty() && t.pre_error == PageError::kNone) {
       t.pre_error = PageError::kOutputConflict;

@@ -49,6 +49,26 @@ bool is_valid_utf8(std::string_view s) {
   return true;
 }
 
+std::string xml_safe_utf8(std::string_view s) {
+  std::string o;
+  o.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    const auto u = static_cast<unsigned char>(s[i]);
+    const size_t n = u >= 0x80 ? utf8_sequence_length(s, i) : 1;
+    const bool control = u < 0x20 && u != '\t' && u != '\n' && u != '\r';
+    if (n == 0 || control || u == 0x7F) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned>(u));
+      o += buf;
+      ++i;
+    } else {
+      o.append(s.data() + i, n);
+      i += n;
+    }
+  }
+  return o;
+}
+
 std::string JsonWriter::escape(std::string_view s) {
   std::string o;
   o.reserve(s.size() + 2);

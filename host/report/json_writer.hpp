@@ -49,4 +49,11 @@ class JsonWriter {
 /// Whether `s` is well-formed UTF-8 (no overlongs, surrogates or values over U+10FFFF).
 bool is_valid_utf8(std::string_view s);
 
+/// `s` as text that XML 1.0 accepts: each byte that is not part of well-formed
+/// UTF-8, and each C0 control other than tab, LF and CR (and DEL), becomes the
+/// four characters "\xNN" (Python's backslashreplace); everything else is kept.
+/// For ALTO and hOCR, whose consumers reject raw bytes (pages.jsonl keeps the
+/// exact name with JsonWriter::escape).
+std::string xml_safe_utf8(std::string_view s);
+
 }  // namespace pageprep::host

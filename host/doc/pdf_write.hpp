@@ -1,0 +1,21 @@
+/// \file pdf_write.hpp
+/// \brief Writes a qpdf document to a file crash-safely and sees every write error.
+///
+/// write_pdf_atomic() writes `pdf` to a temporary (in `temp_dir`, else beside
+/// `path`, as write_file_atomic() places them), fsyncs it and renames it over
+/// `path`. Any failure (a full disk, a file size limit, an I/O error, a qpdf
+/// error) returns false with an `error` that names `path`; the temporary is
+/// removed and an existing `path` is left as it was. It never leaves a
+/// truncated PDF at `path`.
+#pragma once
+
+#include <string>
+
+class QPDF;
+
+namespace pageprep::host {
+
+bool write_pdf_atomic(QPDF& pdf, const std::string& path, const std::string& temp_dir,
+                      std::string* error);
+
+}  // namespace pageprep::host
