@@ -38,6 +38,12 @@ const char* error_code_name(PageError e) {
       return "no_pages";
     case PageError::kEncrypted:
       return "encrypted";
+    case PageError::kInterrupted:
+      return "interrupted";
+    case PageError::kTimeLimit:
+      return "time_limit";
+    case PageError::kMemoryLimit:
+      return "memory_limit";
   }
   return "internal";
 }

@@ -30,6 +30,9 @@ enum class PageError : int32_t {
   kOutOfMemory,     ///< an allocation failed (std::bad_alloc): the machine, not the page
   kNoPages,         ///< an input folder, list or stdin that names no page file at all
   kEncrypted,       ///< an encrypted PDF that needs a password to open
+  kInterrupted,     ///< stopped by SIGINT/SIGTERM while the page was worked on (not journaled)
+  kTimeLimit,       ///< a per-page time limit (a PDF rendering) was reached
+  kMemoryLimit,     ///< a per-page memory limit (a PDF rendering's child) was reached
 };
 
 const char* error_code_name(PageError e);

@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <string_view>
 
@@ -40,7 +41,7 @@ std::string qpdf_message(const std::exception& e) {
   return first_line(e.what());
 }
 
-PdfOpen open_with(const std::function<void(QPDF&)>& process) {
+PdfOpen open_with(const std::function<void(QPDF&)>& process, int64_t file_bytes) {
   PdfOpen r;
   auto pdf = std::make_shared<QPDF>();
   pdf->setSuppressWarnings(true);
@@ -66,9 +67,15 @@ PdfOpen open_with(const std::function<void(QPDF&)>& process) {
     r.pages = QPDFPageDocumentHelper(*pdf).getAllPages();
     QPDFObjectHandle count = pdf->getRoot().getKey("/Pages").getKey("/Count");
     r.declared_pages = static_cast<int32_t>(r.pages.size());
-    if (count.isInteger() && count.getIntValue() > r.declared_pages &&
-        count.getIntValue() < (1 << 24))
-      r.declared_pages = static_cast<int32_t>(count.getIntValue());
+    // /Count is believed only for a damaged file (its lost pages then fail one
+    // by one), and only as far as the file could hold that many page objects.
+    // An intact file's page tree is the truth: a /Count it does not back up
+    // (a lie of 16 million) counts nothing.
+    const long long can_hold =
+        static_cast<long long>(r.pages.size()) + file_bytes / kMinPageObjectBytes;
+    if (pdf->anyWarnings() && count.isInteger() && count.getIntValue() > r.declared_pages)
+      r.declared_pages = static_cast<int32_t>(std::min<long long>(
+          {count.getIntValue(), can_hold, static_cast<long long>(kMaxPdfPages)}));
   } catch (const std::exception& e) {
     r.error = PageError::kCorrupt;
     r.message = "damaged PDF: its page tree is unreadable: " + qpdf_message(e);
@@ -313,6 +320,16 @@ DecodeResult decode_planned(const PdfOpen& open, const std::string& path, bool f
                                     std::to_string(count) + " page(s)");
   QPDFPageObjectHelper helper = open.pages[static_cast<size_t>(page)];
   const std::string where = name + " [pdf page " + std::to_string(page + 1) + "]";
+  try {
+    const PdfPageBox box = pdf_page_box(helper);
+    if (box.empty)
+      return detail::decode_error(
+          PageError::kCorrupt, where,
+          "the page's /MediaBox is not a rectangle with an area (e.g. [0 0 0 0])");
+  } catch (const std::exception& e) {
+    return detail::decode_error(PageError::kCorrupt, where,
+                                "unreadable page box: " + qpdf_message(e));
+  }
   PdfPagePlan plan;
   try {
     plan = plan_pdf_page(helper);
@@ -361,8 +378,13 @@ DecodeResult decode_planned(const PdfOpen& open, const std::string& path, bool f
                                       "), which needs the PDF as a file, not in memory");
     const double dpi_x = plan.render_at_image_dpi ? plan.image_dpi_x : limits.pdf_dpi;
     const double dpi_y = plan.render_at_image_dpi ? plan.image_dpi_y : limits.pdf_dpi;
-    const int64_t w = std::max<int64_t>(1, std::llround(plan.box.display_w * dpi_x / 72.0));
-    const int64_t h = std::max<int64_t>(1, std::llround(plan.box.display_h * dpi_y / 72.0));
+    const int64_t w = std::llround(plan.box.display_w * dpi_x / 72.0);
+    const int64_t h = std::llround(plan.box.display_h * dpi_y / 72.0);
+    if (w < 1 || h < 1)
+      return detail::decode_error(PageError::kCorrupt, where,
+                                  "the page is smaller than one pixel at " +
+                                      std::to_string(static_cast<int>(std::lround(dpi_x))) +
+                                      " dpi: nothing to render");
     std::string what;
     const PageError size_error = detail::check_dimensions(w, h, limits, &what);
     if (size_error != PageError::kNone)
@@ -371,7 +393,8 @@ DecodeResult decode_planned(const PdfOpen& open, const std::string& path, bool f
           "rendering the page (" + std::to_string(plan.box.display_w / 72.0).substr(0, 5) + " x " +
               std::to_string(plan.box.display_h / 72.0).substr(0, 5) + " in) at " +
               std::to_string(static_cast<int>(std::lround(dpi_x))) + " dpi: " + what);
-    r = detail::pdf_render_page(path, page, w, h, where, limits, pool);
+    r = detail::pdf_render_page(path, page, w, h, plan.box.rotate == 90 || plan.box.rotate == 270,
+                                where, limits, pool);
     if (r.error != PageError::kNone) {
       if (!open.recovery.empty()) r.message += " (" + open.recovery + ")";
       return r;
@@ -398,14 +421,19 @@ DecodeResult decode_planned(const PdfOpen& open, const std::string& path, bool f
 }  // namespace
 
 PdfOpen open_pdf(const std::string& path) {
-  PdfOpen r = open_with([&](QPDF& q) { q.processFile(path.c_str(), ""); });
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  const int64_t file_bytes = ec ? 0 : static_cast<int64_t>(size);
+  PdfOpen r = open_with([&](QPDF& q) { q.processFile(path.c_str(), ""); }, file_bytes);
   if (r.error != PageError::kCorrupt) return r;
   std::shared_ptr<std::vector<uint8_t>> repaired = with_trailer(path);
   if (!repaired) return r;
-  PdfOpen again = open_with([&](QPDF& q) {
-    q.processMemoryFile(path.c_str(), reinterpret_cast<const char*>(repaired->data()),
-                        repaired->size(), "");
-  });
+  PdfOpen again = open_with(
+      [&](QPDF& q) {
+        q.processMemoryFile(path.c_str(), reinterpret_cast<const char*>(repaired->data()),
+                            repaired->size(), "");
+      },
+      file_bytes);
   if (again.error != PageError::kNone) return r;  // the first reason is the better one
   again.bytes = std::move(repaired);
   again.recovery = "truncated or damaged file: " + r.message.substr(r.message.find(':') + 2) +
@@ -414,16 +442,24 @@ PdfOpen open_pdf(const std::string& path) {
 }
 
 PdfOpen open_pdf_memory(const std::vector<uint8_t>& bytes, const std::string& name) {
-  return open_with([&](QPDF& q) {
-    q.processMemoryFile(name.c_str(), reinterpret_cast<const char*>(bytes.data()), bytes.size(),
-                        "");
-  });
+  return open_with(
+      [&](QPDF& q) {
+        q.processMemoryFile(name.c_str(), reinterpret_cast<const char*>(bytes.data()), bytes.size(),
+                            "");
+      },
+      static_cast<int64_t>(bytes.size()));
 }
 
 PdfPageBox pdf_page_box(QPDFPageObjectHelper& page) {
   PdfPageBox b;
   double mx0 = 0, my0 = 0, mx1 = 612, my1 = 792;
-  read_rect(page.getAttribute("/MediaBox", false), &mx0, &my0, &mx1, &my1);
+  if (!read_rect(page.getAttribute("/MediaBox", false), &mx0, &my0, &mx1, &my1)) {
+    QPDFObjectHandle mb = page.getAttribute("/MediaBox", false);
+    // An absent box is letter size (qpdf's default); one that is there but
+    // has no area ([0 0 0 0]) is a page nobody can show.
+    if (!mb.isNull()) b.empty = true;
+    mx0 = 0, my0 = 0, mx1 = 612, my1 = 792;
+  }
   double cx0 = mx0, cy0 = my0, cx1 = mx1, cy1 = my1;
   if (read_rect(page.getAttribute("/CropBox", false), &cx0, &cy0, &cx1, &cy1)) {
     cx0 = std::max(cx0, mx0);

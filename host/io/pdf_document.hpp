@@ -73,7 +73,14 @@ struct PdfPageBox {
   int rotate = 0;                             ///< 0, 90, 180, 270 (clockwise)
   double display_w = 612, display_h = 792;    ///< points, after /Rotate
   Affine user_to_display;
+  bool empty = false;  ///< the /MediaBox is there but has no area ([0 0 0 0]): an error
 };
+
+/// The fewest bytes a page object takes in a file ("n 0 obj<</Type/Page>>endobj"
+/// and its xref entry): bounds how many lost pages a damaged /Count may claim.
+constexpr int64_t kMinPageObjectBytes = 40;
+/// The most pages one PDF may have.
+constexpr int32_t kMaxPdfPages = 1 << 20;
 PdfPageBox pdf_page_box(QPDFPageObjectHelper& page);
 
 /// What a page's content paints, found by parsing its content streams (and

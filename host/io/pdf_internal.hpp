@@ -12,6 +12,13 @@
 
 namespace pageprep::host::detail {
 
+/// Limits on one pdftoppm rendering (docs/ARCHITECTURE.md, "Limits on a PDF
+/// page"): wall-clock seconds (CPU seconds: this + 5), and its address space:
+/// a base plus four times the gray page, at most the maximum.
+constexpr int kPdfRenderTimeoutS = 60;
+constexpr int64_t kPdfRenderBaseAddressSpace = 1LL << 30;
+constexpr int64_t kPdfRenderMaxAddressSpace = 3LL << 30;
+
 /// An image XObject (its own pixel grid, row 0 at the top of the image) to
 /// 8-bit gray. `filter` is the stream's single filter ("" when none or only
 /// general-purpose ones); messages are prefixed with `name`.
@@ -21,8 +28,10 @@ DecodeResult pdf_decode_image(QPDFObjectHandle image, const std::string& filter,
 
 /// Renders page `page` (0-based) of the PDF at `path` to exactly
 /// `width` x `height` gray pixels (the crop box, as displayed) with pdftoppm.
+/// `quarter_turn`: the page's /Rotate is 90 or 270 (pdftoppm applies its
+/// -scale-to sizes before the turn).
 DecodeResult pdf_render_page(const std::string& path, int32_t page, int64_t width, int64_t height,
-                             const std::string& name, const DecodeLimits& limits,
+                             bool quarter_turn, const std::string& name, const DecodeLimits& limits,
                              kernels::cpu::ThreadPool& pool);
 
 }  // namespace pageprep::host::detail

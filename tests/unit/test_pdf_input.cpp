@@ -4,6 +4,7 @@
 // sample formats (1/2/8-bit, Indexed, ImageMask with /Decode), CCITT G4;
 // vector pages are rendered; JPEG 2000 files read with their resolution.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <tiffio.h>
 #include <unistd.h>
 #include <qpdf/QPDF.hh>
@@ -16,8 +17,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "io/codec.hpp"
+#include "io/file_read.hpp"
 #include "io/pdf_document.hpp"
 #include "ocr/orientation.hpp"
 
@@ -292,6 +295,145 @@ TEST(PdfInput, DamagedFilesAreFileErrors) {
   std::ofstream(p) << "%PDF-1.7\nthis is not a PDF body\n";
   const PageCount c = count_pages(p.string());
   EXPECT_EQ(c.error, PageError::kCorrupt) << c.message;
+  fs::remove(p);
+}
+
+// Issue 20 item 6: pdftoppm applies -scale-to-x/-y before /Rotate, so a
+// quarter-turned page asked for at its displayed size came out distorted and
+// cut. It must match poppler's own rendering at the same resolution.
+TEST(PdfInput, QuarterTurnedRenderedPagesKeepTheirGeometry) {
+  if (find_pdftoppm().empty()) GTEST_FAIL() << "pdftoppm is needed (poppler-utils)";
+  for (int rotate : {90, 270}) {
+    const fs::path p = temp_pdf("rot" + std::to_string(rotate));
+    TestPage v{432, 288, rotate, "0 0 0 rg 36 36 100 50 re f 0.5 g 300 200 60 40 re f", false};
+    write_pdf(p, TestImage{}, {v});
+    DecodeLimits limits;
+    limits.pdf_dpi = 100;
+    const DecodeResult r = decode(p, 0, limits);
+    ASSERT_EQ(r.error, PageError::kNone) << r.message;
+    EXPECT_EQ(r.page.gray.cols, 400) << rotate;  // 288 pt displayed across, at 100 dpi
+    EXPECT_EQ(r.page.gray.rows, 600) << rotate;
+    const cv::Mat ref = poppler_render(p, 0, 100);
+    ASSERT_FALSE(ref.empty());
+    EXPECT_LT(mean_abs_diff(r.page.gray, ref), 2.0) << rotate;
+    fs::remove(p);
+  }
+}
+
+// Issue 20 item 9: a [0 0 0 0] MediaBox gave a 1x1 "ok" page.
+TEST(PdfInput, PageWithoutAreaIsAnErrorNotOnePixel) {
+  const fs::path p = temp_pdf("nobox");
+  write_pdf(p, TestImage{}, {{0, 0, 0, "0 0 0 rg 0 0 10 10 re f", false}});
+  const DecodeResult r = decode(p, 0);
+  EXPECT_EQ(r.error, PageError::kCorrupt) << r.message << " " << r.page.gray.cols;
+  EXPECT_NE(r.message.find("MediaBox"), std::string::npos) << r.message;
+  write_pdf(p, gray_image(test_card()), {{0, 0, 0, "q 100 0 0 100 0 0 cm /Im0 Do Q", true}});
+  const DecodeResult img = decode(p, 0);
+  EXPECT_EQ(img.error, PageError::kCorrupt) << img.message << " " << img.page.gray.cols;
+  fs::remove(p);
+}
+
+// Issue 20 item 3: an intact file with one page and /Count 16000000 was
+// believed (16 million page records, 8 GB of RSS). Count the pages that exist.
+TEST(PdfInput, LyingPageCountCountsThePagesThatExist) {
+  const fs::path p = temp_pdf("count");
+  {
+    QPDF pdf;
+    pdf.emptyPDF();
+    QPDFObjectHandle page =
+        QPDFObjectHandle::parse("<< /Type /Page /MediaBox [0 0 200 200] /Resources << >> >>");
+    page.replaceKey("/Contents", pdf.newStream("0 g 10 10 50 50 re f"));
+    QPDFPageDocumentHelper(pdf).addPage(QPDFPageObjectHelper(pdf.makeIndirectObject(page)), false);
+    pdf.getRoot().getKey("/Pages").replaceKey("/Count", QPDFObjectHandle::newInteger(16000000));
+    QPDFWriter w(pdf, p.string().c_str());
+    w.setStaticID(true);
+    w.write();
+  }
+  std::ifstream f(p, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  ASSERT_NE(bytes.find("/Count 16000000"), std::string::npos) << "the lie must be in the file";
+  const PageCount c = count_pages(p.string());
+  EXPECT_EQ(c.error, PageError::kNone) << c.message;
+  EXPECT_EQ(c.count, 1);
+  // Damaged too (cut in its xref): a recovered file's /Count may claim lost
+  // pages, but no more than its bytes could hold.
+  std::ofstream(p, std::ios::binary | std::ios::trunc) << bytes.substr(0, bytes.rfind("xref"));
+  const PageCount d = count_pages(p.string());
+  EXPECT_GE(d.count, 1) << d.message;
+  EXPECT_LE(d.count, 1 + static_cast<int64_t>(bytes.size()) / kMinPageObjectBytes) << d.message;
+  fs::remove(p);
+}
+
+// A stand-in pdftoppm that reports its pid through a FIFO and then waits.
+struct FakeRenderer {
+  fs::path dir, fifo, exe;
+  explicit FakeRenderer(const std::string& body) {
+    dir = fs::temp_directory_path() / ("pageprep_fake_pdftoppm_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    fifo = dir / "pid";
+    exe = dir / "pdftoppm";
+    fs::remove(fifo);
+    EXPECT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    std::ofstream(exe) << "#!/bin/sh\n" << body;
+    fs::permissions(exe, fs::perms::owner_all);
+    setenv("PAGEPREP_PDFTOPPM", exe.c_str(), 1);
+  }
+  ~FakeRenderer() {
+    unsetenv("PAGEPREP_PDFTOPPM");
+    fs::remove_all(dir);
+  }
+};
+
+bool process_alive(int pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return false;
+  const size_t paren = line.rfind(')');
+  return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] != 'Z';
+}
+
+// Issue 20 item 4: a stop request (SIGTERM) during a rendering waited for
+// pdftoppm (up to 300 s), and the page was then recorded as corrupt. Now the
+// renderer is killed at once and the page is interrupted.
+TEST(PdfInput, StopRequestKillsTheRendererAndTheRecordSaysInterrupted) {
+  const fs::path p = temp_pdf("stop");
+  write_pdf(p, TestImage{}, {{200, 200, 0, "0 g 10 10 50 50 re f", false}});
+  FakeRenderer fake(
+      "echo $$ > '" +
+      (fs::temp_directory_path() / ("pageprep_fake_pdftoppm_" + std::to_string(::getpid())) / "pid")
+          .string() +
+      "'\nexec sleep 120\n");
+  DecodeResult r;
+  std::thread t([&] { r = decode(p, 0); });
+  int pid = 0;
+  {
+    std::ifstream from(fake.fifo);  // blocks until the renderer has started
+    from >> pid;
+  }
+  ASSERT_GT(pid, 0);
+  EXPECT_TRUE(process_alive(pid));
+  request_io_stop();
+  t.join();
+  reset_io_stop();
+  EXPECT_EQ(r.error, PageError::kInterrupted) << r.message;
+  EXPECT_STREQ(error_code_name(r.error), "interrupted");
+  EXPECT_FALSE(process_alive(pid)) << "the renderer outlived the stop";
+  fs::remove(p);
+}
+
+// Issue 20 item 12: pdftoppm ran with -q and drew nothing for content it could
+// not decode; the blank page was "ok". Its errors now reach the record.
+TEST(PdfInput, RendererErrorsWithABlankPageAreAnError) {
+  const fs::path p = temp_pdf("blank");
+  write_pdf(p, TestImage{}, {{72, 72, 0, "0 g 10 10 50 50 re f", false}});
+  // Answers the 300 dpi request (300 x 300) with a white page, and complains.
+  FakeRenderer fake(
+      "echo 'Syntax Error (123): JBIG2 stream: bad data' >&2\n"
+      "printf 'P5\\n300 300\\n255\\n'; head -c 90000 /dev/zero | tr '\\0' '\\377'\n"
+      "exit 0\n");
+  const DecodeResult r = decode(p, 0);
+  EXPECT_EQ(r.error, PageError::kCorrupt) << r.message;
+  EXPECT_NE(r.message.find("JBIG2 stream: bad data"), std::string::npos) << r.message;
   fs::remove(p);
 }
 
