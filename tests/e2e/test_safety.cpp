@@ -13,6 +13,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <chrono>
+#include <fstream>
 #include <optional>
 #include <random>
 #include <thread>
@@ -82,6 +83,28 @@ int wait_exit(pid_t pid, double seconds) {
   return -1;
 }
 
+// Readiness, not a fixed delay: waits until `pid` has a handler for `sig`
+// (Linux: the SigCgt mask of /proc/PID/status). The CLI installs its SIGINT
+// and SIGTERM handlers first thing in main, so from then on a signal is
+// handled (exit 130) and never the default death (143). False after
+// `seconds` or when the process is gone.
+bool wait_until_handled(pid_t pid, int sig, double seconds) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  const std::string status = "/proc/" + std::to_string(pid) + "/status";
+  while (std::chrono::steady_clock::now() < until) {
+    std::ifstream in(status);
+    if (!in) return false;
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("SigCgt:", 0) != 0) continue;
+      const unsigned long long mask = std::stoull(line.substr(7), nullptr, 16);
+      if (mask & (1ull << (sig - 1))) return true;
+    }
+    std::this_thread::yield();
+  }
+  return false;
+}
+
 // ------------------------------------------------------ hangs (13) ----
 
 TEST_F(Safety, FifoInputNeverHangsAndSigtermStopsTheRunPromptly) {
@@ -90,7 +113,7 @@ TEST_F(Safety, FifoInputNeverHangsAndSigtermStopsTheRunPromptly) {
   for (const int sig : {SIGTERM, SIGINT}) {
     const pid_t pid =
         spawn(cli() + " run " + q(fifo) + " -o " + q(dir_ / "out") + " --ocr none -q 2>/dev/null");
-    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    ASSERT_TRUE(wait_until_handled(pid, sig, 30)) << "the CLI never installed its handler";
     ::kill(pid, sig);
     const auto t0 = std::chrono::steady_clock::now();
     const int code = wait_exit(pid, 10);
@@ -101,11 +124,26 @@ TEST_F(Safety, FifoInputNeverHangsAndSigtermStopsTheRunPromptly) {
 }
 
 TEST_F(Safety, SigtermStopsAWaitOnStdin) {
-  // stdin is a pipe that nobody writes to or closes.
-  const pid_t pid = spawn("sleep 60 | " + cli() + " run - -o " + q(dir_ / "out") + " -q", false);
-  std::this_thread::sleep_for(std::chrono::milliseconds(700));
-  ::kill(-pid, SIGTERM);  // the whole pipeline (sleep too)
-  EXPECT_NE(wait_exit(pid, 10), -1) << "still reading stdin after SIGTERM";
+  // stdin is a pipe that nobody writes to or closes (this process holds the
+  // write end until the CLI has exited).
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const std::string out = (dir_ / "out").string(), exe = cli();
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::dup2(fds[0], 0);
+    ::close(fds[0]);
+    ::close(fds[1]);
+    ::execl(exe.c_str(), "pageprep", "run", "-", "-o", out.c_str(), "-q",
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(fds[0]);
+  ASSERT_TRUE(wait_until_handled(pid, SIGTERM, 30)) << "the CLI never installed its handler";
+  ::kill(pid, SIGTERM);
+  EXPECT_EQ(wait_exit(pid, 10), 130) << "still reading stdin after SIGTERM, or not stopped by it";
+  ::close(fds[1]);
 }
 
 TEST_F(Safety, FifoWithAWriterIsReadAsAPage) {
@@ -146,14 +184,16 @@ TEST_F(Safety, SkippedEntriesAreCountedInRunJsonAndNamedOnStderr) {
 
 TEST_F(Safety, EmptyFolderEmptyStdinAndNoPagesAreErrors) {
   fs::create_directories(dir_ / "empty");
+  // Exit 3 exactly (a failed "no_pages" entry), not any non-zero: an ASan abort
+  // or a crash must not pass.
   auto r = run(cli() + " run " + q(dir_ / "empty") + " -o " + q(dir_ / "o1") + " --ocr none -q");
-  EXPECT_NE(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_NE(r.err.find("no_pages"), std::string::npos) << r.err;
   r = run(cli() + " run - -o " + q(dir_ / "o2") + " --ocr none -q < /dev/null");
-  EXPECT_NE(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.exit_code, 3) << r.err;
   r = run("printf '# only a comment\\n' | " + cli() + " run - -o " + q(dir_ / "o3") +
           " --ocr none -q");
-  EXPECT_NE(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.exit_code, 3) << r.err;
   // An empty folder beside a good page: the page is done, the folder reported.
   page(dir_ / "good" / "p.png");
   r = run(cli() + " run " + q(dir_ / "good") + " " + q(dir_ / "empty") + " -o " + q(dir_ / "o4") +

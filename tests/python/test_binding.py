@@ -8,7 +8,6 @@ import ast
 import subprocess
 import sys
 import threading
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -91,33 +90,32 @@ def test_column_strided_views_still_work(skewed_pages):
 
 
 def test_the_gil_is_released_while_the_engine_works(skewed_pages):
+    """Deterministic, no loop counts: with the switch interval at 1000 s the
+    interpreter never takes the GIL from a running thread, so this thread runs
+    again before the worker's call returns only if the call released the GIL.
+    (Checked both ways: a pure-Python busy loop in place of preprocess leaves
+    ran_during_call False, time.sleep makes it True.)"""
     engine = pageprep.Engine(device="cpu", threads=1)
     pages = skewed_pages[0] * 3
-    # This thread's loop rate with nothing else running.
-    n, t0 = 0, time.perf_counter()
-    while time.perf_counter() - t0 < 0.2:
-        n += 1
-    rate = n / (time.perf_counter() - t0)
-
-    span = {}
-    done = threading.Event()
+    started, done = threading.Event(), threading.Event()
 
     def work():
-        span["start"] = time.perf_counter()
+        started.set()
         engine.preprocess(pages, dpi=150)
-        span["end"] = time.perf_counter()
         done.set()
 
-    worker = threading.Thread(target=work)
-    count = 0
-    worker.start()
-    while not done.is_set():
-        count += 1
-    worker.join()
-    duration = span["end"] - span["start"]
-    assert duration > 0.1, "the batch is too small to tell"
-    # Holding the GIL, the call would leave this loop almost no turns.
-    assert count > 0.1 * rate * duration, f"{count} turns in {duration:.2f} s at {rate:.0f}/s"
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1000.0)
+    try:
+        worker = threading.Thread(target=work)
+        worker.start()
+        started.wait()
+        ran_during_call = not done.is_set()
+        worker.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert done.is_set()
+    assert ran_during_call, "preprocess held the GIL for the whole call"
 
 
 def test_a_bad_page_raises_with_its_code(skewed_pages):

@@ -20,7 +20,7 @@
 ///   rotate90 = 90 or 270).
 /// - Thread-safe: each call owns its FreeType library and state.
 /// - Cost, A4 at 300 dpi (2-core dev VM): ~20 ms for the clean page, ~100-200 ms
-///   with skew, noise, specks and illumination (PageGenerator.Timing prints it).
+///   with skew, noise, specks and illumination (bench_support BM_GeneratePage times it).
 #pragma once
 
 #include <opencv2/core/mat.hpp>

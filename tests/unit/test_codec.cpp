@@ -1000,13 +1000,13 @@ TEST_F(CodecTest, HugePngHeaderIsTooLargeWithoutDecoding) {
   put_chunk(&png, "IHDR", ihdr);
   put_chunk(&png, "IDAT", {0x78, 0x01, 0x01, 0x00, 0x00, 0xFF, 0xFF});
   put_chunk(&png, "IEND", {});
-  const auto t0 = std::chrono::steady_clock::now();
+  // Refused from the header alone: a 10-gigapixel decode would not fit in
+  // memory, so a result at all shows nothing was decoded (the time it takes
+  // is the benchmark row BM_HugePngHeaderRefused in bench/bench_decode.cpp).
   const DecodeResult r = decode_mem(png);
-  const double ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_EQ(r.error, PageError::kTooLarge);
   EXPECT_NE(r.message.find("100000x100000"), std::string::npos) << r.message;
-  EXPECT_LT(ms, 50.0);
+  EXPECT_TRUE(r.page.gray.empty());
   // Within max_dimension but over max_pixels.
   DecodeLimits limits;
   limits.max_pixels = 100 * 100 - 1;

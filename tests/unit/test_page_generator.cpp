@@ -440,26 +440,8 @@ TEST(PageGenerator, EnglishCorpusIsPlainText) {
   EXPECT_GE(testsupport::common_hanzi().size(), 300u);
 }
 
-TEST(PageGenerator, Timing) {
-  // Reported, not a benchmark: the bound only catches pathological slowness.
-  PageSpec spec;
-  spec.seed = 71;
-  Degradation deg;
-  deg.skew_deg = 3;
-  deg.noise_sigma = 5;
-  deg.speck_density = 30;
-  deg.illumination = 0.3;
-  const auto t0 = std::chrono::steady_clock::now();
-  const GeneratedPage clean = make(spec);
-  const auto t1 = std::chrono::steady_clock::now();
-  const GeneratedPage degraded = make(spec, deg);
-  const auto t2 = std::chrono::steady_clock::now();
-  const double ms_clean = std::chrono::duration<double, std::milli>(t1 - t0).count();
-  const double ms_deg = std::chrono::duration<double, std::milli>(t2 - t1).count();
-  std::printf("generate_page A4 300 dpi: clean %.0f ms, skew+noise+specks+illumination %.0f ms\n",
-              ms_clean, ms_deg);
-  EXPECT_LT(ms_deg, 5000.0);
-}
+// The generator's time is a benchmark row (BM_GeneratePage in
+// bench/bench_support.cpp), not a test.
 
 }  // namespace
 }  // namespace pageprep

@@ -88,8 +88,8 @@ TEST_F(PageReaderTest, AnUprightPageIsReadOnceWithoutOsd) {
   EXPECT_EQ(o.orientation_deg, 0);
   EXPECT_EQ(turns, 0);
   EXPECT_LT(host::score_text(o.read.text, g.text).cer, 0.02);
-  // The rows cost a few milliseconds, not an OSD (0.2-0.5 s).
-  EXPECT_LT(o.detect_ms, 0.02 * o.ocr_ms) << o.detect_ms << " ms vs " << o.ocr_ms;
+  // detected_by "rows" and one read: no OSD ran on this page (what the rows
+  // cost against an OSD is for benchmarks, not asserted here).
 }
 
 TEST_F(PageReaderTest, TurnedPagesAreFoundByOsdAndTurnedUpright) {

@@ -255,7 +255,7 @@ TEST(TextMetrics, MatchesReferenceAcrossBitVectorWords) {
   }
 }
 
-TEST(TextMetrics, PageSizedTextIsFast) {
+TEST(TextMetrics, PageSizedTextIsScoredInFull) {
   // Two different ~3000-character pages: the full 9M-cell matrix is computed.
   std::mt19937_64 rng(7);
   std::string a, b;
@@ -264,16 +264,10 @@ TEST(TextMetrics, PageSizedTextIsFast) {
     b += static_cast<char>('a' + rng() % 26);
     if (i % 7 == 6) a += ' ', b += ' ';
   }
-  const auto t0 = std::chrono::steady_clock::now();
+  // Its time is not asserted here: see BM_ScoreTextPageSized (bench/bench_support.cpp).
   const auto s = score_text(a, b);
-  const double ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("score_text on %lld x %lld code points: %.1f ms\n",
-              static_cast<long long>(host::normalize_for_scoring(a).size()),
-              static_cast<long long>(s.ref_chars), ms);
+  EXPECT_EQ(s.ref_chars, static_cast<int64_t>(host::normalize_for_scoring(b).size()));  // ASCII
   EXPECT_GT(s.cer, 0.5);
-  // Generous bound (the budget is < 100 ms; shared CI cores are slow).
-  EXPECT_LT(ms, 1000.0);
 }
 
 TEST(TextMetrics, ReadTruthFor) {
