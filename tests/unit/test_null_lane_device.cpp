@@ -4,6 +4,8 @@
 // order, and every packed buffer comes back to the pool once unpacked.
 #include <gtest/gtest.h>
 
+#include <opencv2/core.hpp>
+
 #include <memory>
 #include <vector>
 
