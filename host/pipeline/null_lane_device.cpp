@@ -1,0 +1,106 @@
+// NullLaneDevice: the GPU path's host pipeline with a device that does no
+// work (contract in null_lane_device.hpp).
+#include "pipeline/null_lane_device.hpp"
+
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <vector>
+
+namespace pageprep::host {
+
+/// Free list of packed buffers by size; thread-safe because writer threads
+/// release them (PageWork::host_hold) while the executor thread takes them.
+struct NullLaneDevice::Pool {
+  std::mutex mu;
+  std::vector<std::pair<size_t, uint8_t*>> free;
+  int64_t out = 0;
+
+  uint8_t* take(size_t bytes) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      ++out;
+      for (size_t i = 0; i < free.size(); ++i)
+        if (free[i].first == bytes) {
+          uint8_t* p = free[i].second;
+          free[i] = free.back();
+          free.pop_back();
+          return p;
+        }
+    }
+    // A blank page: 0 bits are paper. Zeroed once; pages never write to it.
+    return static_cast<uint8_t*>(std::calloc(bytes, 1));
+  }
+  void give(size_t bytes, uint8_t* p) {
+    std::lock_guard<std::mutex> lock(mu);
+    --out;
+    if (free.size() < 256) {
+      free.emplace_back(bytes, p);
+      return;
+    }
+    std::free(p);
+  }
+  ~Pool() {
+    for (auto& f : free) std::free(f.second);
+  }
+};
+
+NullLaneDevice::NullLaneDevice(const NullDeviceOptions& o)
+    : options_(o), jobs_(static_cast<size_t>(o.lanes) + 1), pool_(std::make_shared<Pool>()) {}
+
+NullLaneDevice::~NullLaneDevice() = default;
+
+int64_t NullLaneDevice::page_bytes(const PageWork& page) const {
+  return static_cast<int64_t>(page.decoded.gray.total());
+}
+
+bool NullLaneDevice::prepare_large_lane(const PageWork&, std::string*) {
+  return true;
+}
+
+std::string NullLaneDevice::begin(int lane, const PageBatch& pages) {
+  jobs_[static_cast<size_t>(lane)] = pages;
+  return {};
+}
+
+std::string NullLaneDevice::middle(int) {
+  return {};
+}
+
+std::string NullLaneDevice::finish(int lane) {
+  PageBatch& job = jobs_[static_cast<size_t>(lane)];
+  for (PageWork* p : job) {
+    const cv::Mat& in = p->decoded.gray;
+    const int32_t w = in.cols, h = in.rows, row = (w + 7) / 8;
+    const size_t bytes = static_cast<size_t>(row) * static_cast<size_t>(h);
+    uint8_t* buf = pool_->take(bytes);
+    if (!buf) return "null device: out of host memory";
+    p->binary_packed = cv::Mat(h, row, CV_8UC1, buf, static_cast<size_t>(row));
+    p->binary_packed_width = w;
+    if (options_.download_gray) p->gray = in;
+    std::shared_ptr<Pool> pool = pool_;
+    p->host_hold = std::shared_ptr<void>(
+        buf, [pool, bytes](void* b) { pool->give(bytes, static_cast<uint8_t*>(b)); });
+    p->specks_removed = 0;
+    p->border_pixels_removed = 0;
+  }
+  job.clear();
+  return {};
+}
+
+void NullLaneDevice::abandon(int lane) {
+  jobs_[static_cast<size_t>(lane)].clear();
+}
+
+int64_t NullLaneDevice::buffers_out() const {
+  std::lock_guard<std::mutex> lock(pool_->mu);
+  return pool_->out;
+}
+
+std::unique_ptr<Executor> make_null_executor(const NullDeviceOptions& options,
+                                             std::unique_ptr<Executor> fallback) {
+  return std::make_unique<PipelinedExecutor>(std::make_unique<NullLaneDevice>(options),
+                                             std::move(fallback));
+}
+
+}  // namespace pageprep::host
