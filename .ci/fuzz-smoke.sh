@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash .ci/setup-debian.sh
 seconds=${PAGEPREP_FUZZ_SECONDS:-20}
-targets=(decode count png jpeg tiff pnm webp jp2 list)
+targets=(decode count png jpeg tiff pnm webp jp2 pdf list)
 start=$(date +%s)
 CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DPAGEPREP_BUILD_FUZZ=ON -DPAGEPREP_SANITIZE=address,undefined -DPAGEPREP_CUDA=OFF \

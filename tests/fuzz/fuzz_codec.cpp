@@ -5,7 +5,9 @@
 // of inputs that lack them, so the fuzzer spends its time inside that
 // decoder rather than in the sniffer. "decode" is the codec entry point as
 // the pipeline calls it (sniffing included); "count" counts pages and decodes
-// each (multi-page TIFF). Adding a decoder's target is one entry in kTargets
+// each (multi-page TIFF); "pdf" does the same for PDF input (qpdf's parser,
+// the page plan, image extraction, the page-count and limit checks; pages that
+// need pdftoppm fail from memory by contract). Adding a decoder's target is one entry in kTargets
 // and one name in CMakeLists.txt's PAGEPREP_FUZZ_TARGETS.
 //
 // Small decode limits keep every run fast; bugs that need big images are the
@@ -39,6 +41,7 @@ constexpr Target kTargets[] = {
     {"pnm", "P", 1},
     {"webp", "RIFF", 4},
     {"jp2", "\0\0\0\x0CjP  \r\n\x87\n", 12},
+    {"pdf", "%PDF-", 5},
 };
 
 const Target& target() {
@@ -60,10 +63,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (t.magic_size > 0 && (size < t.magic_size || std::memcmp(data, t.magic, t.magic_size) != 0))
     bytes.assign(t.magic, t.magic + t.magic_size);
   bytes.insert(bytes.end(), data, data + size);
-  if (std::strcmp(t.name, "count") == 0) {
+  if (std::strcmp(t.name, "count") == 0 || std::strcmp(t.name, "pdf") == 0) {
     const auto c = pageprep::host::count_pages_from_memory(bytes, "fuzz");
-    for (int32_t p = 0; p < c.count && p < 4; ++p)
-      (void)pageprep::host::decode_page_from_memory(bytes, "fuzz", p, limits, pool);
+    if (c.error != pageprep::host::PageError::kNone && c.message.empty()) __builtin_trap();
+    for (int32_t p = 0; p < c.count && p < 4; ++p) {
+      const auto r = pageprep::host::decode_page_from_memory(bytes, "fuzz", p, limits, pool);
+      if ((r.error == pageprep::host::PageError::kNone) == r.page.gray.empty()) __builtin_trap();
+      if (r.error != pageprep::host::PageError::kNone && r.message.empty()) __builtin_trap();
+    }
     return 0;
   }
   const auto r = pageprep::host::decode_page_from_memory(bytes, "fuzz", 0, limits, pool);
