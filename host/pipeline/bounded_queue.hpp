@@ -8,6 +8,9 @@
 /// - pop() blocks while the queue is empty and open; it returns std::nullopt
 ///   once the queue is closed *and* drained, or cancelled.
 /// - close() lets consumers drain what is queued; cancel() also discards it.
+/// - waiting_producers() / waiting_consumers() count the threads blocked in
+///   push() / pop() right now: a stage's stall at a glance, and a readiness
+///   signal for tests (no sleeps).
 /// Peak memory of a pipeline is therefore bounded by the sum of its queue
 /// capacities, not by the number of pages.
 #pragma once
@@ -30,7 +33,12 @@ class BoundedQueue {
   /// Moves `item` in; on false (closed), `item` is left untouched.
   bool push(T& item) {
     std::unique_lock<std::mutex> lock(mutex_);
-    not_full_.wait(lock, [&] { return closed_ || items_.size() < capacity_; });
+    const auto can_push = [&] { return closed_ || items_.size() < capacity_; };
+    if (!can_push()) {
+      ++waiting_producers_;
+      not_full_.wait(lock, can_push);
+      --waiting_producers_;
+    }
     if (closed_) return false;
     items_.push_back(std::move(item));
     not_empty_.notify_one();
@@ -40,7 +48,12 @@ class BoundedQueue {
 
   std::optional<T> pop() {
     std::unique_lock<std::mutex> lock(mutex_);
-    not_empty_.wait(lock, [&] { return closed_ || !items_.empty(); });
+    const auto can_pop = [&] { return closed_ || !items_.empty(); };
+    if (!can_pop()) {
+      ++waiting_consumers_;
+      not_empty_.wait(lock, can_pop);
+      --waiting_consumers_;
+    }
     if (items_.empty()) return std::nullopt;
     std::optional<T> out(std::move(items_.front()));
     items_.pop_front();
@@ -84,6 +97,14 @@ class BoundedQueue {
     return items_.size();
   }
   size_t capacity() const { return capacity_; }
+  size_t waiting_producers() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return waiting_producers_;
+  }
+  size_t waiting_consumers() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return waiting_consumers_;
+  }
 
  private:
   const size_t capacity_;
@@ -92,6 +113,8 @@ class BoundedQueue {
   std::condition_variable not_full_;
   std::deque<T> items_;
   bool closed_ = false;
+  size_t waiting_producers_ = 0;
+  size_t waiting_consumers_ = 0;
 };
 
 }  // namespace pageprep::host

@@ -114,9 +114,7 @@ TEST(DataSafety, MultiPageDocumentAndAPageNamedLikeItsPageDoNotCollide) {
 // Defect 5: a second process on the same OUTDIR deleted the first's temporaries.
 TEST(DataSafety, ASecondRunOnABusyOutputFolderIsRefusedAndTheFirstFinishes) {
   const fs::path in = fresh_dir("ds_lock"), out = fresh_dir("ds_lock_out");
-  // Pages big enough (2560x1920) that the first run is still working when the
-  // second starts.
-  for (int i = 0; i < 40; ++i) write_page(in / ("p" + std::to_string(100 + i) + ".png"), i, 8);
+  for (int i = 0; i < 40; ++i) write_page(in / ("p" + std::to_string(100 + i) + ".png"), i);
   // Deterministic half: the lock held by someone else refuses a run at once.
   {
     fs::create_directories(out / ".pageprep");
@@ -128,30 +126,46 @@ TEST(DataSafety, ASecondRunOnABusyOutputFolderIsRefusedAndTheFirstFinishes) {
     EXPECT_NE(r.err.find("in use by another pageprep run"), std::string::npos) << r.err;
     ::close(fd);
   }
-  // Live half: start a slow run, then a second one while it works.
+  // Live half: the first run's last input is a FIFO that we write only after
+  // the second run has been turned away, so the first run is certainly still
+  // working (it holds the lock from start-up to exit) when the second starts.
+  const fs::path fifo_dir = fresh_dir("ds_lock_fifo");
+  const fs::path fifo = fifo_dir / "last.png";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
-    const std::string o = out.string(), i = in.string();
-    execl(cli().c_str(), "pageprep", "run", i.c_str(), "-o", o.c_str(), "--ocr", "none", "-q",
-          "--jobs", "1", "--batch", "1", static_cast<char*>(nullptr));
+    const std::string o = out.string(), i = in.string(), f = fifo.string();
+    execl(cli().c_str(), "pageprep", "run", i.c_str(), f.c_str(), "-o", o.c_str(), "--ocr", "none",
+          "-q", "--jobs", "1", "--batch", "1", static_cast<char*>(nullptr));
     _exit(127);
   }
-  const fs::path journal = out / ".pageprep" / "journal.jsonl";
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (std::chrono::steady_clock::now() < deadline && read_file(journal).empty())
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  // Readiness: the FIFO opens for writing only once the first run reads it.
+  int wfd = -1;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (wfd < 0 && std::chrono::steady_clock::now() < deadline) {
+    wfd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+    if (wfd < 0) std::this_thread::yield();
+  }
+  ASSERT_GE(wfd, 0) << "the first run never opened its FIFO input";
   const auto second = run(none_run(q(in) + " -o " + q(out)));
+  EXPECT_EQ(second.exit_code, 1) << second.err;
+  EXPECT_NE(second.err.find("in use by another pageprep run"), std::string::npos) << second.err;
+  // Now let the first run finish: one more page through the FIFO.
+  const fs::path last = fifo_dir / "last_source.png";
+  write_page(last, 99, 2);
+  const std::string bytes = read_file(last);
+  ASSERT_EQ(::fcntl(wfd, F_SETFL, 0), 0);  // blocking writes from here on
+  ASSERT_EQ(::write(wfd, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+  ::close(wfd);
   int status = 0;
   waitpid(pid, &status, 0);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0) << "the first run must finish untouched";
-  if (second.exit_code == 0 && run_json_number(out, "pages_resumed") == 40)
-    GTEST_SKIP() << "the first run finished before the second started";
-  EXPECT_EQ(second.exit_code, 1) << second.err;
   const auto pages = read_pages(out);
-  EXPECT_EQ(pages.size(), 40u);
+  EXPECT_EQ(pages.size(), 41u);
   for (const auto& p : pages) EXPECT_EQ(p.str.at("status"), "ok") << p.raw;
+  fs::remove_all(fifo_dir);
   fs::remove_all(in);
   fs::remove_all(out);
 }

@@ -34,12 +34,14 @@ TEST(BoundedQueue, PushBlocksWhenFullUntilAPop) {
     q.push(3);
     pushed = true;
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // Readiness, not a delay: the producer is blocked inside push().
+  while (q.waiting_producers() == 0) std::this_thread::yield();
   EXPECT_FALSE(pushed.load()) << "push into a full queue must block (back-pressure)";
   EXPECT_EQ(q.size(), 2u);
   EXPECT_EQ(q.pop(), 1);
   producer.join();
   EXPECT_TRUE(pushed.load());
+  EXPECT_EQ(q.waiting_producers(), 0u);
   EXPECT_EQ(q.pop(), 2);
   EXPECT_EQ(q.pop(), 3);
 }
@@ -52,7 +54,7 @@ TEST(BoundedQueue, CancelDiscardsAndWakesBlockedProducersAndConsumers) {
   BoundedQueue<int> empty(1);
   std::atomic<bool> popped_nothing{false};
   std::thread consumer([&] { popped_nothing = !empty.pop().has_value(); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  while (full.waiting_producers() == 0 || empty.waiting_consumers() == 0) std::this_thread::yield();
   EXPECT_EQ(full.cancel(), 1u);
   empty.cancel();
   producer.join();
