@@ -7,12 +7,13 @@
 
 namespace pageprep::host {
 
-Progress::Progress(std::ostream& out, std::mutex& mutex, int64_t total, bool quiet, int interval_s)
+Progress::Progress(std::ostream& out, std::mutex& mutex, int64_t total, bool quiet, int interval_s,
+                   std::optional<bool> terminal)
     : out_(out),
       mutex_(mutex),
       total_(total),
       quiet_(quiet),
-      tty_(::isatty(STDERR_FILENO) == 1),
+      tty_(terminal.value_or(::isatty(STDERR_FILENO) == 1)),
       interval_s_(interval_s < 1 ? 1 : interval_s),
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_) {}

@@ -10,13 +10,17 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <ostream>
 
 namespace pageprep::host {
 
 class Progress {
  public:
-  Progress(std::ostream& out, std::mutex& mutex, int64_t total, bool quiet, int interval_s);
+  /// `terminal`: draw a bar (redrawn at most every 0.2 s) rather than a line
+  /// every `interval_s`; by default, whether stderr is a terminal.
+  Progress(std::ostream& out, std::mutex& mutex, int64_t total, bool quiet, int interval_s,
+           std::optional<bool> terminal = std::nullopt);
   void page_done(bool ok);
   void tick();
   void clear_line();  ///< caller holds the mutex
