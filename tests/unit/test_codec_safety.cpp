@@ -441,15 +441,12 @@ TEST_F(CodecSafety, FifoWithoutAWriterIsAnErrorNotAHang) {
   const std::string fifo = path("silent.png");
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   // Counting pages never opens a FIFO (that would take the decoder's bytes).
-  const auto t0 = std::chrono::steady_clock::now();
   EXPECT_EQ(host::count_pages(fifo).count, 1);
   DecodeLimits limits;
   limits.pipe_wait_ms = 300;
   const DecodeResult r = host::decode_page(fifo, 0, limits, pool_);
-  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_EQ(r.error, PageError::kUnreadable) << r.message;
   EXPECT_NE(r.message.find("no data from the pipe"), std::string::npos) << r.message;
-  EXPECT_LT(s, 10.0);
 }
 
 TEST_F(CodecSafety, StopRequestEndsAWaitOnAFifo) {
@@ -461,13 +458,10 @@ TEST_F(CodecSafety, StopRequestEndsAWaitOnAFifo) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     host::request_io_stop();
   });
-  const auto t0 = std::chrono::steady_clock::now();
   const DecodeResult r = host::decode_page(fifo, 0, limits, pool_);
   stopper.join();
-  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_EQ(r.error, PageError::kUnreadable) << r.message;
   EXPECT_NE(r.message.find("stopped"), std::string::npos) << r.message;
-  EXPECT_LT(s, 10.0);
 }
 
 TEST_F(CodecSafety, DevicesAndSocketsAreRefusedWithoutReading) {

