@@ -89,9 +89,11 @@ Options:
   --output-type pdf|none  searchable PDF per document (default pdf with OCR, none
                           with --ocr none), as OCRmyPDF's --output-type
   --sidecar, --no-sidecar the document text B.txt (default on with OCR)
-  --pdf-image original|clean
+  --pdf-image original|clean|mrc
                           the searchable PDF's image: the original page
-                          (default) or the cleaned bilevel page (much smaller)
+                          (default), the cleaned bilevel page (much smaller),
+                          or mixed raster content: a 1-bit text mask over a
+                          100-dpi colour background (small, pictures kept)
   --pdf-dpi N             resolution for PDF pages that are not one scanned
                           image (vector, born-digital); default 300
   --eval-raw              with ground truth (NAME.gt.txt beside an input), also
@@ -318,8 +320,10 @@ RunConfig parse_run(const std::vector<std::string>& args) {
         c.documents.pdf_image = host::PdfImage::kOriginal;
       else if (v == "clean")
         c.documents.pdf_image = host::PdfImage::kClean;
+      else if (v == "mrc")
+        c.documents.pdf_image = host::PdfImage::kMrc;
       else
-        throw UsageError{"--pdf-image must be original or clean"};
+        throw UsageError{"--pdf-image must be original, clean or mrc"};
     } else if (a == "--pdf-dpi") {
       c.limits.pdf_dpi = parse_int(a, value(), 50, 1200);
     } else if (a == "--eval-raw") {

@@ -17,6 +17,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "doc/mrc.hpp"
 #include "doc/page_artifact.hpp"
 #include "doc/pdf_write.hpp"
 #include "doc/text_layer.hpp"
@@ -276,6 +277,75 @@ QPDFObjectHandle image_page(QPDF& out, double w_pt, double h_pt, QPDFObjectHandl
   return out.makeIndirectObject(page);
 }
 
+// The master as decoded for MRC: colour when it has colour.
+cv::Mat decode_master(const PageArtifact& a) {
+  ImageSource s;
+  s.path = a.input;
+  s.page = a.page;
+  cv::Mat m;
+  if (a.source_channels >= 3) {
+    std::vector<cv::Mat> pages;
+    if (cv::imreadmulti(a.input, pages, a.page, 1, cv::IMREAD_COLOR) && !pages.empty())
+      m = pages[0];
+    else
+      m = cv::imread(a.input, cv::IMREAD_COLOR);
+  }
+  if (m.empty()) m = decode_gray(s);
+  if (m.cols != a.master_w || m.rows != a.master_h)
+    throw std::runtime_error(a.input + " changed size since its page was processed");
+  return m;
+}
+
+// An MRC page (doc/mrc.hpp): the background over the whole page, the text
+// mask painted black over it, then the text layer.
+QPDFObjectHandle mrc_page(QPDF& out, const PageArtifact& a, double w_pt, double h_pt,
+                          QPDFObjectHandle font, const std::string& text) {
+  const MrcLayers l = make_mrc_layers(decode_master(a), a.dpi_x);
+  QPDFObjectHandle bg = out.newStream(std::string(l.bg_jpeg.begin(), l.bg_jpeg.end()));
+  QPDFObjectHandle bd = bg.getDict();
+  bd.replaceKey("/Type", QPDFObjectHandle::newName("/XObject"));
+  bd.replaceKey("/Subtype", QPDFObjectHandle::newName("/Image"));
+  bd.replaceKey("/Width", QPDFObjectHandle::newInteger(l.bg_width));
+  bd.replaceKey("/Height", QPDFObjectHandle::newInteger(l.bg_height));
+  bd.replaceKey("/BitsPerComponent", QPDFObjectHandle::newInteger(8));
+  bd.replaceKey("/ColorSpace",
+                QPDFObjectHandle::newName(l.bg_channels == 3 ? "/DeviceRGB" : "/DeviceGray"));
+  bd.replaceKey("/Filter", QPDFObjectHandle::newName("/DCTDecode"));
+  QPDFObjectHandle mask = out.newStream(std::string(l.mask_g4.begin(), l.mask_g4.end()));
+  QPDFObjectHandle md = mask.getDict();
+  md.replaceKey("/Type", QPDFObjectHandle::newName("/XObject"));
+  md.replaceKey("/Subtype", QPDFObjectHandle::newName("/Image"));
+  md.replaceKey("/Width", QPDFObjectHandle::newInteger(l.width));
+  md.replaceKey("/Height", QPDFObjectHandle::newInteger(l.height));
+  md.replaceKey("/ImageMask", QPDFObjectHandle::newBool(true));
+  md.replaceKey("/Filter", QPDFObjectHandle::newName("/CCITTFaxDecode"));
+  QPDFObjectHandle parms = QPDFObjectHandle::newDictionary();
+  parms.replaceKey("/K", QPDFObjectHandle::newInteger(-1));
+  parms.replaceKey("/Columns", QPDFObjectHandle::newInteger(l.width));
+  parms.replaceKey("/Rows", QPDFObjectHandle::newInteger(l.height));
+  md.replaceKey("/DecodeParms", parms);  // BlackIs1 false: ink decodes to 0, which paints
+  QPDFObjectHandle resources = QPDFObjectHandle::newDictionary();
+  QPDFObjectHandle xobjects = QPDFObjectHandle::newDictionary();
+  xobjects.replaceKey("/Bg", bg);
+  xobjects.replaceKey("/Mask", mask);
+  resources.replaceKey("/XObject", xobjects);
+  const std::string place = matrix_text({w_pt, 0, 0, h_pt, 0, 0}) + " cm";
+  std::string content = "q " + place + " /Bg Do Q\nq 0 g " + place + " /Mask Do Q\n";
+  if (!text.empty()) {
+    QPDFObjectHandle fonts = QPDFObjectHandle::newDictionary();
+    fonts.replaceKey(kFontName, font);
+    resources.replaceKey("/Font", fonts);
+    content += text;
+  }
+  QPDFObjectHandle page = QPDFObjectHandle::newDictionary();
+  page.replaceKey("/Type", QPDFObjectHandle::newName("/Page"));
+  page.replaceKey("/MediaBox",
+                  QPDFObjectHandle::newArray(QPDFObjectHandle::Rectangle(0, 0, w_pt, h_pt)));
+  page.replaceKey("/Resources", resources);
+  page.replaceKey("/Contents", out.newStream(content));
+  return out.makeIndirectObject(page);
+}
+
 // Adds the text layer to a page copied from a PDF master, leaving its own
 // resources (possibly shared with other pages) untouched.
 void add_text_to_copied_page(QPDF& out, QPDFPageObjectHelper page, QPDFObjectHandle font,
@@ -314,8 +384,10 @@ std::string join_text(const std::vector<std::string>& pages) {
 }  // namespace
 
 std::string DocumentOptions::canonical() const {
-  return std::string("pdf=") + (pdf ? "1" : "0") + ";sidecar=" + (sidecar ? "1" : "0") +
-         ";image=" + (pdf_image == PdfImage::kClean ? "clean" : "original");
+  return std::string("pdf=") + (pdf ? "1" : "0") + ";sidecar=" + (sidecar ? "1" : "0") + ";image=" +
+         (pdf_image == PdfImage::kClean ? "clean"
+          : pdf_image == PdfImage::kMrc ? "mrc"
+                                        : "original");
 }
 
 AssembleResult assemble_document(const std::string& outdir, const DocumentSpec& doc,
@@ -467,7 +539,6 @@ AssembleResult assemble_document(const std::string& outdir, const DocumentSpec& 
           continue;
         }
         if (!have[i]) continue;  // a raster master page that failed: left out
-        const ImageSource s = original_image(a);
         const double w_pt = a.master_w * 72.0 / a.dpi_x, h_pt = a.master_h * 72.0 / a.dpi_y;
         const Affine master_to_user{72.0 / a.dpi_x, 0, 0, -72.0 / a.dpi_y, 0, h_pt};
         const std::string text =
@@ -475,6 +546,13 @@ AssembleResult assemble_document(const std::string& outdir, const DocumentSpec& 
                 ? text_layer_content(a.lines, then(a.geometry.processed_to_master, master_to_user),
                                      kFontName)
                 : "";
+        if (options.pdf_image == PdfImage::kMrc) {
+          out_pages.addPage(QPDFPageObjectHelper(mrc_page(
+                                out, a, w_pt, h_pt, text.empty() ? font : font_handle(), text)),
+                            false);
+          continue;
+        }
+        const ImageSource s = original_image(a);
         out_pages.addPage(
             QPDFPageObjectHelper(image_page(out, w_pt, h_pt, image_xobject(out, s),
                                             text.empty() ? font : font_handle(), text)),

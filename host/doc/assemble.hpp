@@ -41,7 +41,10 @@
 namespace pageprep::host {
 
 /// Which image a searchable PDF page shows (--pdf-image).
-enum class PdfImage { kOriginal, kClean };
+/// kMrc: a 1-bit text mask at the master's resolution over a reduced colour
+/// background (doc/mrc.hpp), for raster masters; PDF masters keep kOriginal's
+/// handling.
+enum class PdfImage { kOriginal, kClean, kMrc };
 
 /// Document outputs (--output-type, --sidecar, --pdf-image).
 struct DocumentOptions {

@@ -214,5 +214,34 @@ TEST_F(Assemble, OnlyTheAskedOutputsAreWritten) {
   EXPECT_EQ(r.outputs[0].first, "document_text");
 }
 
+TEST_F(Assemble, MrcPagesAreAStencilOverASmallBackgroundThatRenderLikeTheMaster) {
+  ASSERT_TRUE(assemble_document(out().string(), spec_, DocumentOptions{}).ok);
+  const auto original_bytes = fs::file_size(out() / "book.pdf");
+  fs::remove_all(out() / ".pageprep" / "docs");  // the stamp is for other options
+  DocumentOptions o;
+  o.pdf_image = PdfImage::kMrc;
+  const AssembleResult r = assemble_document(out().string(), spec_, o);
+  ASSERT_TRUE(r.ok) << r.message;
+  const std::string p = (out() / "book.pdf").string();
+  EXPECT_LT(fs::file_size(p), original_bytes);
+  EXPECT_NE(shell_out("qpdf --check '" + p + "'").find("No syntax or stream encoding errors"),
+            std::string::npos);
+  // pdfimages: per page a 100-dpi JPEG background and a 300-dpi G4 stencil.
+  const std::string list = shell_out("pdfimages -list '" + p + "'");
+  const std::regex bg(R"(\n +1 +0 image +400 +300 +gray +1 +8 +jpeg)");
+  const std::regex mask(R"(\n +1 +1 stencil +1200 +900 +- +1 +1 +ccitt)");
+  EXPECT_TRUE(std::regex_search(list, bg)) << list;
+  EXPECT_TRUE(std::regex_search(list, mask)) << list;
+  EXPECT_NE(shell_out("pdftotext -f 1 -l 1 '" + p + "' -").find("alpha beta"), std::string::npos);
+  // Rendered at the master's resolution, the page shows the master: its bar
+  // black, its paper white.
+  const std::string png = (dir_ / "render").string();
+  shell_out("pdftoppm -r 300 -gray -singlefile -f 1 -l 1 '" + p + "' '" + png + "'");
+  const cv::Mat page = cv::imread(png + ".pgm", cv::IMREAD_GRAYSCALE);
+  ASSERT_EQ(page.size(), cv::Size(kW, kH));
+  EXPECT_LT(cv::mean(page(cv::Rect(110, 110, 280, 40)))[0], 40);    // inside the bar
+  EXPECT_GT(cv::mean(page(cv::Rect(600, 500, 400, 300)))[0], 230);  // paper
+}
+
 }  // namespace
 }  // namespace pageprep::host
