@@ -53,9 +53,10 @@ printf "%-8s %-28s %10s %10s %7s %8s %8s\n" set page orig_bytes mrc_bytes ratio 
 for mode in original mrc; do
   "$pp" run "$work/in" -o "$work/out_$mode" -l eng --pdf-image "$mode" -q || true
 done
-for pdf in "$work"/out_original/*/*.pdf; do
-  rel=${pdf#"$work"/out_original/}
-  set_name=${rel%%/*}
+for pdf in "$work"/out_original/in/*/*.pdf; do
+  rel=in/${pdf#"$work"/out_original/in/}
+  set_name=${rel#in/}
+  set_name=${set_name%%/*}
   stem=$(basename "$rel" .pdf)
   mrc=$work/out_mrc/$rel
   [[ -f $mrc ]] || { echo "missing $mrc" >&2; exit 1; }
