@@ -113,7 +113,12 @@ elif [[ -x $root/.device/kcheck/pageprep-kcheck ]]; then
   kcheck=$root/.device/kcheck/pageprep-kcheck
   step kcheck 30 bash "$here/check_self_contained.sh" "$root/.device"
   verdict kcheck "carried $(basename "$kcheck"): $(tail -1 "$out/kcheck.log")"
-else
+fi
+# A carried binary that does not load here (an older glibc than the one it was
+# linked against, say) is replaced by a build from the tree.
+if [[ -z ${PAGEPREP_KCHECK:-} ]] && ! { [[ -n $kcheck ]] && "$kcheck" --version >/dev/null 2>&1; }; then
+  [[ -n $kcheck ]] && row kcheck_load FAIL 0 "$("$kcheck" --version 2>&1 | head -1); building here"
+  failed=0  # the build below decides
   build_kcheck() {
     cmake -S "$here/kcheck" -B "$root/build-kcheck" -G Ninja -DCMAKE_BUILD_TYPE=Release \
       -DCMAKE_CUDA_ARCHITECTURES=90 && cmake --build "$root/build-kcheck" -j "$(nproc)" --target pageprep-kcheck
