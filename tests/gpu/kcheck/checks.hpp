@@ -10,8 +10,10 @@
 
 namespace pageprep::kcheck {
 
-/// CPU schedules against naive per-pixel references (no device needed).
-void run_naive_checks(const std::vector<HostPage>& pages, Report* r);
+/// CPU schedules against naive per-pixel references, and the CPU skew
+/// estimate against the generated skew (no device needed).
+void run_naive_checks(const std::vector<HostPage>& pages, const std::vector<PageSpec>& specs,
+                      Report* r);
 
 /// Every operation on the CPU and the CUDA schedule over one var-shape batch,
 /// compared bit for bit (every operation's contract says identical bits).

@@ -58,12 +58,13 @@ int main(int argc, char** argv) {
   kcheck::Report report;
   std::vector<kcheck::HostPage> pages;
   std::vector<float> dpi;
-  for (const auto& s : kcheck::parity_specs(small)) {
+  const std::vector<kcheck::PageSpec> specs = kcheck::parity_specs(small);
+  for (const auto& s : specs) {
     pages.push_back(kcheck::make_page(s));
     dpi.push_back(s.dpi);
   }
   if (parity) {
-    kcheck::run_naive_checks(pages, &report);
+    kcheck::run_naive_checks(pages, specs, &report);
     if (device) {
       kcheck::run_parity(pages, dpi, &report);
     } else {
