@@ -37,6 +37,9 @@ total=${PAGEPREP_CHECK_SECONDS:-360}
 pages=${PAGEPREP_CHECK_PAGES:-208}
 start=$(date +%s)
 summary=$out/summary.txt
+# Step outputs live in a scratch folder (only 4 files come back in $OUT).
+steps=$(mktemp -d "${TMPDIR:-/tmp}/pageprep-devcheck.XXXXXX")
+trap 'rm -rf "$steps"' EXIT
 logs=$out/logs.txt
 : >"$logs"
 export PATH=$PATH:/usr/local/cuda/bin
@@ -71,7 +74,7 @@ row() {  # row STEP RESULT SECONDS NOTE: one summary line, written now
 }
 
 # step NAME WANT_S CMD...: runs CMD under a deadline of min(WANT_S, time left),
-# its output into logs.txt and $out/NAME.log; sets step_rc (124/137: deadline).
+# its output into logs.txt and $steps/NAME.log; sets step_rc (124/137: deadline).
 step() {
   local name=$1 want=$2 limit t0
   shift 2
@@ -85,10 +88,10 @@ step() {
   fi
   t0=$(date +%s)
   echo "===== $name ($(date -u +%T), deadline ${limit}s): $*" >>"$logs"
-  timeout --kill-after=5 "$limit" "$@" >"$out/$name.log" 2>&1
+  timeout --kill-after=5 "$limit" "$@" >"$steps/$name.log" 2>&1
   step_rc=$?
   step_s=$(($(date +%s) - t0))
-  cat "$out/$name.log" >>"$logs"
+  cat "$steps/$name.log" >>"$logs"
   echo "===== $name: rc $step_rc in ${step_s}s" >>"$logs"
   return 0
 }
@@ -112,7 +115,7 @@ if [[ -n $kcheck ]]; then
 elif [[ -x $root/.device/kcheck/pageprep-kcheck ]]; then
   kcheck=$root/.device/kcheck/pageprep-kcheck
   step kcheck 30 bash "$here/check_self_contained.sh" "$root/.device"
-  verdict kcheck "carried $(basename "$kcheck"): $(tail -1 "$out/kcheck.log")"
+  verdict kcheck "carried $(basename "$kcheck"): $(tail -1 "$steps/kcheck.log")"
 fi
 # A carried binary that does not load here (an older glibc than the one it was
 # linked against, say) is replaced by a build from the tree.
@@ -139,13 +142,13 @@ count() {  # count FILE PATTERN: the number a sed pattern extracts, 0 if none
 # ------------------------------------------------------------- 3 parity
 parity_note="not run"
 if step parity 120 "$kcheck" --no-bench; then
-  p=$(count "$out/parity.log" 's/^kcheck summary: \([0-9]*\) passed.*/\1/p')
-  f=$(count "$out/parity.log" 's/^kcheck summary: [0-9]* passed, \([0-9]*\) failed.*/\1/p')
-  s=$(count "$out/parity.log" 's/^kcheck summary: .* failed, \([0-9]*\) skipped.*/\1/p')
+  p=$(count "$steps/parity.log" 's/^kcheck summary: \([0-9]*\) passed.*/\1/p')
+  f=$(count "$steps/parity.log" 's/^kcheck summary: [0-9]* passed, \([0-9]*\) failed.*/\1/p')
+  s=$(count "$steps/parity.log" 's/^kcheck summary: .* failed, \([0-9]*\) skipped.*/\1/p')
   parity_note="$p passed, $f failed, $s skipped"
   # On a GPU nothing may skip, whatever the exit code says.
   if [[ $step_rc == 0 ]] && ((s > 0 || f > 0 || p == 0)); then step_rc=1; fi
-  verdict parity "$parity_note$(grep -m3 ': FAIL' "$out/parity.log" | sed 's/^/; /' | tr -d '\n')"
+  verdict parity "$parity_note$(grep -m3 ': FAIL' "$steps/parity.log" | sed 's/^/; /' | tr -d '\n')"
 fi
 
 # ------------------------------------------------------------ 4 sanitizers
@@ -162,8 +165,8 @@ for tool in memcheck initcheck racecheck; do
     san_note+="$tool: not run; "
     continue
   }
-  errors=$(count "$out/$tool.log" 's/^========= ERROR SUMMARY: \([0-9]*\) error.*/\1/p')
-  grep -q 'ERROR SUMMARY' "$out/$tool.log" || errors="?"
+  errors=$(count "$steps/$tool.log" 's/^========= ERROR SUMMARY: \([0-9]*\) error.*/\1/p')
+  grep -q 'ERROR SUMMARY' "$steps/$tool.log" || errors="?"
   [[ $step_rc == 0 && $errors != 0 ]] && step_rc=1
   san_note+="$tool: $errors errors; "
   verdict "$tool" "$errors errors"
@@ -171,11 +174,11 @@ done
 
 # --------------------------------------------------------------- 5 bench
 if step bench 120 "$kcheck" --bench-only --pages "$pages"; then
-  grep '^bench' "$out/bench.log" >"$out/bench.txt"
-  [[ $step_rc == 0 ]] && ! grep -q '^bench cuda_kernels' "$out/bench.log" && step_rc=1
-  verdict bench "$(grep -c '^bench [a-z_]*:' "$out/bench.log") figures, $pages pages a measurement"
+  grep '^bench' "$steps/bench.log" >"$out/bench.txt"
+  [[ $step_rc == 0 ]] && ! grep -q '^bench cuda_kernels' "$steps/bench.log" && step_rc=1
+  verdict bench "$(grep -c '^bench [a-z_]*:' "$steps/bench.log") figures, $pages pages a measurement"
 fi
-rate() { sed -n "s/^bench $1: \([0-9.]*\) pages\/s.*/\1/p" "$out/bench.log" 2>/dev/null | tail -1; }
+rate() { sed -n "s/^bench $1: \([0-9.]*\) pages\/s.*/\1/p" "$steps/bench.log" 2>/dev/null | tail -1; }
 cpu_pps=$(rate cpu_schedule)
 k_pps=$(rate cuda_kernels)
 t_pps=$(rate cuda_with_transfers)
@@ -186,7 +189,7 @@ pageprep=${PAGEPREP_BIN:-}
 if [[ -n $pageprep && -x $pageprep ]]; then
   if step e2e 120 "$pageprep" bench --json --pages "$pages" --batch 16 --jobs "$(nproc)" \
       --work "$(mktemp -d /tmp/pageprep-e2e.XXXXXX)"; then
-    e2e=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(", ".join(f"{r["stage"]} {r["device"]} {r.get("pages_per_s", 0):.1f}" for r in d["results"]))' "$out/e2e.log" 2>/dev/null || echo "unreadable")
+    e2e=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(", ".join(f"{r["stage"]} {r["device"]} {r.get("pages_per_s", 0):.1f}" for r in d["results"]))' "$steps/e2e.log" 2>/dev/null || echo "unreadable")
     verdict e2e "$pages pages"
   fi
 else

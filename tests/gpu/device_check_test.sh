@@ -50,7 +50,7 @@ run_case() {  # run_case NAME WANT_RC ENV...: runs device_check.sh, checks its e
   local name=$1 want=$2
   shift 2
   mkdir -p "$tmp/$name"
-  env PATH="$tmp/bin:$PATH" OUT="$tmp/$name" PAGEPREP_KCHECK="$tmp/bin/kcheck" \
+  env TMPDIR="$tmp" PATH="$tmp/bin:$PATH" OUT="$tmp/$name" PAGEPREP_KCHECK="$tmp/bin/kcheck" \
     PAGEPREP_SANITIZER="$tmp/bin/sanitizer" "$@" bash "$here/device_check.sh" >"$tmp/$name/stdout" 2>&1
   local rc=$?
   [[ $name == ok ]] && cp "$tmp/$name/summary.txt" "$tmp/ok.summary"
