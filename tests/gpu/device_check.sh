@@ -189,7 +189,12 @@ pageprep=${PAGEPREP_BIN:-}
 if [[ -n $pageprep && -x $pageprep ]]; then
   if step e2e 120 "$pageprep" bench --json --pages "$pages" --batch 16 --jobs "$(nproc)" \
       --work "$(mktemp -d /tmp/pageprep-e2e.XXXXXX)"; then
-    e2e=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(", ".join(f"{r["stage"]} {r["device"]} {r.get("pages_per_s", 0):.1f}" for r in d["results"]))' "$steps/e2e.log" 2>/dev/null || echo "unreadable")
+    e2e=$(python3 - "$steps/e2e.log" 2>/dev/null <<'PY' || echo "unreadable"
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(", ".join("%s %s %.1f" % (r["stage"], r["device"], r.get("pages_per_s") or 0) for r in d["results"]))
+PY
+)
     verdict e2e "$pages pages"
   fi
 else

@@ -44,6 +44,11 @@ n=${FAKE_SAN_ERRORS:-0}
 echo "========= ERROR SUMMARY: $n errors"
 ((n == 0)) || exit 99
 F
+# A fake full CLI for the end-to-end step: `pageprep bench --json` output.
+cat >"$tmp/bin/pageprep" <<'F'
+#!/bin/sh
+echo '{"results": [{"stage": "run", "device": "cuda:0", "pages_per_s": 612.5}]}'
+F
 chmod +x "$tmp/bin/"*
 errors=0
 run_case() {  # run_case NAME WANT_RC ENV...: runs device_check.sh, checks its exit code
@@ -69,6 +74,10 @@ expect_row ok '^racecheck +pass .*0 errors'
 expect_row ok 'GPU Fake H100, driver 555.42, PCIe gen 5 x16'
 expect_row ok '^\| pages/s, CUDA kernels alone \| 4000.0 \(200.0x CPU\) \|'
 expect_row ok '^\| verdict \| pass'
+
+run_case e2e 0 PAGEPREP_BIN="$tmp/bin/pageprep"
+expect_row e2e '^e2e +pass .*208 pages'
+expect_row e2e '^\| pages/s, end to end \| run cuda:0 612.5 \|'
 
 run_case crash 1 FAKE_PARITY=crash
 expect_row crash '^parity +FAIL .*crashed \(signal 11\)'
