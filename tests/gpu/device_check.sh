@@ -188,7 +188,7 @@ e2e="n/a (no full pageprep here: kernels-only figures)"
 pageprep=${PAGEPREP_BIN:-}
 if [[ -n $pageprep && -x $pageprep ]]; then
   if step e2e 120 "$pageprep" bench --json --pages "$pages" --batch 16 --jobs "$(nproc)" \
-      --work "$(mktemp -d /tmp/pageprep-e2e.XXXXXX)"; then
+      --work "$steps/e2e-work"; then
     e2e=$(python3 - "$steps/e2e.log" 2>/dev/null <<'PY' || echo "unreadable"
 import json, sys
 d = json.load(open(sys.argv[1]))
