@@ -53,6 +53,7 @@ declare -A note
   nvidia-smi --query-gpu=name,driver_version,pcie.link.gen.current,pcie.link.width.current,memory.total \
     --format=csv 2>&1
   echo "cores: $(nproc)"
+  echo "glibc: $(ldd --version 2>&1 | head -1)"
   grep -m1 "model name" /proc/cpuinfo
   (nvcc --version 2>&1 | tail -1) || true
 } >"$out/machine.txt" 2>&1
