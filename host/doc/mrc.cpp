@@ -48,11 +48,17 @@ cv::Mat text_mask(const cv::Mat& gray, double dpi) {
   cv::Mat labels, stats, centroids;
   const int n = cv::connectedComponentsWithStats(ink, labels, stats, centroids, 8, CV_32S);
   const int max_side = std::max(8, static_cast<int>(std::lround(kMaxGlyphInches * dpi)));
+  // Specks smaller than the smallest mark of print (a 6-point period at
+  // 300 dpi covers ~16 pixels) are noise: the background keeps them, blurred.
+  const double px_per_300 = dpi / 300.0;
+  const int min_area =
+      std::max(2, static_cast<int>(std::lround(kMinMarkPixelsAt300 * px_per_300 * px_per_300)));
   std::vector<uint8_t> keep(static_cast<size_t>(n), 1);
   keep[0] = 0;
   for (int i = 1; i < n; ++i)
-    if (stats.at<int>(i, cv::CC_STAT_WIDTH) > max_side &&
-        stats.at<int>(i, cv::CC_STAT_HEIGHT) > max_side)
+    if ((stats.at<int>(i, cv::CC_STAT_WIDTH) > max_side &&
+         stats.at<int>(i, cv::CC_STAT_HEIGHT) > max_side) ||
+        stats.at<int>(i, cv::CC_STAT_AREA) < min_area)
       keep[static_cast<size_t>(i)] = 0;
   for (int y = 0; y < ink.rows; ++y) {
     const int32_t* l = labels.ptr<int32_t>(y);

@@ -7,7 +7,8 @@
 ///   the same math as the cleaned page), on the master's own pixel grid, so
 ///   it lies exactly over the background and the text layer. Ink components
 ///   larger than kMaxGlyphInches on both sides (halftone areas, photos, dark
-///   surrounds) are left to the background, so pictures keep their tone.
+///   surrounds) are left to the background, so pictures keep their tone, and
+///   so are specks under kMinMarkPixelsAt300.
 /// - The mask is CCITT G4 (PDF /CCITTFaxDecode, /K -1), drawn as a stencil
 ///   (/ImageMask) in black. The background is the master (colour kept) with
 ///   the mask's pixels filled from the paper around them, reduced to about
@@ -28,6 +29,9 @@ namespace pageprep::host {
 constexpr double kBackgroundDpi = 100.0;
 constexpr int kBackgroundQuality = 50;
 constexpr double kMaxGlyphInches = 0.4;
+/// Ink components smaller than this many pixels at 300 dpi (scaled with the
+/// square of the resolution) are specks, left to the background.
+constexpr double kMinMarkPixelsAt300 = 6.0;
 
 struct MrcLayers {
   int32_t width = 0, height = 0;  ///< the mask's (the master's) size
