@@ -357,6 +357,7 @@ class ContentScanner : public QPDFObjectHandle::ParserCallbacks {
       box_under(ctm_, 0, 0, 1, 1, &bx0, &by0, &bx1, &by1, &aligned);
       const double tol = 0.005 * std::max(bx1 - bx0, by1 - by0);
       if (!clip_.shows_all_of(bx0, by0, bx1, by1, tol)) mark("image partly hidden by " + clip_.by);
+      out_->image_area += (bx1 - bx0) * (by1 - by0);
       if (out_->images++ == 0) {
         out_->image = x;
         out_->image_ctm = ctm_;
@@ -570,7 +571,12 @@ DecodeResult decode_planned(const PdfOpen& open, const std::string& path, bool f
   r.page.format = "pdf";
   r.page.pdf.valid = true;
   r.page.pdf.native = plan.native;
-  r.page.pdf.has_text = plan.content.visible_text || plan.content.invisible_text;
+  // The page's own text is its text layer only on a page that is not mostly
+  // a scan: images covering half the page or more (a scan with a visible
+  // "Downloaded from" line) are OCRed, and an invisible (render mode 3) old
+  // OCR layer is replaced, as OCRmyPDF's --redo-ocr does (issue 20 item 7).
+  const double page_area = (plan.box.x1 - plan.box.x0) * (plan.box.y1 - plan.box.y0);
+  r.page.pdf.has_text = plan.content.visible_text && !(plan.content.image_area >= 0.5 * page_area);
   return r;
 }
 
