@@ -18,6 +18,7 @@
 #include <iterator>
 
 #include "doc/mrc.hpp"
+#include "doc/ocr_layer_strip.hpp"
 #include "doc/page_artifact.hpp"
 #include "doc/pdf_write.hpp"
 #include "doc/text_layer.hpp"
@@ -534,7 +535,11 @@ AssembleResult assemble_document(const std::string& outdir, const DocumentSpec& 
             const std::string text = text_wanted && !a.pdf.has_text
                                          ? text_layer_content(a.lines, to_user, kFontName)
                                          : "";
-            if (!text.empty()) add_text_to_copied_page(out, copied, font_handle(), text);
+            if (!text.empty()) {
+              // The new OCR layer replaces an old invisible one (--redo-ocr).
+              if (scan_pdf_page(sp).invisible_text) strip_invisible_text(copied);
+              add_text_to_copied_page(out, copied, font_handle(), text);
+            }
           }
           continue;
         }

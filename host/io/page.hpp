@@ -67,9 +67,11 @@ struct PdfPlacement {
   /// the image, (width, height) the bottom-right one) to the page's default
   /// user space, in PDF matrix order (io/affine.hpp).
   double master_to_user[6] = {1, 0, 0, 1, 0, 0};
-  bool native = false;    ///< the page's one image, at its own resolution
-  bool has_text = false;  ///< the page shows text of its own (visible or not)
-  std::string how;        ///< e.g. "image DCTDecode", "rendered at 300 dpi: vector graphics"
+  bool native = false;  ///< the page's one image, at its own resolution
+  /// The page's own visible text is its text layer (born-digital: visible
+  /// text, and images cover under half the page); such pages get no OCR text.
+  bool has_text = false;
+  std::string how;  ///< e.g. "image DCTDecode", "rendered at 300 dpi: vector graphics"
 };
 
 /// A decoded page: 8-bit gray, with where its resolution came from.

@@ -182,12 +182,60 @@ Affine matrix_from(const std::vector<QPDFObjectHandle>& ops) {
   return {v[0], v[1], v[2], v[3], v[4], v[5]};
 }
 
-// Walks content streams, tracking the CTM and the text render mode through
-// q/Q, and records what is painted. Forms are entered (a few levels deep).
+// The clip in force, as a rectangle in the page's user space: a viewer shows
+// only what lies inside it. `exact` is false once a clip that is not an
+// axis-aligned rectangle (a curve, a turned rectangle, several subpaths) has
+// been intersected: nothing is then known to be fully visible.
+struct ClipState {
+  bool set = false, exact = true;
+  double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+  std::string by;  ///< what set it ("a clip path", "a form's /BBox")
+
+  void intersect(double ax0, double ay0, double ax1, double ay1, bool axis_aligned,
+                 const char* what) {
+    if (by.empty()) by = what;
+    if (!axis_aligned) exact = false;
+    if (!set) {
+      x0 = ax0, y0 = ay0, x1 = ax1, y1 = ay1;
+      set = true;
+    } else {
+      x0 = std::max(x0, ax0), y0 = std::max(y0, ay0);
+      x1 = std::min(x1, ax1), y1 = std::min(y1, ay1);
+    }
+  }
+  /// Whether the user-space box lies inside the clip (to `tol` points).
+  bool shows_all_of(double bx0, double by0, double bx1, double by1, double tol) const {
+    if (!set) return true;
+    return exact && bx0 >= x0 - tol && by0 >= y0 - tol && bx1 <= x1 + tol && by1 <= y1 + tol;
+  }
+};
+
+// The bounding box of a rectangle under `m`; `axis_aligned` says whether the
+// image of the rectangle is that box (m neither turns nor shears it).
+void box_under(const Affine& m, double x0, double y0, double x1, double y1, double* bx0,
+               double* by0, double* bx1, double* by1, bool* axis_aligned) {
+  const auto p0 = m.apply(x0, y0), p1 = m.apply(x1, y0), p2 = m.apply(x1, y1), p3 = m.apply(x0, y1);
+  *bx0 = std::min({p0[0], p1[0], p2[0], p3[0]});
+  *bx1 = std::max({p0[0], p1[0], p2[0], p3[0]});
+  *by0 = std::min({p0[1], p1[1], p2[1], p3[1]});
+  *by1 = std::max({p0[1], p1[1], p2[1], p3[1]});
+  const double s = std::max({std::fabs(m.a), std::fabs(m.b), std::fabs(m.c), std::fabs(m.d)});
+  *axis_aligned = (std::fabs(m.b) <= s * 1e-6 && std::fabs(m.c) <= s * 1e-6) ||
+                  (std::fabs(m.a) <= s * 1e-6 && std::fabs(m.d) <= s * 1e-6);
+}
+
+// Walks content streams, tracking the CTM, the text render mode and the clip
+// through q/Q, and records what is painted. Forms are entered (a few levels
+// deep). An image is "hidden" (and the page rendered, as a viewer shows it)
+// when a clip path or a form's /BBox cuts any of it away, or when it is
+// optional content (/OC on it or on its form, or inside a BDC /OC section):
+// pageprep does not evaluate optional-content configurations, so any /OC is
+// taken as possibly off.
 class ContentScanner : public QPDFObjectHandle::ParserCallbacks {
  public:
-  ContentScanner(PdfPageContent* out, QPDFObjectHandle resources, Affine ctm, int depth)
-      : out_(out), resources_(resources), ctm_(ctm), depth_(depth) {}
+  ContentScanner(PdfPageContent* out, QPDFObjectHandle resources, Affine ctm, int depth,
+                 ClipState clip = {})
+      : out_(out), resources_(resources), ctm_(ctm), depth_(depth), clip_(std::move(clip)) {}
 
   void handleObject(QPDFObjectHandle obj) override {
     if (obj.isInlineImage()) {
@@ -201,11 +249,12 @@ class ContentScanner : public QPDFObjectHandle::ParserCallbacks {
     }
     const std::string op = obj.getOperatorValue();
     if (op == "q") {
-      stack_.push_back({ctm_, render_mode_});
+      stack_.push_back({ctm_, render_mode_, clip_});
     } else if (op == "Q") {
       if (!stack_.empty()) {
         ctm_ = stack_.back().ctm;
         render_mode_ = stack_.back().render_mode;
+        clip_ = stack_.back().clip;
         stack_.pop_back();
       }
     } else if (op == "cm") {
@@ -220,10 +269,22 @@ class ContentScanner : public QPDFObjectHandle::ParserCallbacks {
         out_->visible_text = true;
         mark("text");
       }
+      if (render_mode_ >= 4) clip_.intersect(0, 0, 0, 0, false, "a text clip");
+    } else if (op == "re") {
+      path_rect();
+    } else if (op == "m" || op == "l" || op == "c" || op == "v" || op == "y" || op == "h") {
+      path_other_ = true;
+    } else if (op == "W" || op == "W*") {
+      clip_path();
     } else if (op == "S" || op == "s" || op == "f" || op == "F" || op == "f*" || op == "B" ||
                op == "B*" || op == "b" || op == "b*" || op == "sh") {
       out_->vector = true;
       mark("vector graphics");
+      end_path();
+    } else if (op == "n") {
+      end_path();
+    } else if (op == "BDC" && operands_.size() >= 2 && operands_[0].isNameAndEquals("/OC")) {
+      mark("optional content (a BDC /OC section)");
     } else if (op == "BI") {
       out_->inline_images = true;
       mark("inline image");
@@ -238,10 +299,47 @@ class ContentScanner : public QPDFObjectHandle::ParserCallbacks {
   struct Saved {
     Affine ctm;
     int render_mode;
+    ClipState clip;
   };
 
-  void mark(const char* what) {
+  void mark(const std::string& what) {
     if (out_->first_painting.empty()) out_->first_painting = what;
+  }
+
+  // `re` operands: x y w h.
+  void path_rect() {
+    double v[4];
+    const size_t n = operands_.size();
+    for (size_t i = 0; i < 4; ++i) {
+      if (n < 4 || !operands_[n - 4 + i].isNumber()) {
+        path_other_ = true;
+        return;
+      }
+      v[i] = operands_[n - 4 + i].getNumericValue();
+    }
+    const double x = v[0], y = v[1], w = v[2], h = v[3];
+    double bx0, by0, bx1, by1;
+    bool aligned;
+    box_under(ctm_, std::min(x, x + w), std::min(y, y + h), std::max(x, x + w), std::max(y, y + h),
+              &bx0, &by0, &bx1, &by1, &aligned);
+    if (++path_rects_ == 1) {
+      rect_[0] = bx0, rect_[1] = by0, rect_[2] = bx1, rect_[3] = by1;
+      rect_aligned_ = aligned;
+    }
+  }
+
+  void clip_path() {
+    // One axis-aligned rectangle is exact; anything else (curves, several
+    // subpaths, whose union or even-odd fill we do not compute) is not.
+    if (path_rects_ == 1 && !path_other_)
+      clip_.intersect(rect_[0], rect_[1], rect_[2], rect_[3], rect_aligned_, "a clip path");
+    else
+      clip_.intersect(0, 0, 0, 0, false, "a clip path");
+  }
+
+  void end_path() {
+    path_rects_ = 0;
+    path_other_ = false;
   }
 
   void do_xobject(const std::string& name) {
@@ -253,6 +351,13 @@ class ContentScanner : public QPDFObjectHandle::ParserCallbacks {
     QPDFObjectHandle dict = x.getDict();
     QPDFObjectHandle subtype = dict.getKey("/Subtype");
     if (subtype.isNameAndEquals("/Image")) {
+      if (dict.hasKey("/OC")) mark("optional content (/OC on an image)");
+      double bx0, by0, bx1, by1;
+      bool aligned;
+      box_under(ctm_, 0, 0, 1, 1, &bx0, &by0, &bx1, &by1, &aligned);
+      const double tol = 0.005 * std::max(bx1 - bx0, by1 - by0);
+      if (!clip_.shows_all_of(bx0, by0, bx1, by1, tol)) mark("image partly hidden by " + clip_.by);
+      out_->image_area += (bx1 - bx0) * (by1 - by0);
       if (out_->images++ == 0) {
         out_->image = x;
         out_->image_ctm = ctm_;
@@ -264,11 +369,23 @@ class ContentScanner : public QPDFObjectHandle::ParserCallbacks {
         mark("deeply nested forms");
         return;
       }
+      if (dict.hasKey("/OC")) mark("optional content (/OC on a form)");
       Affine m;
       QPDFObjectHandle mo = dict.getKey("/Matrix");
       if (mo.isArray() && mo.getArrayNItems() == 6) m = matrix_from(mo.getArrayAsVector());
+      const Affine form_ctm = then(m, ctm_);
+      ClipState clip = clip_;
+      double fx0, fy0, fx1, fy1;
+      if (read_rect(dict.getKey("/BBox"), &fx0, &fy0, &fx1, &fy1)) {
+        double bx0, by0, bx1, by1;
+        bool aligned;
+        box_under(form_ctm, fx0, fy0, fx1, fy1, &bx0, &by0, &bx1, &by1, &aligned);
+        clip.intersect(bx0, by0, bx1, by1, aligned, "a form's /BBox");
+      } else {
+        clip.intersect(0, 0, 0, 0, false, "a form's /BBox");  // required; absent or empty
+      }
       QPDFObjectHandle res = dict.getKey("/Resources");
-      ContentScanner inner(out_, res.isDictionary() ? res : resources_, then(m, ctm_), depth_ + 1);
+      ContentScanner inner(out_, res.isDictionary() ? res : resources_, form_ctm, depth_ + 1, clip);
       QPDFObjectHandle::parseContentStream(x, &inner);
     }
   }
@@ -277,7 +394,11 @@ class ContentScanner : public QPDFObjectHandle::ParserCallbacks {
   QPDFObjectHandle resources_;
   Affine ctm_;
   int depth_;
+  ClipState clip_;
   int render_mode_ = 0;
+  int path_rects_ = 0;
+  bool path_other_ = false, rect_aligned_ = true;
+  double rect_[4] = {0, 0, 0, 0};
   std::vector<Saved> stack_;
   std::vector<QPDFObjectHandle> operands_;
 };
@@ -297,6 +418,42 @@ std::vector<std::string> filters_of(QPDFObjectHandle dict) {
 bool is_general_filter(const std::string& f) {
   return f == "/FlateDecode" || f == "/LZWDecode" || f == "/ASCIIHexDecode" ||
          f == "/ASCII85Decode" || f == "/RunLengthDecode";
+}
+
+// Why the image's own samples are not what a viewer shows ("" when they are):
+// /SMask, /Mask, JPX /SMaskInData, or a /Decode array other than the default
+// and the one-component inversion [1 0] that pdf_image.cpp applies (not to
+// JPEG 2000, nor to Indexed or multi-component images).
+std::string unapplied_image_key(QPDFObjectHandle dict, const std::vector<std::string>& filters) {
+  if (dict.hasKey("/SMask") && !dict.getKey("/SMask").isNull() &&
+      !dict.getKey("/SMask").isNameAndEquals("/None"))
+    return "image with a soft mask (/SMask)";
+  if (dict.hasKey("/Mask") && !dict.getKey("/Mask").isNull())
+    return dict.getKey("/Mask").isArray() ? "image with a colour-key mask (/Mask)"
+                                          : "image with a stencil mask (/Mask)";
+  const bool jpx = !filters.empty() && filters.back() == "/JPXDecode";
+  if (jpx && number_or(dict.getKey("/SMaskInData"), 0) != 0)
+    return "JPEG 2000 image with its own alpha (/SMaskInData)";
+  QPDFObjectHandle d = dict.getKey("/Decode");
+  if (!d.isArray()) return "";
+  const bool mask = dict.getKey("/ImageMask").isBool() && dict.getKey("/ImageMask").getBoolValue();
+  QPDFObjectHandle cs = dict.getKey("/ColorSpace");
+  const bool indexed =
+      cs.isArray() && cs.getArrayNItems() >= 1 &&
+      (cs.getArrayItem(0).isNameAndEquals("/Indexed") || cs.getArrayItem(0).isNameAndEquals("/I"));
+  const double bpc = number_or(dict.getKey("/BitsPerComponent"), 8);
+  const double hi = indexed ? std::pow(2.0, bpc) - 1 : 1;
+  std::vector<QPDFObjectHandle> v = d.getArrayAsVector();
+  bool identity = v.size() % 2 == 0 && !v.empty();
+  for (size_t i = 0; identity && i < v.size(); ++i)
+    identity = v[i].isNumber() && v[i].getNumericValue() == (i % 2 == 0 ? 0 : hi);
+  if (identity) return "";
+  const bool inverted = v.size() == 2 && v[0].isNumber() && v[1].isNumber() &&
+                        v[0].getNumericValue() == 1 && v[1].getNumericValue() == 0;
+  const bool one_component =
+      mask || cs.isNameAndEquals("/DeviceGray") || cs.isNameAndEquals("/G") || cs.isNull();
+  if (inverted && !indexed && !jpx && one_component) return "";
+  return "image with a /Decode array pageprep does not apply";
 }
 
 bool near(double a, double b, double tol) {
@@ -414,7 +571,12 @@ DecodeResult decode_planned(const PdfOpen& open, const std::string& path, bool f
   r.page.format = "pdf";
   r.page.pdf.valid = true;
   r.page.pdf.native = plan.native;
-  r.page.pdf.has_text = plan.content.visible_text || plan.content.invisible_text;
+  // The page's own text is its text layer only on a page that is not mostly
+  // a scan: images covering half the page or more (a scan with a visible
+  // "Downloaded from" line) are OCRed, and an invisible (render mode 3) old
+  // OCR layer is replaced, as OCRmyPDF's --redo-ocr does (issue 20 item 7).
+  const double page_area = (plan.box.x1 - plan.box.x0) * (plan.box.y1 - plan.box.y0);
+  r.page.pdf.has_text = plan.content.visible_text && !(plan.content.image_area >= 0.5 * page_area);
   return r;
 }
 
@@ -519,6 +681,11 @@ PdfPagePlan plan_pdf_page(QPDFPageObjectHelper& page) {
   QPDFObjectHandle dict = c.image.getDict();
   const double iw = number_or(dict.getKey("/Width"), 0), ih = number_or(dict.getKey("/Height"), 0);
   if (!(iw >= 1 && ih >= 1)) return render("image without a size");
+  // What a viewer shows is the image composited over the page: a soft mask,
+  // a stencil or colour-key mask, or a /Decode array the sample decoder does
+  // not apply changes it. Render those (poppler composites them).
+  const std::string unapplied = unapplied_image_key(dict, filters_of(dict));
+  if (!unapplied.empty()) return render(unapplied);
   // Image pixel edges (u right, v down) -> unit square -> user -> display.
   const Affine pixel_to_unit{1.0 / iw, 0, 0, -1.0 / ih, 0, 1};
   const Affine to_display = then(then(pixel_to_unit, c.image_ctm), p.box.user_to_display);

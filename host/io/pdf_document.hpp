@@ -93,6 +93,7 @@ struct PdfPageContent {
   bool vector = false;  ///< paths painted, shadings
   bool visible_text = false;
   bool invisible_text = false;  ///< text in render mode 3 (an OCR layer)
+  double image_area = 0;        ///< sum of the painted images' boxes, user space (pt^2)
   std::string first_painting;   ///< the first operator that disqualifies one-image handling
 };
 PdfPageContent scan_pdf_page(QPDFPageObjectHelper& page);
