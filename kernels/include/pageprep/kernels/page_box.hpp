@@ -14,8 +14,10 @@
 ///   outside the box are at most 10% paper (the surround really is bed), and
 ///   (d) the box leaves at least one cell on some side. Otherwise found is false
 ///   and `note` says why; a page that fills the image is never cropped.
-/// - The box is in pixels, clamped to the image, at cell resolution (an edge is
-///   off by less than one cell).
+/// - The box is in pixels, clamped to the image, at cell resolution: a side
+///   grows by one cell when the strip just outside it is more than 5% of the way
+///   from bed to paper (an edge cell partly on the page), so an edge is off by
+///   less than one cell and cuts into the page by at most ~1 px (docs/QUALITY.md).
 #pragma once
 
 #include <cstdint>
