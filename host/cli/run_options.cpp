@@ -69,6 +69,8 @@ Options:
   --max-skew DEG          skew search range +-DEG (default 15, at most 45)
   --skew-min-confidence C leave pages below this confidence unrotated
   --expand                grow the canvas when rotating instead of cropping corners
+  --crop page|off         crop to the page lying on a darker scanner bed (default
+                          off); only a confident box is cropped, else a crop_note
   --background-norm       flatten uneven illumination before thresholding
   --median                3x3 median on the gray page
   --binarize METHOD       sauvola (default), otsu, wolf or none
@@ -242,6 +244,10 @@ RunConfig parse_run(const std::vector<std::string>& args) {
         c.steps.despeckle_max_area = parse_int(a, v, 1, 100000);
     } else if (a == "--remove-border") {
       c.steps.remove_border = true;
+    } else if (a == "--crop") {
+      const std::string v = value();
+      if (v != "page" && v != "off") throw UsageError{"--crop must be page or off"};
+      c.steps.crop_page = v == "page";
     } else if (a == "--ocr-input") {
       const std::string v = value();
       if (v == "auto")

@@ -206,9 +206,17 @@ void FinishStage::finish(PageWork& w) {
 }
 
 PageGeometry FinishStage::geometry_of(const PageWork& w) {
-  return make_page_geometry(w.width, w.height, w.upright_turn_deg,
-                            w.rotated ? -static_cast<double>(w.skew_deg) : 0.0, w.gray.cols,
-                            w.gray.rows);
+  // A cropped page (crop_step.hpp) was turned and deskewed as the crop box;
+  // the box's offset takes its boxes back onto the whole master.
+  PageGeometry g = make_page_geometry(
+      w.cropped ? w.crop_w : w.width, w.cropped ? w.crop_h : w.height, w.upright_turn_deg,
+      w.rotated ? -static_cast<double>(w.skew_deg) : 0.0, w.gray.cols, w.gray.rows);
+  if (w.cropped) {
+    g.processed_to_master = then(g.processed_to_master, Affine::translate(w.crop_x, w.crop_y));
+    g.master_w = w.width;
+    g.master_h = w.height;
+  }
+  return g;
 }
 
 void FinishStage::write_ocr_outputs(PageWork& w, const OcrResult& r) {

@@ -38,6 +38,11 @@ struct PageWork {
   int32_t width = 0;    ///< decoded size, kept for the report
   int32_t height = 0;
 
+  // Crop to the page (--crop page; crop_step.hpp): the box in master pixels.
+  bool cropped = false;
+  int32_t crop_x = 0, crop_y = 0, crop_w = 0, crop_h = 0;
+  std::string crop_note;  ///< why a --crop page run left the page uncropped
+
   // Preprocessing results.
   cv::Mat gray;    ///< cleaned (deskewed) gray
   cv::Mat binary;  ///< 0/255, empty when not binarizing

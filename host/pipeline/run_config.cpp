@@ -91,7 +91,8 @@ std::string StepConfig::canonical() const {
     << ";minconf=" << skew_min_confidence << ";expand=" << expand_canvas << ";median=" << median
     << ";bin=" << binarize << ";method=" << static_cast<int>(binarize_params.method)
     << ";win=" << binarize_params.window << ";k=" << binarize_params.k << ";r=" << binarize_params.r
-    << ";despeckle=" << despeckle << ";area=" << despeckle_max_area << ";border=" << remove_border;
+    << ";despeckle=" << despeckle << ";area=" << despeckle_max_area << ";border=" << remove_border
+    << ";crop=" << crop_page;
   return s.str();
 }
 

@@ -24,6 +24,7 @@
 #include "ocr/orientation.hpp"
 #include "pageprep/kernels/device.hpp"
 #include "pipeline/bounded_queue.hpp"
+#include "pipeline/crop_step.hpp"
 #include "pipeline/executor.hpp"
 #include "pipeline/finish_stage.hpp"
 #include "pipeline/journal.hpp"
@@ -295,6 +296,7 @@ void Pipeline::decode_loop(cv::MatAllocator* page_allocator) {
           w->decoded = std::move(r.page);
         w->width = w->decoded.gray.cols;
         w->height = w->decoded.gray.rows;
+        if (cfg_.steps.crop_page) crop_to_page(*w, pool, page_allocator);
         if (cfg_.ocr == OcrMode::kTesseract && cfg_.ocr_input == OcrInput::kAuto) {
           const PageSignals sig = measure_page_signals(w->decoded.gray, w->decoded.dpi_x);
           w->signals_measured = true;

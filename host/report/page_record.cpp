@@ -33,6 +33,12 @@ std::string page_record_json(const PageWork& w) {
   if (!w.skew_note.empty()) j.str("skew_note", w.skew_note);
   j.num("specks_removed", w.specks_removed);
   if (w.border_pixels_removed) j.num("border_pixels_removed", w.border_pixels_removed);
+  if (w.cropped) {
+    j.begin_array("crop_box");
+    for (int32_t v : {w.crop_x, w.crop_y, w.crop_w, w.crop_h}) j.raw_value(std::to_string(v));
+    j.end_array();
+  }
+  if (!w.crop_note.empty()) j.str("crop_note", w.crop_note);
   if (!w.executor.empty()) j.str("executor", w.executor);
   if (w.orientation_checked) {
     if (w.orientation_known)
