@@ -1,5 +1,6 @@
 // Internal helpers shared by the PDF files (not a public header):
-//   pdf_document.cpp  opening, page boxes, content scan, the per-page plan, entry points
+//   pdf_document.cpp  opening, page boxes, the per-page plan, entry points
+//   pdf_content.cpp   the content scan (what a page paints, what hides it)
 //   pdf_image.cpp     one image XObject's samples to 8-bit gray
 //   pdf_render.cpp    pdftoppm as a child process
 #pragma once
@@ -11,6 +12,12 @@
 #include "io/codec.hpp"
 
 namespace pageprep::host::detail {
+
+/// A PDF number, or `fallback` for anything else.
+double number_or(QPDFObjectHandle o, double fallback);
+/// A four-number rectangle array, normalised (x0 < x1, y0 < y1); false when
+/// it is not one or has no area.
+bool read_rect(QPDFObjectHandle o, double* x0, double* y0, double* x1, double* y1);
 
 /// Limits on one pdftoppm rendering (docs/ARCHITECTURE.md, "Limits on a PDF
 /// page"): wall-clock seconds (CPU seconds: this + 5), and its address space:
