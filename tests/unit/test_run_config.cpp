@@ -83,6 +83,7 @@ TEST(RunConfig, EveryOutputAffectingOptionChangesTheJournalHash) {
       {"despeckle", [](RunConfig& c) { c.steps.despeckle = false; }},
       {"despeckle_max_area", [](RunConfig& c) { c.steps.despeckle_max_area = 9; }},
       {"remove_border", [](RunConfig& c) { c.steps.remove_border = true; }},
+      {"crop_page", [](RunConfig& c) { c.steps.crop_page = !c.steps.crop_page; }},
       {"ocr", [](RunConfig& c) { c.ocr = OcrMode::kNone; }},
       {"lang", [](RunConfig& c) { c.lang = "deu"; }},
       {"fallback", [](RunConfig& c) { c.auto_fallback_lang = "fra"; }},
