@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <tuple>
 
 #include "report/json_reader.hpp"
 #include "report/json_writer.hpp"
@@ -46,6 +47,7 @@ bool parse_line(const std::string& line, int64_t offset, std::string* key, Journ
   e->ok = v->boolean("ok");
   e->time_ms = static_cast<int64_t>(v->num("t"));
   e->doc = v->str("doc");
+  e->source = v->str("src");
   e->page = static_cast<int32_t>(v->num("page"));
   e->outputs.clear();
   if (const JsonValue* outs = rec->get("outputs"))
@@ -140,6 +142,7 @@ bool Journal::append(const std::vector<JournalLine>& lines, std::string* error) 
   for (const auto& l : lines) {
     JsonWriter w;
     w.begin_object().str("key", l.key).boolean("ok", l.ok).str("doc", l.doc);
+    if (!l.source.empty()) w.str("src", l.source);
     w.num("page", static_cast<int64_t>(l.page)).num("t", t).raw("record", l.record_json);
     w.end_object();
     const std::string line = w.take() + "\n";
@@ -177,17 +180,29 @@ std::string Journal::record(const JournalEntry& e) const {
 }
 
 std::vector<const JournalEntry*> Journal::latest_pages() const {
-  std::map<std::pair<std::string, int32_t>, const JournalEntry*> latest;
+  const auto later = [](const JournalEntry* a, const JournalEntry* b) {
+    return a->time_ms != b->time_ms ? a->time_ms > b->time_ms
+           : a->file != b->file     ? a->file > b->file
+                                    : a->offset > b->offset;
+  };
+  // The latest entry of every (document, page, input); an old line without
+  // "src" stands for its document's input.
+  std::map<std::tuple<std::string, int32_t, std::string>, const JournalEntry*> latest;
   for (const auto& [key, e] : entries_) {
-    auto& slot = latest[{e.doc, e.page}];
-    if (!slot || e.time_ms > slot->time_ms ||
-        (e.time_ms == slot->time_ms &&
-         (e.file > slot->file || (e.file == slot->file && e.offset > slot->offset))))
-      slot = &e;
+    auto& slot = latest[{e.doc, e.page, e.source}];
+    if (!slot || later(&e, slot)) slot = &e;
+  }
+  // Ok entries of one (document, page) share its outputs: the latest wrote them.
+  std::map<std::pair<std::string, int32_t>, const JournalEntry*> owner;
+  for (const auto& [k, e] : latest) {
+    if (!e->ok) continue;
+    auto& slot = owner[{e->doc, e->page}];
+    if (!slot || later(e, slot)) slot = e;
   }
   std::vector<const JournalEntry*> out;
   out.reserve(latest.size());
-  for (const auto& [k, e] : latest) out.push_back(e);
+  for (const auto& [k, e] : latest)
+    if (!e->ok || owner[{e->doc, e->page}] == e) out.push_back(e);
   return out;
 }
 

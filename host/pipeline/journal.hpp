@@ -4,13 +4,14 @@
 ///
 /// OUTDIR/.pageprep/ holds one journal per writer: journal.jsonl for a whole
 /// run, journal.shard-K-of-N.jsonl for shard K of N (outdir.hpp). Each line is
-///   {"key":K,"ok":B,"doc":D,"page":P,"t":MS,"record":R}
-/// with K the page key, D the document base (output_names.hpp), P the page
-/// index, MS the time in ms since the epoch and R the page's pages.jsonl
-/// object. A line is appended (and fsync'ed) only after every output of that
-/// page has been written atomically, so a line means the outputs are durable.
-/// A line cut short by a crash has no trailing newline and is ignored on load;
-/// the writer cuts its own torn tail before appending.
+///   {"key":K,"ok":B,"doc":D,"src":S,"page":P,"t":MS,"record":R}
+/// with K the page key, D the document base (output_names.hpp), S the input's
+/// path (absolute, lexically normal: identify_input), P the page index, MS the
+/// time in ms since the epoch and R the page's pages.jsonl object. (Journals
+/// written before "src" existed lack it; their lines are keyed by D instead.) A line is appended
+/// (and fsync'ed) only after every output of that page has been written atomically, so a line means
+/// the outputs are durable. A line cut short by a crash has no trailing newline and is ignored on
+/// load; the writer cuts its own torn tail before appending.
 ///
 /// The key names the document base, the page index, the input's size and mtime
 /// and a hash of every option that changes outputs, so re-running with other
@@ -39,7 +40,8 @@ namespace pageprep::host {
 struct JournalEntry {
   bool ok = false;  ///< status was ok
   int64_t time_ms = 0;
-  std::string doc;  ///< document base
+  std::string doc;     ///< document base
+  std::string source;  ///< the input's absolute path ("" in old journals)
   int32_t page = 0;
   std::vector<std::string> outputs;  ///< output paths relative to OUTDIR
   int32_t file = 0;                  ///< which journal file holds the record
@@ -54,6 +56,7 @@ struct JournalLine {
   std::string doc;
   int32_t page = 0;
   std::string record_json;  ///< the page's pages.jsonl object
+  std::string source;       ///< the input's absolute path (identify_input)
 };
 
 class Journal {
@@ -81,8 +84,12 @@ class Journal {
   /// The record (pages.jsonl object) of an entry, read back from its file.
   std::string record(const JournalEntry& e) const;
 
-  /// The latest entry of every (document, page) in all journals, sorted by
-  /// document base (bytewise) then page: the merged view behind pages.jsonl.
+  /// The merged view behind pages.jsonl, sorted by document base (bytewise),
+  /// page, then input: the latest entry of every (input, page) in all
+  /// journals, so an input refused with output_conflict keeps its own failed
+  /// record beside the ok record of the input that owns the name. Of the ok
+  /// entries that share one (document, page), only the latest is kept: it
+  /// wrote the outputs they share (a moved input, redone).
   std::vector<const JournalEntry*> latest_pages() const;
 
   /// Every key's latest entry.

@@ -440,7 +440,11 @@ void Pipeline::journal_loop() {
     lines.clear();
     std::vector<const std::string*> records;
     for (const auto& r : batch) {
-      lines.push_back({r.key, r.ok, r.doc, r.page, r.json});
+      // The input's identity keys its records in pages.jsonl (journal.hpp).
+      std::string source;
+      if (r.ordinal >= 0 && static_cast<size_t>(r.ordinal) < doc_of_ordinal_.size())
+        source = plan_.documents[doc_of_ordinal_[static_cast<size_t>(r.ordinal)]].identity.path;
+      lines.push_back({r.key, r.ok, r.doc, r.page, r.json, source});
       records.push_back(&r.json);
     }
     std::string jerr;
