@@ -35,6 +35,10 @@ std::string output_parameters_hash(const RunConfig& cfg) {
   return hex64(fnv1a64(output_parameters(cfg)));
 }
 
+std::string array_parameters_hash(const RunConfig& cfg) {
+  return hex64(fnv1a64(output_parameters(cfg) + "|docs=" + cfg.documents.canonical()));
+}
+
 ThreadBudget plan_threads(const RunConfig& cfg, int cores, bool cuda) {
   ThreadBudget b;
   b.cores = std::max(1, cfg.jobs > 0 ? cfg.jobs : cores);

@@ -108,6 +108,10 @@ ThreadBudget plan_threads(const RunConfig& cfg, int cores, bool cuda = false);
 /// options redoes the page.
 std::string output_parameters(const RunConfig& cfg);
 std::string output_parameters_hash(const RunConfig& cfg);
+/// What the shards of one array must share (manifest.hpp): the page outputs'
+/// parameters and the document outputs (--output-type, --sidecar,
+/// --pdf-image), as a 64-bit hash in hex.
+std::string array_parameters_hash(const RunConfig& cfg);
 
 /// Whether the run corrects quarter turns, from rotate_pages and ocr. (With
 /// OCR on, the script is found either way.)

@@ -28,6 +28,7 @@
 #include "pipeline/executor.hpp"
 #include "pipeline/finish_stage.hpp"
 #include "pipeline/journal.hpp"
+#include "pipeline/manifest.hpp"
 #include "pipeline/page_signals.hpp"
 #include "pipeline/page_task.hpp"
 #include "pipeline/page_work.hpp"
@@ -206,22 +207,38 @@ bool Pipeline::claim_outputs() {
 }
 
 // What this process set out to do, for `pageprep report` (written at start).
+// A shard first checks that the other shards of its array in OUTDIR ran
+// with its output options (manifest.hpp); --force starts a new array.
 bool Pipeline::write_manifest(int64_t resumed, std::string* error) {
-  JsonWriter j;
-  j.begin_object().str("role", cfg_.shard.role());
-  j.num("shard", static_cast<int64_t>(cfg_.shard.index + 1));
-  j.num("shards", static_cast<int64_t>(cfg_.shard.count));
-  j.num("pages", static_cast<int64_t>(tasks_.size()));
-  j.num("pages_resumed", resumed);
-  j.num("started_ms", static_cast<int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                               std::chrono::system_clock::now().time_since_epoch())
-                                               .count()));
-  j.num("pid", static_cast<int64_t>(::getpid()));
-  j.end_object();
-  const std::string text = j.take() + "\n";
+  Manifest m;
+  m.role = cfg_.shard.role();
+  m.shard = cfg_.shard.index + 1;
+  m.shards = cfg_.shard.count;
+  m.pages = static_cast<int64_t>(tasks_.size());
+  m.resumed = resumed;
+  m.started_ms = static_cast<int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count());
+  m.pid = static_cast<int64_t>(::getpid());
+  m.options = array_parameters_hash(cfg_);
+  if (cfg_.shard.sharded() && !cfg_.force) {
+    for (const Manifest& other : read_manifests(outdir_.state_dir())) {
+      if (other.shards != m.shards || other.role == m.role || other.options.empty() ||
+          other.options == m.options)
+        continue;
+      *error = "shard " + std::to_string(m.shard) + "/" + std::to_string(m.shards) +
+               " has other output options than shard " + std::to_string(other.shard) + "/" +
+               std::to_string(other.shards) + " in " + cfg_.outdir +
+               " (the shards of one array must share them: OCR, language, steps, image and "
+               "document outputs); run it with the array's options, or start a new array "
+               "with --force on every shard";
+      return false;
+    }
+  }
+  const std::string text = manifest_json(m);
   std::string msg;
   const std::string path =
-      (fs::path(outdir_.state_dir()) / ("manifest." + cfg_.shard.role() + ".json")).string();
+      (fs::path(outdir_.state_dir()) / manifest_file_name(cfg_.shard.role())).string();
   if (write_file_atomic(path, std::vector<uint8_t>(text.begin(), text.end()), &msg,
                         outdir_.temp_dir()) != PageError::kNone) {
     *error = "cannot write " + path + ": " + msg;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "io/atomic_file.hpp"
+#include "pipeline/manifest.hpp"
 #include "report/json_reader.hpp"
 #include "report/json_writer.hpp"
 
@@ -15,33 +16,6 @@ namespace pageprep::host {
 namespace fs = std::filesystem;
 
 namespace {
-
-struct Manifest {
-  std::string role;
-  int64_t shard = 1, shards = 1, pages = 0, resumed = 0, started_ms = 0;
-};
-
-std::vector<Manifest> read_manifests(const std::string& state_dir) {
-  std::vector<Manifest> out;
-  std::error_code ec;
-  for (fs::directory_iterator d(state_dir, ec), end; !ec && d != end; d.increment(ec)) {
-    const std::string n = d->path().filename().string();
-    if (n.rfind("manifest.", 0) != 0 || d->path().extension() != ".json") continue;
-    std::ifstream in(d->path(), std::ios::binary);
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const auto v = JsonValue::parse(text);
-    if (!v || !v->is_object()) continue;
-    Manifest m;
-    m.role = v->str("role");
-    m.shard = static_cast<int64_t>(v->num("shard", 1));
-    m.shards = static_cast<int64_t>(v->num("shards", 1));
-    m.pages = static_cast<int64_t>(v->num("pages"));
-    m.resumed = static_cast<int64_t>(v->num("pages_resumed"));
-    m.started_ms = static_cast<int64_t>(v->num("started_ms"));
-    out.push_back(m);
-  }
-  return out;
-}
 
 // The journal file a role writes (OutputDir::journal_name's rule).
 std::string journal_of(const std::string& role) {
@@ -101,6 +75,13 @@ int report_outdir(const std::string& outdir, std::ostream& out, std::ostream& er
               [](const Manifest& a, const Manifest& b) { return a.shard < b.shard; });
   }
   const int64_t shards = current.empty() ? 0 : current.front().shards;
+  // Shards of one array share their output options (manifest.hpp): name those
+  // that do not, as failures; the array's documents cannot be right.
+  std::vector<std::string> mismatched;
+  for (const auto& m : current)
+    if (!m.options.empty() && !current.front().options.empty() &&
+        m.options != current.front().options)
+      mismatched.push_back("shard " + std::to_string(m.shard) + "/" + std::to_string(m.shards));
   int64_t assigned = 0;
   for (const auto& m : current) assigned += m.pages;
   // What the latest array has done: pages it found done when it started, and
@@ -188,6 +169,9 @@ int report_outdir(const std::string& outdir, std::ostream& out, std::ostream& er
     j.end_object();
   }
   j.end_array();
+  j.begin_array("shards_with_other_options");
+  for (const auto& m : mismatched) j.str_value(m);
+  j.end_array();
   j.boolean("complete", remaining == 0);
   j.end_object();
   const std::string text = j.take() + "\n";
@@ -203,6 +187,11 @@ int report_outdir(const std::string& outdir, std::ostream& out, std::ostream& er
     out << "; " << assigned << " assigned to " << current.size() << " of " << shards
         << (shards == 1 ? " run" : " shards") << ", " << remaining << " remaining";
   out << "\n";
+  for (const auto& m : mismatched)
+    err << "pageprep report: error: " << m << " ran with other output options than shard "
+        << current.front().shard << "/" << current.front().shards
+        << " (OCR, language, steps, image or document outputs): rerun it with the array's options\n";
+  if (!mismatched.empty()) return kReportFailures;
   if (remaining > 0 || static_cast<int64_t>(current.size()) < shards) return kReportIncomplete;
   return failed > 0 ? kReportFailures : kReportComplete;
 }
