@@ -69,7 +69,10 @@ Options:
   --size SIZE      a4 (default), a3, letter, or WxH in pixels at --dpi
   --dpi D          resolution of the generated pages (default 300)
   --input DIR      measure the image files in DIR instead of generated pages
-  --device WHICH   cpu, cuda, cuda:N or all (default all: the CPU and every device)
+  --device WHICH   cpu, cuda, cuda:N or all (default all: the CPU and every device);
+                   null: the GPU path's host cost per page with a device that
+                   does no work (options --pages, --size, --dpi, --jobs,
+                   --work, --json; see docs/PERFORMANCE.md)
   --batch N        pages per GPU batch (default 8)
   --jobs N         threads for the parallel rows (default: the cores available)
   --seconds S      least time per measurement (default 2)
@@ -493,12 +496,22 @@ double end_to_end(const BenchOptions& o, const std::vector<Page>& pages, const f
 
 }  // namespace
 
+cv::Mat generate_bench_page(int width, int height, int dpi, uint64_t seed) {
+  BenchOptions o;
+  o.width = width;
+  o.height = height;
+  o.dpi = dpi;
+  return generate_page(o, seed);
+}
+
 int run_bench(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   for (const auto& a : args)
     if (a == "-h" || a == "--help") {
       out << kBenchUsage;
       return host::kExitOk;
     }
+  for (size_t i = 0; i + 1 < args.size(); ++i)
+    if (args[i] == "--device" && args[i + 1] == "null") return run_null_bench(args, out, err);
   BenchOptions o;
   try {
     o = parse(args);

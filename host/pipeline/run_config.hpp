@@ -55,6 +55,8 @@ struct PageFormats {
 /// found when OCR runs (the language depends on it).
 enum class RotatePages { kAuto, kOn, kOff };
 
+struct ExecutorFactories;  // executor.hpp
+
 struct RunConfig {
   std::vector<std::string> inputs;
   std::string outdir;
@@ -88,6 +90,10 @@ struct RunConfig {
   bool quiet = false;
   int progress_interval_s = 5;  ///< off a terminal
   DecodeLimits limits;
+  /// How the run makes its executor; null: default_executor_factories().
+  /// `pageprep bench --device null` puts a NullLaneDevice in the CUDA
+  /// executor's place (cli/bench_null.cpp). Not an output parameter.
+  const ExecutorFactories* executor_factories = nullptr;
 };
 
 /// Resolved thread counts for a run (see scheduler.hpp for the core budget).

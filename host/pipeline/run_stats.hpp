@@ -27,6 +27,7 @@ struct StageClock {
 
 struct RunStats {
   StageClock decode, preprocess, ocr, write;
+  std::atomic<int64_t> decode_cpu_ns{0};  ///< decode threads' CPU time in the decoders
   StageClock detect;  ///< orientation and script (rows, OSD), on the finish threads
   std::atomic<int64_t> first_ocr_start_ns{INT64_MAX};
   std::atomic<int64_t> last_ocr_end_ns{0};

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <deque>
 #include <filesystem>
 #include <iostream>
@@ -256,7 +257,9 @@ bool Pipeline::outputs_present(const JournalEntry& e) const {
 }
 
 std::unique_ptr<Executor> Pipeline::make_executor(std::string* error) {
-  ExecutorChoice c = choose_executor(cfg_, budget_.preprocess_threads);
+  const ExecutorFactories f =
+      cfg_.executor_factories ? *cfg_.executor_factories : default_executor_factories();
+  ExecutorChoice c = choose_executor(cfg_, budget_.preprocess_threads, f);
   if (!c.executor) {
     *error = c.error;
     return nullptr;
@@ -273,7 +276,7 @@ std::unique_ptr<Executor> Pipeline::make_executor(std::string* error) {
     const bool remake = cpu.preprocess_threads != budget_.preprocess_threads;
     budget_ = cpu;
     if (remake) {
-      c = choose_executor(cfg_, budget_.preprocess_threads);
+      c = choose_executor(cfg_, budget_.preprocess_threads, f);
       if (!c.executor) {
         *error = c.error;
         return nullptr;
@@ -281,6 +284,14 @@ std::unique_ptr<Executor> Pipeline::make_executor(std::string* error) {
     }
   }
   return std::move(c.executor);
+}
+
+/// This thread's CPU time (the decoders' share of the host's work, for
+/// `pageprep bench --device null`).
+int64_t thread_cpu_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
 /// With OCR on, background stages yield to the OCR workers (Linux: per-thread nice).
@@ -306,7 +317,9 @@ void Pipeline::decode_loop(cv::MatAllocator* page_allocator) {
       try {
         // Decoded pages go straight where the executor reads them (the CUDA
         // executor's pinned slab) when the decoder supports it.
+        const int64_t cpu0 = thread_cpu_ns();
         DecodeResult r = decode_page(t.id.input, t.id.page, cfg_.limits, pool, page_allocator);
+        stats_.decode_cpu_ns += thread_cpu_ns() - cpu0;
         if (r.error != PageError::kNone)
           w->fail(r.error, r.message);
         else
@@ -607,7 +620,9 @@ RunSummary Pipeline::run() {
   // Threads planned for the device's executor when one will be tried
   // (make_executor() replans if the CPU executor runs instead).
   const bool try_cuda = cfg_.device == DeviceChoice::kCuda ||
-                        (cfg_.device == DeviceChoice::kAuto && kernels::cuda_device_count() > 0);
+                        (cfg_.device == DeviceChoice::kAuto &&
+                         (cfg_.executor_factories ? cfg_.executor_factories->cuda_device_count()
+                                                  : kernels::cuda_device_count()) > 0);
   budget_ = plan_threads(cfg_, available_cores(&cores_source), try_cuda);
   budget_.cores_source = cfg_.jobs > 0 ? "--jobs" : cores_source;
   if (!prepare_outdir(&s)) return s;
@@ -744,6 +759,7 @@ RunSummary Pipeline::run() {
   progress_->finish();
 
   s.wall_s = std::chrono::duration<double>(Clock::now() - stats_.t0).count();
+  s.decode_cpu_s = static_cast<double>(stats_.decode_cpu_ns.load()) * 1e-9;
   s.pages_ok = pages_ok_;
   s.pages_failed = pages_failed_;
   for (const auto& d : doc_results_) (d.ok ? s.documents_ok : s.documents_failed)++;

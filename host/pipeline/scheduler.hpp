@@ -68,6 +68,8 @@ struct RunSummary {
   int64_t pages_failed = 0;
   int64_t pages_resumed = 0;  ///< already done by an earlier run with the same parameters
   double wall_s = 0;
+  /// CPU time the decode threads spent in the decoders (CLOCK_THREAD_CPUTIME_ID).
+  double decode_cpu_s = 0;
   int exit_code = kExitOk;
 };
 

@@ -57,6 +57,38 @@ TEST(BenchCommand, TableAndErrors) {
   EXPECT_EQ(run(cli() + " bench --input " + q(empty)).exit_code, 1);
 }
 
+// `bench --device null` (issue 19 item 2): the GPU path's host cost per page
+// for PNG and JPEG masters. Fields and their relations only, never a time.
+TEST(BenchCommand, NullDeviceReportsHostAndDecodeCpuPerPage) {
+  int rc = -1;
+  const fs::path work = fresh_dir("bench_null_work");
+  const std::string json = run_stdout(cli() + " bench --device null --json --pages 3 --jobs 2" +
+                                          " --size 620x877 --dpi 75 --work " + q(work),
+                                      &rc);
+  ASSERT_EQ(rc, 0) << json;
+  for (const char* masters : {"png", "jpeg"}) {
+    const std::regex row("\\{\"masters\":\"" + std::string(masters) +
+                         "\",\"pages\":([0-9]+),\"wall_s\":[0-9.]+,"
+                         "\"host_cpu_ms_per_page\":([0-9.]+),"
+                         "\"decode_cpu_ms_per_page\":([0-9.]+),"
+                         "\"beyond_decode_ms_per_page\":(-?[0-9.]+),"
+                         "\"predicted_pages_per_s\":\\{\"1\":([0-9.]+),\"2\":[0-9.]+,"
+                         "\"16\":([0-9.]+)");
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(json, m, row)) << masters << "\n" << json;
+    EXPECT_EQ(std::stoi(m[1]), 3) << masters;
+    const double host = std::stod(m[2]), decode = std::stod(m[3]);
+    EXPECT_GT(decode, 0.0) << masters << ": the decoders' CPU time was not counted";
+    EXPECT_LE(decode, host) << masters << ": the decoders' share exceeds the whole";
+    EXPECT_NEAR(std::stod(m[4]), host - decode, 0.002) << masters;
+    EXPECT_NEAR(std::stod(m[5]), 1000.0 / host, 0.1 + 1e-3 * 1000.0 / host) << masters;
+    EXPECT_NEAR(std::stod(m[6]), 16 * std::stod(m[5]), 1.0 + 16e-3 * std::stod(m[5])) << masters;
+  }
+  // The run used a folder of its own under --work and removed it.
+  EXPECT_TRUE(fs::is_empty(work)) << "bench --device null left files in " << work;
+  EXPECT_EQ(run(cli() + " bench --device null --bogus").exit_code, 2);
+}
+
 TEST(LargePages, LandscapeA3At600DpiIsProcessedAndOversizeIsRefusedPerPage) {
   const fs::path in = fresh_dir("large_in"), out = fresh_dir("large_out");
   // 10200 x 7200 (refused before issue 9's defect 14 was fixed): a few bars.
