@@ -58,8 +58,9 @@ struct NullResult {
   std::string masters;  ///< "png" or "jpeg"
   int64_t pages_ok = 0;
   double wall_s = 0;
-  double host_cpu_ms = 0;    ///< per page
-  double decode_cpu_ms = 0;  ///< per page
+  double host_cpu_ms = 0;      ///< per page
+  double decode_cpu_ms = 0;    ///< per page
+  double cpu_path_cpu_ms = 0;  ///< per page, the CPU path on the same masters
   std::string error;
 };
 
@@ -194,6 +195,22 @@ NullResult run_masters(const NullBenchOptions& o, const std::string& masters,
   r.wall_s = s.wall_s;
   r.host_cpu_ms = 1000.0 * cpu / static_cast<double>(s.pages_ok);
   r.decode_cpu_ms = 1000.0 * s.decode_cpu_s / static_cast<double>(s.pages_ok);
+  // The peer, in the same run on the same masters: the CPU path
+  // (`pageprep run --ocr none --device cpu`), its process CPU time per page.
+  host::RunConfig cpu_cfg = cfg;
+  cpu_cfg.outdir = (work / ("out-cpu-" + masters)).string();
+  cpu_cfg.device = host::DeviceChoice::kCpu;
+  cpu_cfg.executor_factories = nullptr;
+  std::ostringstream cpu_log;
+  const double c0 = process_cpu_s();
+  const host::RunSummary cs = host::run_pipeline(cpu_cfg, cpu_log);
+  const double ccpu = process_cpu_s() - c0;
+  if (cs.exit_code != host::kExitOk || cs.pages_ok != o.pages) {
+    r.error =
+        "the CPU path's run failed (exit " + std::to_string(cs.exit_code) + "): " + cpu_log.str();
+    return r;
+  }
+  r.cpu_path_cpu_ms = 1000.0 * ccpu / static_cast<double>(cs.pages_ok);
   return r;
 }
 
@@ -258,6 +275,7 @@ int run_null_bench(const std::vector<std::string>& args, std::ostream& out, std:
       j.num("host_cpu_ms_per_page", r.host_cpu_ms, 3);
       j.num("decode_cpu_ms_per_page", r.decode_cpu_ms, 3);
       j.num("beyond_decode_ms_per_page", r.host_cpu_ms - r.decode_cpu_ms, 3);
+      j.num("cpu_path_cpu_ms_per_page", r.cpu_path_cpu_ms, 3);
       j.key("predicted_pages_per_s").begin_object();
       for (int n : kPredictCores) j.num(std::to_string(n), 1000.0 * n / r.host_cpu_ms, 1);
       j.end_object();
@@ -271,13 +289,13 @@ int run_null_bench(const std::vector<std::string>& args, std::ostream& out, std:
   out << "pageprep bench --device null: " << o.pages << " generated pages per set, " << o.width
       << "x" << o.height << " at " << o.dpi << " dpi, " << o.jobs << " threads\n";
   char line[256];
-  std::snprintf(line, sizeof line, "%-8s %14s %16s %16s %14s\n", "masters", "host ms/page",
-                "decode ms/page", "beyond decode", "pages/s @16");
+  std::snprintf(line, sizeof line, "%-8s %14s %16s %16s %14s %14s\n", "masters", "host ms/page",
+                "decode ms/page", "beyond decode", "pages/s @16", "cpu path ms");
   out << line;
   for (const NullResult& r : results) {
-    std::snprintf(line, sizeof line, "%-8s %14.3f %16.3f %16.3f %14.1f\n", r.masters.c_str(),
+    std::snprintf(line, sizeof line, "%-8s %14.3f %16.3f %16.3f %14.1f %14.3f\n", r.masters.c_str(),
                   r.host_cpu_ms, r.decode_cpu_ms, r.host_cpu_ms - r.decode_cpu_ms,
-                  16000.0 / r.host_cpu_ms);
+                  16000.0 / r.host_cpu_ms, r.cpu_path_cpu_ms);
     out << line;
   }
   return host::kExitOk;

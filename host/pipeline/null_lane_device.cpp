@@ -2,8 +2,10 @@
 // work (contract in null_lane_device.hpp).
 #include "pipeline/null_lane_device.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <vector>
 
@@ -14,9 +16,27 @@ namespace pageprep::host {
 struct NullLaneDevice::Pool {
   std::mutex mu;
   std::vector<std::pair<size_t, uint8_t*>> free;
+  /// Per page size (w, h): the first such page thresholded and packed.
+  std::map<std::pair<int32_t, int32_t>, std::vector<uint8_t>> templates;
   int64_t out = 0;
 
-  uint8_t* take(size_t bytes) {
+  /// The packed page every buffer of `gray`'s size holds (ink = 1, MSB first).
+  const std::vector<uint8_t>& template_for(const cv::Mat& gray) {
+    std::vector<uint8_t>& t = templates[{gray.cols, gray.rows}];
+    if (t.empty()) {
+      const int32_t row = (gray.cols + 7) / 8;
+      t.assign(static_cast<size_t>(row) * static_cast<size_t>(gray.rows), 0);
+      for (int y = 0; y < gray.rows; ++y) {
+        const uint8_t* g = gray.ptr<uint8_t>(y);
+        uint8_t* o = t.data() + static_cast<size_t>(y) * static_cast<size_t>(row);
+        for (int x = 0; x < gray.cols; ++x)
+          if (g[x] < 128) o[x / 8] |= static_cast<uint8_t>(0x80u >> (x % 8));
+      }
+    }
+    return t;
+  }
+
+  uint8_t* take(const cv::Mat& gray, size_t bytes) {
     {
       std::lock_guard<std::mutex> lock(mu);
       ++out;
@@ -28,8 +48,14 @@ struct NullLaneDevice::Pool {
           return p;
         }
     }
-    // A blank page: 0 bits are paper. Zeroed once; pages never write to it.
-    return static_cast<uint8_t*>(std::calloc(bytes, 1));
+    // A new buffer gets the page size's binary page once; pages never write to it.
+    uint8_t* p = static_cast<uint8_t*>(std::malloc(bytes));
+    if (p) {
+      std::lock_guard<std::mutex> lock(mu);
+      const std::vector<uint8_t>& t = template_for(gray);
+      std::memcpy(p, t.data(), std::min(bytes, t.size()));
+    }
+    return p;
   }
   void give(size_t bytes, uint8_t* p) {
     std::lock_guard<std::mutex> lock(mu);
@@ -73,7 +99,7 @@ std::string NullLaneDevice::finish(int lane) {
     const cv::Mat& in = p->decoded.gray;
     const int32_t w = in.cols, h = in.rows, row = (w + 7) / 8;
     const size_t bytes = static_cast<size_t>(row) * static_cast<size_t>(h);
-    uint8_t* buf = pool_->take(bytes);
+    uint8_t* buf = pool_->take(in, bytes);
     if (!buf) return "null device: out of host memory";
     p->binary_packed = cv::Mat(h, row, CV_8UC1, buf, static_cast<size_t>(row));
     p->binary_packed_width = w;

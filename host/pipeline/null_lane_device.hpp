@@ -8,10 +8,13 @@
 /// same form (binary_packed at 1 bit per pixel, held by host_hold, plus the
 /// decoded gray as `gray` when gray output is needed), so the writers do the
 /// unpack, encode, write and journal work they would do after a real
-/// device. The binary page it delivers is blank (all paper): the point is
-/// the host's cost, not the pixels. Packed buffers come from a small free
-/// list, as the CUDA device's pinned slab would give them, so allocation is
-/// not counted as the device's work.
+/// device. The binary page it delivers is the first page of its size
+/// thresholded at mid-gray (made once per page size, copied into each new
+/// buffer): a real page's ink, so the G4 encode costs what it costs on text.
+/// The point is the host's cost, not the pixels: later pages of that size get
+/// the same binary page. Packed buffers come from a small free list, as the
+/// CUDA device's pinned slab would give them, so neither the allocation nor
+/// the threshold is counted as host work per page.
 ///
 /// Used by make_null_executor(); never chosen by `--device auto`.
 #pragma once

@@ -1,6 +1,6 @@
 // The null lane device (host/pipeline/null_lane_device.hpp): pages pass the
-// pipelined executor with the results a device would download (a blank
-// packed binary of the page's size, the gray when asked), batches retire in
+// pipelined executor with the results a device would download (the packed
+// binary of the first page of that size, thresholded, the gray when asked), batches retire in
 // order, and every packed buffer comes back to the pool once unpacked.
 #include <gtest/gtest.h>
 
@@ -32,7 +32,9 @@ std::vector<std::unique_ptr<PageWork>> pages(int n, int w, int h) {
   std::vector<std::unique_ptr<PageWork>> v;
   for (int i = 0; i < n; ++i) {
     auto p = std::make_unique<PageWork>();
-    p->decoded.gray = cv::Mat(h, w, CV_8UC1, cv::Scalar(10 + i));
+    // Ink in the left 5 columns, paper in the rest (the gray differs per page).
+    p->decoded.gray = cv::Mat(h, w, CV_8UC1, cv::Scalar(200 + i));
+    p->decoded.gray.colRange(0, std::min(5, w)).setTo(20 + i);
     p->specks_removed = -1;  // poisoned: the device must set it
     v.push_back(std::move(p));
   }
@@ -79,7 +81,9 @@ void run(bool gray) {
     EXPECT_EQ(p->binary_packed_width, 13);
     unpack_results(*p);
     ASSERT_EQ(p->binary.size(), cv::Size(13, 7));
-    EXPECT_EQ(cv::countNonZero(p->binary == 255), 13 * 7);  // blank: all paper
+    // The page size's binary page: the first page thresholded at mid-gray.
+    EXPECT_EQ(cv::countNonZero(p->binary.colRange(0, 5) == 0), 5 * 7);
+    EXPECT_EQ(cv::countNonZero(p->binary.colRange(5, 13) == 255), 8 * 7);
     if (gray) {
       ASSERT_EQ(p->gray.size(), cv::Size(13, 7));
       EXPECT_EQ(cv::countNonZero(p->gray != p->decoded.gray), 0);
