@@ -38,7 +38,8 @@ std::string text_after(const std::string& content, bool strip, const fs::path& p
   page.replaceKey("/Contents", pdf.newStream(content));
   QPDFPageDocumentHelper(pdf).addPage(QPDFPageObjectHelper(pdf.makeIndirectObject(page)), false);
   if (strip) strip_invisible_text(QPDFPageDocumentHelper(pdf).getAllPages()[0]);
-  QPDFWriter w(pdf, path.string().c_str());
+  const std::string path_file = path.string();  // QPDFWriter keeps the pointer
+  QPDFWriter w(pdf, path_file.c_str());
   w.write();
   return command_output("pdftotext '" + path.string() + "' - 2>&1");
 }

@@ -86,7 +86,8 @@ void write_pdf(const fs::path& path, const std::map<std::string, Stream>& stream
     QPDFObjectHandle extra = QPDFObjectHandle::parse(&pdf, with_ocg("<< " + catalog_extra + " >>"));
     for (const auto& k : extra.getKeys()) pdf.getRoot().replaceKey(k, extra.getKey(k));
   }
-  QPDFWriter w(pdf, path.string().c_str());
+  const std::string path_file = path.string();  // QPDFWriter keeps the pointer
+  QPDFWriter w(pdf, path_file.c_str());
   w.setStaticID(true);
   w.write();
 }
@@ -192,7 +193,8 @@ TEST_F(PdfHidden, FormBBoxSmallerThanTheImageIsRendered) {
   page.replaceKey("/Resources", res);
   page.replaceKey("/Contents", pdf.newStream("q /Fm0 Do Q"));
   QPDFPageDocumentHelper(pdf).addPage(QPDFPageObjectHelper(pdf.makeIndirectObject(page)), false);
-  QPDFWriter w(pdf, p.string().c_str());
+  const std::string p_file = p.string();  // QPDFWriter keeps the pointer
+  QPDFWriter w(pdf, p_file.c_str());
   w.setStaticID(true);
   w.write();
   expect_right_half_hidden(decode(p), "hidden by a form's /BBox");

@@ -77,7 +77,8 @@ void write_pdf(const fs::path& path, const TestImage& img, const std::vector<Tes
     page.replaceKey("/Contents", pdf.newStream(p.content));
     dh.addPage(QPDFPageObjectHelper(pdf.makeIndirectObject(page)), false);
   }
-  QPDFWriter w(pdf, path.string().c_str());
+  const std::string path_file = path.string();  // QPDFWriter keeps the pointer
+  QPDFWriter w(pdf, path_file.c_str());
   w.setStaticID(true);
   w.write();
 }
@@ -345,7 +346,8 @@ TEST(PdfInput, LyingPageCountCountsThePagesThatExist) {
     page.replaceKey("/Contents", pdf.newStream("0 g 10 10 50 50 re f"));
     QPDFPageDocumentHelper(pdf).addPage(QPDFPageObjectHelper(pdf.makeIndirectObject(page)), false);
     pdf.getRoot().getKey("/Pages").replaceKey("/Count", QPDFObjectHandle::newInteger(16000000));
-    QPDFWriter w(pdf, p.string().c_str());
+    const std::string p_file = p.string();  // QPDFWriter keeps the pointer
+    QPDFWriter w(pdf, p_file.c_str());
     w.setStaticID(true);
     w.write();
   }
