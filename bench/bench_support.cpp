@@ -51,9 +51,10 @@ void BM_HugePngHeaderRefused(benchmark::State& state) {
   put_chunk(&png, "IEND", {});
   pageprep::kernels::cpu::ThreadPool pool(1);
   for (auto _ : state) {
-    const auto r =
-        pageprep::host::decode_page_from_memory(png, "bench", 0, pageprep::host::DecodeLimits{}, pool);
-    if (r.error != pageprep::host::PageError::kTooLarge) state.SkipWithError("not refused as too large");
+    const auto r = pageprep::host::decode_page_from_memory(png, "bench", 0,
+                                                           pageprep::host::DecodeLimits{}, pool);
+    if (r.error != pageprep::host::PageError::kTooLarge)
+      state.SkipWithError("not refused as too large");
     benchmark::DoNotOptimize(r.error);
   }
 }

@@ -190,7 +190,8 @@ int report_outdir(const std::string& outdir, std::ostream& out, std::ostream& er
   for (const auto& m : mismatched)
     err << "pageprep report: error: " << m << " ran with other output options than shard "
         << current.front().shard << "/" << current.front().shards
-        << " (OCR, language, steps, image or document outputs): rerun it with the array's options\n";
+        << " (OCR, language, steps, image or document outputs): rerun it with the array's "
+           "options\n";
   if (!mismatched.empty()) return kReportFailures;
   if (remaining > 0 || static_cast<int64_t>(current.size()) < shards) return kReportIncomplete;
   return failed > 0 ? kReportFailures : kReportComplete;

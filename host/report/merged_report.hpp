@@ -18,9 +18,10 @@ bool write_pages_jsonl(const Journal& journal, const std::string& outdir,
 
 /// Exit codes of `pageprep report`.
 enum ReportExit : int {
-  kReportComplete = 0,    ///< every page the latest run or shard array set out to do is ok
-  kReportFatal = 1,       ///< not a pageprep output folder, or reports could not be written
-  kReportFailures = 3,    ///< finished pages include failures, or shards of the array ran with other options
+  kReportComplete = 0,  ///< every page the latest run or shard array set out to do is ok
+  kReportFatal = 1,     ///< not a pageprep output folder, or reports could not be written
+  kReportFailures =
+      3,  ///< finished pages include failures, or shards of the array ran with other options
   kReportIncomplete = 4,  ///< pages are still to do (running, or a shard did not finish)
 };
 
