@@ -118,15 +118,6 @@ struct Page {
   double dpi = 300;
 };
 
-int to_int(const std::string& opt, const std::string& v, int lo, int hi) {
-  char* end = nullptr;
-  const long x = std::strtol(v.c_str(), &end, 10);
-  if (v.empty() || *end != '\0' || x < lo || x > hi)
-    throw std::invalid_argument(opt + " needs an integer in [" + std::to_string(lo) + ", " +
-                                std::to_string(hi) + "], got '" + v + "'");
-  return static_cast<int>(x);
-}
-
 BenchOptions parse(const std::vector<std::string>& args) {
   BenchOptions o;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -136,19 +127,19 @@ BenchOptions parse(const std::vector<std::string>& args) {
       return args[++i];
     };
     if (a == "--pages") {
-      o.pages = to_int(a, value(), 1, 100000);
+      o.pages = bench_int_option(a, value(), 1, 100000);
     } else if (a == "--size") {
       o.size_name = value();
     } else if (a == "--dpi") {
-      o.dpi = to_int(a, value(), 50, 1200);
+      o.dpi = bench_int_option(a, value(), 50, 1200);
     } else if (a == "--input") {
       o.input = value();
     } else if (a == "--device") {
       o.device = value();
     } else if (a == "--batch") {
-      o.batch = to_int(a, value(), 1, 256);
+      o.batch = bench_int_option(a, value(), 1, 256);
     } else if (a == "--jobs") {
-      o.jobs = to_int(a, value(), 1, 4096);
+      o.jobs = bench_int_option(a, value(), 1, 4096);
     } else if (a == "--seconds") {
       o.seconds = std::strtod(value().c_str(), nullptr);
       if (!(o.seconds > 0 && o.seconds <= 600))
@@ -176,8 +167,8 @@ BenchOptions parse(const std::vector<std::string>& args) {
   } else {
     const size_t x = o.size_name.find('x');
     if (x == std::string::npos) throw std::invalid_argument("--size must be a4, a3, letter or WxH");
-    o.width = to_int("--size", o.size_name.substr(0, x), 16, kernels::kMaxPageSide);
-    o.height = to_int("--size", o.size_name.substr(x + 1), 16, kernels::kMaxPageSide);
+    o.width = bench_int_option("--size", o.size_name.substr(0, x), 16, kernels::kMaxPageSide);
+    o.height = bench_int_option("--size", o.size_name.substr(x + 1), 16, kernels::kMaxPageSide);
   }
   if (o.device != "all" && o.device != "cpu" && o.device.rfind("cuda", 0) != 0)
     throw std::invalid_argument("--device must be cpu, cuda, cuda:N or all");
@@ -495,6 +486,15 @@ double end_to_end(const BenchOptions& o, const std::vector<Page>& pages, const f
 }
 
 }  // namespace
+
+int bench_int_option(const std::string& opt, const std::string& v, int lo, int hi) {
+  char* end = nullptr;
+  const long x = std::strtol(v.c_str(), &end, 10);
+  if (v.empty() || *end != '\0' || x < lo || x > hi)
+    throw std::invalid_argument(opt + " needs an integer in [" + std::to_string(lo) + ", " +
+                                std::to_string(hi) + "], got '" + v + "'");
+  return static_cast<int>(x);
+}
 
 cv::Mat generate_bench_page(int width, int height, int dpi, uint64_t seed) {
   BenchOptions o;

@@ -23,6 +23,10 @@ int run_bench(const std::vector<std::string>& args, std::ostream& out, std::ostr
 /// The bench's generated text-like page (skewed, noisy), 8-bit gray.
 cv::Mat generate_bench_page(int width, int height, int dpi, uint64_t seed);
 
+/// `v` as an integer in [lo, hi] for option `opt`; std::invalid_argument
+/// naming the option otherwise (both bench parsers).
+int bench_int_option(const std::string& opt, const std::string& v, int lo, int hi);
+
 /// `pageprep bench --device null ...` (bench_null.cpp): the GPU path's host
 /// cost per page, with a device that does no work.
 int run_null_bench(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);

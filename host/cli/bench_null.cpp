@@ -64,15 +64,6 @@ struct NullResult {
   std::string error;
 };
 
-int parse_int(const std::string& opt, const std::string& v, int lo, int hi) {
-  char* end = nullptr;
-  const long x = std::strtol(v.c_str(), &end, 10);
-  if (v.empty() || *end != '\0' || x < lo || x > hi)
-    throw std::invalid_argument(opt + " needs an integer in [" + std::to_string(lo) + ", " +
-                                std::to_string(hi) + "], got '" + v + "'");
-  return static_cast<int>(x);
-}
-
 NullBenchOptions parse_null(const std::vector<std::string>& args) {
   NullBenchOptions o;
   std::string size = "a4";
@@ -85,13 +76,13 @@ NullBenchOptions parse_null(const std::vector<std::string>& args) {
     if (a == "--device") {
       value();  // "null", checked by the caller
     } else if (a == "--pages") {
-      o.pages = parse_int(a, value(), 1, 100000);
+      o.pages = bench_int_option(a, value(), 1, 100000);
     } else if (a == "--size") {
       size = value();
     } else if (a == "--dpi") {
-      o.dpi = parse_int(a, value(), 50, 1200);
+      o.dpi = bench_int_option(a, value(), 50, 1200);
     } else if (a == "--jobs") {
-      o.jobs = parse_int(a, value(), 1, 4096);
+      o.jobs = bench_int_option(a, value(), 1, 4096);
     } else if (a == "--work") {
       o.work = value();
     } else if (a == "--json") {
@@ -106,8 +97,8 @@ NullBenchOptions parse_null(const std::vector<std::string>& args) {
   } else {
     const size_t x = size.find('x');
     if (x == std::string::npos) throw std::invalid_argument("--size must be a4 or WxH");
-    o.width = parse_int("--size", size.substr(0, x), 16, 20000);
-    o.height = parse_int("--size", size.substr(x + 1), 16, 20000);
+    o.width = bench_int_option("--size", size.substr(0, x), 16, 20000);
+    o.height = bench_int_option("--size", size.substr(x + 1), 16, 20000);
   }
   return o;
 }

@@ -255,27 +255,34 @@ ImageSource original_image(const PageArtifact& a) {
   return s;
 }
 
-// A new page of w x h points showing `image` over the whole page, plus `text`.
-QPDFObjectHandle image_page(QPDF& out, double w_pt, double h_pt, QPDFObjectHandle image,
-                            QPDFObjectHandle font, const std::string& text) {
+// A new page of w x h points: `draw` paints the named XObjects, then `text`.
+QPDFObjectHandle new_page(QPDF& out, double w_pt, double h_pt,
+                          const std::vector<std::pair<std::string, QPDFObjectHandle>>& xobjects,
+                          std::string draw, QPDFObjectHandle font, const std::string& text) {
   QPDFObjectHandle resources = QPDFObjectHandle::newDictionary();
-  QPDFObjectHandle xobjects = QPDFObjectHandle::newDictionary();
-  xobjects.replaceKey("/Im0", image);
-  resources.replaceKey("/XObject", xobjects);
-  std::string content = "q " + matrix_text({w_pt, 0, 0, h_pt, 0, 0}) + " cm /Im0 Do Q\n";
+  QPDFObjectHandle xo = QPDFObjectHandle::newDictionary();
+  for (const auto& [name, x] : xobjects) xo.replaceKey(name, x);
+  resources.replaceKey("/XObject", xo);
   if (!text.empty()) {
     QPDFObjectHandle fonts = QPDFObjectHandle::newDictionary();
     fonts.replaceKey(kFontName, font);
     resources.replaceKey("/Font", fonts);
-    content += text;
+    draw += text;
   }
   QPDFObjectHandle page = QPDFObjectHandle::newDictionary();
   page.replaceKey("/Type", QPDFObjectHandle::newName("/Page"));
   page.replaceKey("/MediaBox",
                   QPDFObjectHandle::newArray(QPDFObjectHandle::Rectangle(0, 0, w_pt, h_pt)));
   page.replaceKey("/Resources", resources);
-  page.replaceKey("/Contents", out.newStream(content));
+  page.replaceKey("/Contents", out.newStream(draw));
   return out.makeIndirectObject(page);
+}
+
+// A new page of w x h points showing `image` over the whole page, plus `text`.
+QPDFObjectHandle image_page(QPDF& out, double w_pt, double h_pt, QPDFObjectHandle image,
+                            QPDFObjectHandle font, const std::string& text) {
+  return new_page(out, w_pt, h_pt, {{"/Im0", image}},
+                  "q " + matrix_text({w_pt, 0, 0, h_pt, 0, 0}) + " cm /Im0 Do Q\n", font, text);
 }
 
 // The master as decoded for MRC: colour when it has colour.
@@ -325,26 +332,9 @@ QPDFObjectHandle mrc_page(QPDF& out, const PageArtifact& a, double w_pt, double 
   parms.replaceKey("/Columns", QPDFObjectHandle::newInteger(l.width));
   parms.replaceKey("/Rows", QPDFObjectHandle::newInteger(l.height));
   md.replaceKey("/DecodeParms", parms);  // BlackIs1 false: ink decodes to 0, which paints
-  QPDFObjectHandle resources = QPDFObjectHandle::newDictionary();
-  QPDFObjectHandle xobjects = QPDFObjectHandle::newDictionary();
-  xobjects.replaceKey("/Bg", bg);
-  xobjects.replaceKey("/Mask", mask);
-  resources.replaceKey("/XObject", xobjects);
   const std::string place = matrix_text({w_pt, 0, 0, h_pt, 0, 0}) + " cm";
-  std::string content = "q " + place + " /Bg Do Q\nq 0 g " + place + " /Mask Do Q\n";
-  if (!text.empty()) {
-    QPDFObjectHandle fonts = QPDFObjectHandle::newDictionary();
-    fonts.replaceKey(kFontName, font);
-    resources.replaceKey("/Font", fonts);
-    content += text;
-  }
-  QPDFObjectHandle page = QPDFObjectHandle::newDictionary();
-  page.replaceKey("/Type", QPDFObjectHandle::newName("/Page"));
-  page.replaceKey("/MediaBox",
-                  QPDFObjectHandle::newArray(QPDFObjectHandle::Rectangle(0, 0, w_pt, h_pt)));
-  page.replaceKey("/Resources", resources);
-  page.replaceKey("/Contents", out.newStream(content));
-  return out.makeIndirectObject(page);
+  return new_page(out, w_pt, h_pt, {{"/Bg", bg}, {"/Mask", mask}},
+                  "q " + place + " /Bg Do Q\nq 0 g " + place + " /Mask Do Q\n", font, text);
 }
 
 // Adds the text layer to a page copied from a PDF master, leaving its own
