@@ -70,7 +70,7 @@ std::vector<OrientationCase> make_orientation_cases(int text_pages, bool chinese
 /// Pages without usable text (the skew and orientation gates must leave them
 /// alone): blank, noisy and textured paper, scanner borders, a halftone and a
 /// continuous-tone photo, bar charts, a signature, a lone page number, one
-/// word; level and tilted. The same kinds as tests/unit/test_skew_evidence.cpp.
+/// word; level and tilted. The same kinds as tests/unit/kernels/test_skew_evidence.cpp.
 struct NoTextCase {
   std::string name;
   testsupport::PageSpec spec;

@@ -3,7 +3,7 @@
 /// jobs, each of which one device lane processes (pipelined_executor.hpp).
 ///
 /// Pure host arithmetic (no CUDA), compiled in every configuration so that it
-/// is unit-tested without a device (tests/unit/test_cuda_batch_plan.cpp).
+/// is unit-tested without a device (tests/unit/pipeline/test_cuda_batch_plan.cpp).
 ///
 /// Contract of plan_cuda_batch():
 /// - Every input index appears exactly once: in one job, or in `oversize`.

@@ -3,7 +3,7 @@
 /// split into jobs, jobs placed on device lanes, each job's phases advanced
 /// as the device finishes them, batches retired in order, and failures
 /// retried on the CPU. Unit-tested with a fake device
-/// (tests/unit/test_pipelined_executor.cpp).
+/// (tests/unit/pipeline/test_pipelined_executor.cpp).
 ///
 /// ## Lanes and jobs
 ///

@@ -5,7 +5,7 @@
 
 #include "pageprep/kernels/denoise.hpp"
 #include "parity/device_batch.hpp"
-#include "unit/denoise_reference.hpp"
+#include "unit/kernels/denoise_reference.hpp"
 
 namespace pageprep {
 namespace {

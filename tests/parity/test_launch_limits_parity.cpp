@@ -22,7 +22,7 @@
 #include "pageprep/kernels/gray.hpp"
 #include "pageprep/kernels/pack.hpp"
 #include "parity/device_batch.hpp"
-#include "unit/denoise_reference.hpp"
+#include "unit/kernels/denoise_reference.hpp"
 
 namespace pageprep {
 namespace {

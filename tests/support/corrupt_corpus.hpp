@@ -4,7 +4,7 @@
 /// random bytes, wrong magic, absurd and zero sizes, broken checksums, bad
 /// headers and loops, across PNG, JPEG, TIFF, PNM and WebP.
 ///
-/// Used by tests/unit/test_corrupt_corpus.cpp (every case through the decoder:
+/// Used by tests/unit/io/test_corrupt_corpus.cpp (every case through the decoder:
 /// no crash, and an error with a message for every case that must fail),
 /// tests/e2e/test_corrupt_corpus.cpp (the whole corpus through the CLI), and
 /// tests/fuzz (seed inputs). Deterministic for a given seed.

@@ -11,7 +11,7 @@
 /// Projection-profile search (the Leptonica pixFindSkew family), chosen
 /// because it is exact in integers (CPU == GPU bit for bit), robust to blur
 /// and uneven light once binarized, and measured accurate on our generated
-/// pages (numbers in docs and in the report of tests/unit/test_skew_accuracy.cpp):
+/// pages (numbers in docs and in the report of tests/unit/kernels/test_skew_accuracy.cpp):
 ///
 /// 1. Reduce: the page is reduced by a factor s (dpi / 150, or from the page
 ///    size when the dpi is unknown; reduced sides at most 2048) to a "fine"

@@ -5,7 +5,7 @@
 
 #include "pageprep/kernels/denoise.hpp"
 #include "support/random_image.hpp"
-#include "unit/denoise_reference.hpp"
+#include "unit/kernels/denoise_reference.hpp"
 
 namespace pageprep {
 namespace {

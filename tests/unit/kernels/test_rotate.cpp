@@ -10,7 +10,7 @@
 #include "pageprep/kernels/deskew.hpp"
 #include "support/page_generator.hpp"
 #include "support/random_image.hpp"
-#include "unit/skew_test_util.hpp"
+#include "unit/kernels/skew_test_util.hpp"
 
 namespace pageprep {
 namespace {

@@ -14,7 +14,7 @@
 #include "pipeline/executor.hpp"
 #include "support/page_generator.hpp"
 #include "support/random_image.hpp"
-#include "unit/skew_test_util.hpp"
+#include "unit/kernels/skew_test_util.hpp"
 
 namespace pageprep {
 namespace {
