@@ -14,8 +14,8 @@
 
 #include "bench_common.hpp"
 #include "io/codec.hpp"
-#include "report/text_metrics.hpp"
 #include "support/page_generator.hpp"
+#include "util/text_metrics.hpp"
 
 namespace {
 

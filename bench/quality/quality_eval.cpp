@@ -46,17 +46,17 @@
 #include <vector>
 
 #include "io/codec.hpp"
+#include "model/page_work.hpp"
 #include "ocr/ocr_engine.hpp"
 #include "ocr/orientation.hpp"
 #include "ocr/page_reader.hpp"
 #include "pipeline/executor.hpp"
 #include "pipeline/page_signals.hpp"
-#include "pipeline/page_work.hpp"
 #include "pipeline/run_config.hpp"
 #include "quality_corpus.hpp"
 #include "quality_metrics.hpp"
-#include "report/text_metrics.hpp"
 #include "support/page_generator.hpp"
+#include "util/text_metrics.hpp"
 
 namespace fs = std::filesystem;
 

@@ -13,11 +13,11 @@
 #include <utility>
 
 #include "api/engine_options.hpp"
+#include "model/page_work.hpp"
 #include "ocr/orientation.hpp"
 #include "pipeline/executor.hpp"
 #include "pipeline/orientation_step.hpp"
 #include "pipeline/page_signals.hpp"
-#include "pipeline/page_work.hpp"
 
 namespace pageprep {
 

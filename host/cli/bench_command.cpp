@@ -44,8 +44,8 @@
 #include "pipeline/run_config.hpp"
 #include "pipeline/scheduler.hpp"
 #include "pipeline/shard.hpp"
-#include "report/json_writer.hpp"
 #include "report/version.hpp"
+#include "util/json_writer.hpp"
 
 #if defined(PAGEPREP_HAVE_CUDA)
 #include <cuda_runtime_api.h>

@@ -36,8 +36,8 @@
 #include "pipeline/run_config.hpp"
 #include "pipeline/scheduler.hpp"
 #include "pipeline/shard.hpp"
-#include "report/json_writer.hpp"
 #include "report/version.hpp"
+#include "util/json_writer.hpp"
 
 namespace pageprep::cli {
 namespace {

@@ -11,7 +11,7 @@
 #include <sstream>
 #include <vector>
 
-#include "report/json_writer.hpp"
+#include "util/json_writer.hpp"
 
 namespace pageprep::host {
 namespace {

@@ -12,8 +12,8 @@
 
 #include <opencv2/core/mat.hpp>
 
+#include "model/page_work.hpp"
 #include "pageprep/kernels/cpu/thread_pool.hpp"
-#include "pipeline/page_work.hpp"
 
 namespace pageprep::host {
 

@@ -28,10 +28,10 @@
 #include <string>
 #include <vector>
 
+#include "model/page_work.hpp"
 #include "pageprep/kernels/batch.hpp"
 #include "pageprep/kernels/denoise.hpp"
 #include "pageprep/kernels/deskew.hpp"
-#include "pipeline/page_work.hpp"
 #include "pipeline/run_config.hpp"
 
 namespace pageprep::host {

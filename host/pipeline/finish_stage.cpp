@@ -10,7 +10,7 @@
 #include "io/codec.hpp"
 #include "pipeline/orientation_step.hpp"
 #include "pipeline/page_signals.hpp"
-#include "report/text_metrics.hpp"
+#include "util/text_metrics.hpp"
 
 namespace pageprep::host {
 namespace fs = std::filesystem;

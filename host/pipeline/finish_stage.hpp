@@ -20,13 +20,13 @@
 #include <vector>
 
 #include "doc/page_geometry.hpp"
+#include "model/page_work.hpp"
+#include "model/run_stats.hpp"
 #include "ocr/ocr_engine.hpp"
 #include "ocr/orientation.hpp"
 #include "ocr/page_reader.hpp"
 #include "pipeline/executor.hpp"
-#include "pipeline/page_work.hpp"
 #include "pipeline/run_config.hpp"
-#include "pipeline/run_stats.hpp"
 
 namespace pageprep::host {
 

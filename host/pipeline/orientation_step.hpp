@@ -10,9 +10,9 @@
 #include <memory>
 #include <string>
 
+#include "model/page_work.hpp"
 #include "ocr/orientation.hpp"
 #include "pipeline/executor.hpp"
-#include "pipeline/page_work.hpp"
 #include "pipeline/run_config.hpp"
 
 namespace pageprep::host {

@@ -15,8 +15,8 @@
 #include <sstream>
 
 #include "io/output_names.hpp"
-#include "report/json_reader.hpp"
-#include "report/json_writer.hpp"
+#include "util/json_reader.hpp"
+#include "util/json_writer.hpp"
 
 namespace pageprep::host {
 namespace fs = std::filesystem;

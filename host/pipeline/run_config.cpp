@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <sstream>
 
-#include "pipeline/journal.hpp"
+#include "report/journal.hpp"
 
 namespace pageprep::host {
 

@@ -8,6 +8,7 @@
 
 #include "doc/assemble.hpp"
 #include "io/codec.hpp"
+#include "model/run_summary.hpp"
 #include "pageprep/kernels/binarize.hpp"
 #include "pipeline/shard.hpp"
 
@@ -94,15 +95,6 @@ struct RunConfig {
   /// `pageprep bench --device null` puts a NullLaneDevice in the CUDA
   /// executor's place (cli/bench_null.cpp). Not an output parameter.
   const ExecutorFactories* executor_factories = nullptr;
-};
-
-/// Resolved thread counts for a run (see scheduler.hpp for the core budget).
-struct ThreadBudget {
-  int cores = 1;
-  std::string cores_source = "machine";  ///< --jobs, affinity, cgroup or machine
-  int decode_threads = 1;
-  int preprocess_threads = 1;  ///< the CPU executor's pool
-  int finish_threads = 1;      ///< OCR workers, or image writers with --ocr none
 };
 
 /// `cuda`: the preprocessing runs on the CUDA executor (its CPU pool only

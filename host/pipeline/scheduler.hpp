@@ -38,40 +38,10 @@
 #include <utility>
 #include <vector>
 
+#include "model/run_summary.hpp"
 #include "pipeline/run_config.hpp"
 
 namespace pageprep::host {
-
-/// Process exit codes of `pageprep run` (also documented in README.md).
-enum ExitCode : int {
-  kExitOk = 0,             ///< every page succeeded (or was already done)
-  kExitFatal = 1,          ///< the run could not start or could not finish its reports
-  kExitUsage = 2,          ///< bad command line
-  kExitPagesFailed = 3,    ///< the run finished, but at least one page failed
-  kExitInterrupted = 130,  ///< stopped by SIGINT/SIGTERM; finished pages are journaled
-};
-
-/// One document's outputs (B.pdf, B.txt) as assembled by this run.
-struct DocumentResult {
-  std::string input;
-  bool ok = true;
-  std::string message;  ///< the error, or pages left out / without text
-  std::vector<std::pair<std::string, std::string>> outputs;  ///< (kind, path)
-  int32_t pages_without_text = 0;
-};
-
-struct RunSummary {
-  int64_t pages_total = 0;
-  int64_t documents_ok = 0;      ///< documents assembled (or found up to date)
-  int64_t documents_failed = 0;  ///< documents whose PDF or text could not be written
-  int64_t pages_ok = 0;
-  int64_t pages_failed = 0;
-  int64_t pages_resumed = 0;  ///< already done by an earlier run with the same parameters
-  double wall_s = 0;
-  /// CPU time the decode threads spent in the decoders (CLOCK_THREAD_CPUTIME_ID).
-  double decode_cpu_s = 0;
-  int exit_code = kExitOk;
-};
 
 /// Runs the job. Reports go to cfg.outdir (pages.jsonl, run.json) and to `err`
 /// (per-page errors, progress, summary). Never throws.

@@ -8,7 +8,7 @@
 #include <sstream>
 #include <thread>
 
-#include "pipeline/journal.hpp"
+#include "report/journal.hpp"
 
 extern char** environ;
 

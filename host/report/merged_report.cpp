@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "io/atomic_file.hpp"
-#include "pipeline/manifest.hpp"
-#include "report/json_reader.hpp"
-#include "report/json_writer.hpp"
+#include "report/manifest.hpp"
+#include "util/json_reader.hpp"
+#include "util/json_writer.hpp"
 
 namespace pageprep::host {
 namespace fs = std::filesystem;

@@ -7,7 +7,7 @@
 #include <iosfwd>
 #include <string>
 
-#include "pipeline/journal.hpp"
+#include "report/journal.hpp"
 
 namespace pageprep::host {
 

@@ -1,6 +1,6 @@
 #include "report/page_record.hpp"
 
-#include "report/json_writer.hpp"
+#include "util/json_writer.hpp"
 
 #include <cctype>
 

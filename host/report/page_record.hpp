@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <string>
 
-#include "pipeline/page_work.hpp"
+#include "model/page_work.hpp"
 
 namespace pageprep::host {
 

@@ -2,7 +2,7 @@
 
 #include <sys/resource.h>
 
-#include "report/json_writer.hpp"
+#include "util/json_writer.hpp"
 
 namespace pageprep::host {
 

@@ -7,9 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/run_config.hpp"
-#include "pipeline/run_stats.hpp"
-#include "pipeline/scheduler.hpp"
+#include "model/run_stats.hpp"
+#include "model/run_summary.hpp"
 #include "report/page_record.hpp"
 
 namespace pageprep::host {

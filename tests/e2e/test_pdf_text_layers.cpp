@@ -13,7 +13,7 @@
 #include <fstream>
 
 #include "e2e/cli_harness.hpp"
-#include "report/text_metrics.hpp"
+#include "util/text_metrics.hpp"
 
 namespace pageprep::e2e {
 namespace {

@@ -1,6 +1,6 @@
 #include "support/corpus_text.hpp"
 
-#include "report/text_metrics.hpp"
+#include "util/text_metrics.hpp"
 
 #include <cmath>
 

@@ -14,8 +14,8 @@
 
 #include "ocr/ocr_engine.hpp"
 #include "ocr/page_reader.hpp"
-#include "report/text_metrics.hpp"
 #include "support/page_generator.hpp"
+#include "util/text_metrics.hpp"
 
 namespace pageprep {
 namespace {

@@ -14,10 +14,10 @@
 #include <vector>
 
 #include "doc/page_artifact.hpp"
+#include "model/page_work.hpp"
+#include "model/run_stats.hpp"
 #include "pipeline/finish_stage.hpp"
-#include "pipeline/page_work.hpp"
 #include "pipeline/run_config.hpp"
-#include "pipeline/run_stats.hpp"
 
 namespace pageprep::host {
 namespace {

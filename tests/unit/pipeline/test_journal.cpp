@@ -6,8 +6,8 @@
 
 #include <unistd.h>
 
-#include "pipeline/journal.hpp"
-#include "report/json_writer.hpp"
+#include "report/journal.hpp"
+#include "util/json_writer.hpp"
 
 namespace pageprep::host {
 namespace {

@@ -8,9 +8,9 @@
 #include <opencv2/core.hpp>
 #include <string>
 
+#include "model/page_work.hpp"
 #include "pipeline/executor.hpp"
 #include "pipeline/orientation_step.hpp"
-#include "pipeline/page_work.hpp"
 
 namespace pageprep::host {
 namespace {

@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "report/json_reader.hpp"
-#include "report/json_writer.hpp"
+#include "util/json_reader.hpp"
+#include "util/json_writer.hpp"
 
 namespace pageprep {
 namespace {

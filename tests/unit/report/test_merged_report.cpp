@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "pipeline/journal.hpp"
-#include "pipeline/manifest.hpp"
-#include "report/json_reader.hpp"
+#include "report/journal.hpp"
+#include "report/manifest.hpp"
 #include "report/merged_report.hpp"
+#include "util/json_reader.hpp"
 
 namespace pageprep::host {
 namespace {

@@ -5,8 +5,8 @@
 
 #include <string>
 
-#include "report/json_reader.hpp"
 #include "report/page_record.hpp"
+#include "util/json_reader.hpp"
 
 namespace pageprep {
 namespace {

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "report/json_reader.hpp"
 #include "report/run_report.hpp"
+#include "util/json_reader.hpp"
 
 namespace pageprep::host {
 namespace {

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "report/text_metrics.hpp"
+#include "util/text_metrics.hpp"
 
 namespace pageprep {
 namespace {

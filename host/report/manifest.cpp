@@ -1,11 +1,11 @@
-#include "pipeline/manifest.hpp"
+#include "report/manifest.hpp"
 
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 
-#include "report/json_reader.hpp"
-#include "report/json_writer.hpp"
+#include "util/json_reader.hpp"
+#include "util/json_writer.hpp"
 
 namespace pageprep::host {
 namespace fs = std::filesystem;

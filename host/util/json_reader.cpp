@@ -1,9 +1,9 @@
-#include "report/json_reader.hpp"
+#include "util/json_reader.hpp"
 
 #include <cstdlib>
 #include <cstring>
 
-#include "report/text_metrics.hpp"  // append_utf8
+#include "util/text_metrics.hpp"  // append_utf8
 
 namespace pageprep::host {
 

@@ -1,4 +1,4 @@
-#include "report/text_metrics.hpp"
+#include "util/text_metrics.hpp"
 
 #include <algorithm>
 #include <fstream>

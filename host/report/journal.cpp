@@ -1,4 +1,4 @@
-#include "pipeline/journal.hpp"
+#include "report/journal.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -12,8 +12,8 @@
 #include <map>
 #include <tuple>
 
-#include "report/json_reader.hpp"
-#include "report/json_writer.hpp"
+#include "util/json_reader.hpp"
+#include "util/json_writer.hpp"
 
 namespace pageprep::host {
 namespace fs = std::filesystem;

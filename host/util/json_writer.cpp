@@ -1,4 +1,4 @@
-#include "report/json_writer.hpp"
+#include "util/json_writer.hpp"
 
 #include <cmath>
 #include <cstdint>
