@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "cli/bench_command.hpp"
 #include "cli/run_options.hpp"
+#include "command/bench_command.hpp"
 #include "pipeline/run_config.hpp"
 #include "pipeline/scheduler.hpp"
 #include "report/merged_report.hpp"
@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
   if (args[0] == "bench") {
     args.erase(args.begin());
     mallopt(M_MMAP_THRESHOLD, 1 << 20);  // as `run`: page images from mmap
-    return cli::run_bench(args, std::cout, std::cerr);
+    return bench::run_bench(args, std::cout, std::cerr);
   }
   if (args[0] != "run") {
     std::cerr << "pageprep: unknown command '" << args[0] << "'\n\n" << kUsage;

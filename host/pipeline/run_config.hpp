@@ -93,7 +93,7 @@ struct RunConfig {
   DecodeLimits limits;
   /// How the run makes its executor; null: default_executor_factories().
   /// `pageprep bench --device null` puts a NullLaneDevice in the CUDA
-  /// executor's place (cli/bench_null.cpp). Not an output parameter.
+  /// executor's place (bench/command/bench_null.cpp). Not an output parameter.
   const ExecutorFactories* executor_factories = nullptr;
 };
 

@@ -29,7 +29,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "cli/bench_command.hpp"
+#include "command/bench_command.hpp"
 #include "io/codec.hpp"
 #include "pipeline/executor.hpp"
 #include "pipeline/null_lane_device.hpp"
@@ -39,7 +39,7 @@
 #include "report/version.hpp"
 #include "util/json_writer.hpp"
 
-namespace pageprep::cli {
+namespace pageprep::bench {
 namespace {
 
 namespace fs = std::filesystem;
@@ -292,4 +292,4 @@ int run_null_bench(const std::vector<std::string>& args, std::ostream& out, std:
   return host::kExitOk;
 }
 
-}  // namespace pageprep::cli
+}  // namespace pageprep::bench

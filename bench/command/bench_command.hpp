@@ -12,7 +12,7 @@
 
 #include <opencv2/core.hpp>
 
-namespace pageprep::cli {
+namespace pageprep::bench {
 
 extern const char* const kBenchUsage;
 
@@ -31,4 +31,4 @@ int bench_int_option(const std::string& opt, const std::string& v, int lo, int h
 /// cost per page, with a device that does no work.
 int run_null_bench(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
-}  // namespace pageprep::cli
+}  // namespace pageprep::bench

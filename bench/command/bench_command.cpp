@@ -18,7 +18,7 @@
 // Generated pages are lines of word-like blocks, skewed by up to 3 degrees,
 // with noise and specks: the work per page of a text page, drawn without
 // fonts so the product needs none. --input DIR measures the user's own pages.
-#include "cli/bench_command.hpp"
+#include "command/bench_command.hpp"
 
 #include <unistd.h>
 
@@ -56,7 +56,7 @@
 #include "pageprep/kernels/pack.hpp"
 #endif
 
-namespace pageprep::cli {
+namespace pageprep::bench {
 
 const char* const kBenchUsage = R"(usage: pageprep bench [options]
 
@@ -684,4 +684,4 @@ int run_bench(const std::vector<std::string>& args, std::ostream& out, std::ostr
   return host::kExitOk;
 }
 
-}  // namespace pageprep::cli
+}  // namespace pageprep::bench
