@@ -5,7 +5,8 @@
 //     generates spreads with a known gutter: opposite skews per half in
 //     +-[0.5, 3.5] deg, a gutter shadow (depth 0-0.6; none on every fourth),
 //     a dark bed on every other one, layouts single/two/table in turn and a
-//     vertical rule near the middle of the left page on every third. Writes
+//     vertical rule in the left page's text, 42% of the way across the
+//     spread, on every third. Writes
 //       DIR/spreads/spread-NNNN.png        the spread
 //       DIR/flat/spread-NNNN-{L,R}.png     each page flat (no skew, shadow, bed)
 //       DIR/halves/spread-NNNN-{L,R}.png   the spread cut at the gutter found
@@ -96,9 +97,9 @@ int spreads(int argc, char** argv) {
     if (!ts::generate_page(spec, deg, &r, &err)) return std::cerr << err << "\n", 1;
     cv::Mat left = l.degraded.clone();
     const bool rule = i % 3 == 2;
-    if (rule)  // a thin dark rule 0.6 of the way across the left page
-      cv::line(left, {left.cols * 6 / 10, l.margin_px},
-               {left.cols * 6 / 10, left.rows - l.margin_px}, cv::Scalar(20),
+    if (rule)  // a thin dark rule 0.85 of the way across the left page (42% of the spread)
+      cv::line(left, {left.cols * 85 / 100, l.margin_px},
+               {left.cols * 85 / 100, left.rows - l.margin_px}, cv::Scalar(20),
                std::max(2, dpi / 100));
     ts::SpreadSpec sp;
     const double a = 0.5 + 3.0 * ((i * 37) % 11) / 10.0;
@@ -141,10 +142,10 @@ int spreads(int argc, char** argv) {
     std::printf(
         "{\"spread\":\"%s\",\"layout\":\"%s\",\"skews\":[%.2f,%.2f],\"shadow\":%.2f,\"bed\":%d,"
         "\"rule\":%s,\"truth_x\":%d,\"found\":%s,\"x\":%d,\"error_px\":%d,\"confidence\":%.3f,"
-        "\"by_shadow\":%s,\"note\":\"%s\"}\n",
+        "\"by_shadow\":%s,\"valley_px\":%d,\"note\":\"%s\"}\n",
         n.c_str(), ts::layout_name(spec.layout), sp.left_skew_deg, sp.right_skew_deg,
         sp.gutter_shadow_depth, bed, rule ? "true" : "false", truth, g.found ? "true" : "false",
-        g.x, e, g.confidence, g.shadow ? "true" : "false", g.note.c_str());
+        g.x, e, g.confidence, g.shadow ? "true" : "false", g.valley_w, g.note.c_str());
   }
   std::printf(
       "summary: %d spreads at %d dpi, split %d, placed by the shadow %d, gutter error mean %.1f px "

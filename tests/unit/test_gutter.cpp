@@ -91,7 +91,10 @@ struct SpreadCase {
 /// A spread with a known gutter; the gutter in image pixels goes to *truth.
 cv::Mat spread(const SpreadCase& c, int* truth) {
   cv::Mat l = page(c.seed, c.layout), r = page(c.seed + 1000, c.layout);
-  if (c.rule) cv::line(l, {l.cols / 2, 200}, {l.cols / 2, l.rows - 200}, cv::Scalar(20), 3);
+  // The rule lies in the left page's text block, 42% of the way across the
+  // spread: inside the middle where the gutter is looked for.
+  if (c.rule)
+    cv::line(l, {l.cols * 85 / 100, 200}, {l.cols * 85 / 100, l.rows - 200}, cv::Scalar(20), 3);
   ts::SpreadSpec s;
   s.left_skew_deg = c.left_skew;
   s.right_skew_deg = c.right_skew;
@@ -169,16 +172,18 @@ TEST(Gutter, NeverSplitsASinglePage) {
 
 TEST(Gutter, ARuleIsNotAGutter) {
   // A landscape single page with one column of text on each side of a thin
-  // dark rule at its middle (ScanTailor's failure): the rule is ink, and the
-  // gaps either side of it are narrow.
+  // dark rule at its middle, in a gap as wide as a gutter (ScanTailor snaps
+  // to such rules): the rule is ink, so it cuts the gap into two valleys of
+  // the same width, and neither is clearly the gutter.
   cv::Mat l = page(70), r = page(71);
   cv::Mat sheet;
-  cv::hconcat(l(cv::Rect(100, 0, l.cols - 180, l.rows)), r(cv::Rect(80, 0, r.cols - 180, r.rows)),
+  cv::hconcat(l(cv::Rect(150, 0, l.cols - 150, l.rows)), r(cv::Rect(0, 0, r.cols - 150, r.rows)),
               sheet);
   cv::line(sheet, {sheet.cols / 2, 150}, {sheet.cols / 2, sheet.rows - 150}, cv::Scalar(10), 3);
   const kernels::Gutter g = gutter_of(sheet);
   EXPECT_TRUE(g.spread_candidate);
   EXPECT_FALSE(g.found) << "split at " << g.x << " (rule at " << sheet.cols / 2 << ")";
+  EXPECT_LT(g.confidence, kernels::kGutterMinConfidence) << g.note;
 }
 
 TEST(Gutter, SpreadWithABlankHalfIsLeftWhole) {

@@ -56,9 +56,11 @@ constexpr double kGutterMinAspect = 1.15;
 /// The gutter's valley centre lies within this fraction of the area's width
 /// of its centre (0.15: between 35% and 65%).
 constexpr double kGutterMiddle = 0.15;
-/// Narrowest gutter valley, as a fraction of the area's width (two inner
-/// margins of a book are >= 6%; a column gap is ~1-2%).
-constexpr double kGutterMinValley = 0.03;
+/// Narrowest gutter valley, as a fraction of the area's width: two inner
+/// margins of a book are ~8-12% of a spread, a column gap ~1-2%, the widest
+/// paragraph gap of a page turned a quarter ~2-3% (pageprep-split-eval scan;
+/// docs/QUALITY.md).
+constexpr double kGutterMinValley = 0.05;
 /// At most this many other valleys (column gaps): a page turned a quarter has
 /// a valley between every pair of its lines.
 constexpr int32_t kGutterMaxValleys = 8;
