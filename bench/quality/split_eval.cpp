@@ -8,7 +8,9 @@
 //     vertical rule in the left page's text, 42% of the way across the
 //     spread, on every third. Writes
 //       DIR/spreads/spread-NNNN.png        the spread
-//       DIR/flat/spread-NNNN-{L,R}.png     each page flat (no skew, shadow, bed)
+//       DIR/flat/spread-NNNN-{L,R}.png     each page flat (no skew, shadow, bed;
+//                                          the rule, if any, is there)
+//       DIR/skewed/spread-NNNN-{L,R}.png   each page with its skew alone
 //       DIR/halves/spread-NNNN-{L,R}.png   the spread cut at the gutter found
 //     each page image with its .gt.txt, and prints one JSON line per spread
 //     (truth, found, gutter error in px, confidence, note) and a summary.
@@ -74,7 +76,8 @@ int spreads(int argc, char** argv) {
     std::cerr << "usage: pageprep-split-eval spreads --out DIR [--count N] [--seed S] [--dpi D]\n";
     return 2;
   }
-  for (const char* sub : {"spreads", "flat", "halves"}) fs::create_directories(fs::path(out) / sub);
+  for (const char* sub : {"spreads", "flat", "skewed", "halves"})
+    fs::create_directories(fs::path(out) / sub);
   const ts::Layout layouts[] = {ts::Layout::kSingleColumn, ts::Layout::kTwoColumn,
                                 ts::Layout::kTable};
   k::cpu::ThreadPool pool(1);
@@ -121,10 +124,23 @@ int spreads(int argc, char** argv) {
     std::snprintf(name, sizeof name, "spread-%04d", i + 1);
     const std::string n = name;
     cv::imwrite((fs::path(out) / "spreads" / (n + ".png")).string(), img);
-    if (!write_page(fs::path(out) / "flat" / (n + "-L.png"), l.degraded, l.text) ||
+    // The flat left page has the rule too: CER compares the split, not the rule.
+    if (!write_page(fs::path(out) / "flat" / (n + "-L.png"), left, l.text) ||
         !write_page(fs::path(out) / "flat" / (n + "-R.png"), r.degraded, r.text)) {
       std::cerr << "cannot write under " << out << "\n";
       return 1;
+    }
+    {
+      // Each page with its skew alone (no shadow, no bed, cut at the true
+      // gutter): what deskewing costs without the split.
+      ts::SpreadSpec plain = sp;
+      plain.gutter_shadow_depth = 0;
+      const cv::Mat both = ts::make_spread(left, r.degraded, plain).image;
+      write_page(fs::path(out) / "skewed" / (n + "-L.png"),
+                 both(cv::Rect(0, 0, spread.gutter_x, both.rows)), l.text);
+      write_page(fs::path(out) / "skewed" / (n + "-R.png"),
+                 both(cv::Rect(spread.gutter_x, 0, both.cols - spread.gutter_x, both.rows)),
+                 r.text);
     }
     k::Gutter g;
     if (!k::cpu::find_gutter(pool, cview(img), &g).is_ok()) return 1;
