@@ -47,6 +47,23 @@ PAGEPREP_HD PAGEPREP_FORCEINLINE uint16_t cell_range(RowFn row, int32_t width, i
   const int32_t y1 = y0 + kGutterCellH < height ? y0 + kGutterCellH : height;
   if (x0 >= x1 || y0 >= y1) return 0;
   uint32_t lo = 255, hi = 0;
+  if (x1 - x0 == kGutterCellW) {
+    // A whole cell: a fixed trip count, which the host compiler vectorizes.
+    uint8_t l8[kGutterCellW], h8[kGutterCellW];
+    for (int32_t k = 0; k < kGutterCellW; ++k) l8[k] = 255, h8[k] = 0;
+    for (int32_t y = y0; y < y1; ++y) {
+      const uint8_t* r = row(y) + x0;
+      for (int32_t k = 0; k < kGutterCellW; ++k) {
+        l8[k] = r[k] < l8[k] ? r[k] : l8[k];
+        h8[k] = r[k] > h8[k] ? r[k] : h8[k];
+      }
+    }
+    for (int32_t k = 0; k < kGutterCellW; ++k) {
+      lo = l8[k] < lo ? l8[k] : lo;
+      hi = h8[k] > hi ? h8[k] : hi;
+    }
+    return static_cast<uint16_t>((hi << 8) | lo);
+  }
   for (int32_t y = y0; y < y1; ++y) {
     const uint8_t* r = row(y);
     for (int32_t x = x0; x < x1; ++x) {
