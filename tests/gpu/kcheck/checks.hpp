@@ -19,6 +19,11 @@ void run_naive_checks(const std::vector<HostPage>& pages, const std::vector<Page
 /// compared bit for bit (every operation's contract says identical bits).
 void run_parity(const std::vector<HostPage>& pages, const std::vector<float>& dpi, Report* r);
 
+/// The book-geometry cell statistics (page box sums, gutter ranges) on both
+/// schedules, bit for bit, on the pages and a spread of the first two
+/// (geometry_parity.cpp).
+void run_geometry_parity(const std::vector<HostPage>& pages, Report* r);
+
 struct BenchOptions {
   int32_t pages = 208;  ///< pages timed per measurement (>= 200 for the device check)
   int32_t batch = 16;
