@@ -45,6 +45,7 @@ struct ChildOptions {
   long long file_size_limit = 0;  ///< > 0: RLIMIT_FSIZE (a full disk), SIGXFSZ ignored
   /// Called once the child runs (its pid); returns when the child may go on.
   std::function<void(pid_t)> while_running;
+  std::vector<pid_t> known_children;  ///< the test's own helpers, not strays
 };
 
 inline int pidfd_open(pid_t pid) {
@@ -54,7 +55,7 @@ inline int pidfd_open(pid_t pid) {
 /// This process's children by /proc (with PR_SET_CHILD_SUBREAPER set by the
 /// test, a grandchild orphaned by the CLI, e.g. pdftoppm, becomes one); each
 /// found is killed and reaped.
-inline std::vector<pid_t> stray_children() {
+inline std::vector<pid_t> stray_children(const std::vector<pid_t>& known = {}) {
   std::vector<pid_t> out;
   const std::string me = std::to_string(::getpid());
   std::error_code ec;
@@ -67,7 +68,8 @@ inline std::vector<pid_t> stray_children() {
     std::istringstream in(stat.substr(paren + 2));
     std::string state, ppid;
     in >> state >> ppid;
-    if (ppid == me) out.push_back(static_cast<pid_t>(std::stoi(n)));
+    const pid_t pid = static_cast<pid_t>(std::stoi(n));
+    if (ppid == me && std::find(known.begin(), known.end(), pid) == known.end()) out.push_back(pid);
   }
   for (const pid_t p : out) {
     ::kill(p, SIGKILL);
@@ -126,7 +128,7 @@ inline ChildResult run_child(const std::vector<std::string>& argv, const ChildOp
     r.left_children = true;
     ::kill(-pid, SIGKILL);
   }
-  if (!stray_children().empty()) r.left_children = true;
+  if (!stray_children(o.known_children).empty()) r.left_children = true;
   r.err = read_file(err_file);
   fs::remove(err_file);
   return r;

@@ -11,6 +11,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "io/codec.hpp"
+
 namespace pageprep::testsupport {
 namespace {
 
@@ -72,6 +74,49 @@ std::string jbig2_page_info(uint32_t w, uint32_t h) {
   std::string s = be32(0) + '\x30' + '\0' + '\x01' + be32(19);  // segment 0: page info (48)
   s += be32(w) + be32(h) + be32(0) + be32(0) + '\0' + '\0' + '\0';
   s += be32(1) + '\x31' + '\0' + '\x01' + be32(0);  // segment 1: end of page (49)
+  return s;
+}
+
+/// A real JBIG2 embedded stream of `gray` (ink < 128): a page information
+/// segment and one immediate generic region coded with MMR, whose data is
+/// CCITT G4 (T.6) as pageprep's own TIFF writer makes it (one strip, 1 =
+/// black, as JBIG2 wants). "" if the TIFF cannot be made or read.
+std::string jbig2_mmr(const cv::Mat& gray) {
+  const cv::Mat bin = gray >= 128;  // 255 paper, 0 ink
+  const auto enc = host::encode_page(bin, host::OutputFormat::kTiffG4, 150, true);
+  const std::string t(enc.bytes.begin(), enc.bytes.end());
+  if (enc.error != host::PageError::kNone || t.size() < 8) return "";
+  const bool le = t[0] == 'I';
+  auto u = [&](size_t at, int n) {
+    uint32_t v = 0;
+    for (int i = 0; i < n; ++i) {
+      const uint32_t b = static_cast<uint8_t>(t.at(at + static_cast<size_t>(i)));
+      v |= le ? b << (8 * i) : b << (8 * (n - 1 - i));
+    }
+    return v;
+  };
+  const size_t ifd = u(4, 4);
+  uint32_t offset = 0, count = 0;
+  for (uint32_t e = 0, n = u(ifd, 2); e < n; ++e) {
+    const size_t at = ifd + 2 + 12 * e;
+    const uint32_t tag = u(at, 2), type = u(at + 2, 2), values = u(at + 4, 4);
+    const uint32_t v = type == 3 ? u(at + 8, 2) : u(at + 8, 4);
+    if ((tag == 273 || tag == 279) && values != 1) return "";  // more than one strip
+    if (tag == 273) offset = v;
+    if (tag == 279) count = v;
+  }
+  if (!offset || !count || offset + count > t.size()) return "";
+  auto be32 = [](uint32_t v) {
+    return std::string{static_cast<char>(v >> 24), static_cast<char>(v >> 16),
+                       static_cast<char>(v >> 8), static_cast<char>(v)};
+  };
+  const auto w = static_cast<uint32_t>(gray.cols), h = static_cast<uint32_t>(gray.rows);
+  std::string s = be32(0) + '\x30' + '\0' + '\x01' + be32(19);  // page information
+  s += be32(w) + be32(h) + be32(0) + be32(0) + '\0' + '\0' + '\0';
+  s += be32(1) + '\x26' + '\0' + '\x01' + be32(18 + count);  // immediate generic region
+  s += be32(w) + be32(h) + be32(0) + be32(0) + '\0';         // region: at 0,0, OR
+  s += '\x01';                                               // MMR
+  s += t.substr(offset, count);  // no end-of-page segment: poppler misreads it after MMR
   return s;
 }
 
@@ -296,6 +341,33 @@ std::vector<HostilePdf> hostile_pdfs(const TextImage& shown, const TextImage& hi
                          {pdf_gray_image(a)}}
                      .build(),
                  read_all});
+
+  // Item 6 on JBIG2 (rendered at its own resolution): the page turned by
+  // /Rotate, the image drawn turned back so the text reads upright.
+  {
+    const std::string jb = jbig2_mmr(a);
+    const std::string dict = "/Type /XObject /Subtype /Image /Width " + std::to_string(a.cols) +
+                             " /Height " + std::to_string(a.rows) +
+                             " /ColorSpace /DeviceGray /BitsPerComponent 1 /Filter /JBIG2Decode";
+    out.push_back({"jbig2_plain.pdf", "control: a JBIG2 (MMR) scan",
+                   OnePage{box, "", draw, im0, {pdf_stream(dict, jb)}}.build(), read_all});
+    out.push_back({"rotate90_jbig2.pdf", "6 /Rotate 90 JBIG2 scan",
+                   OnePage{"[0 0 " + num(h) + " " + num(w) + "]",
+                           "/Rotate 90",
+                           "q 0 " + num(w) + " -" + num(h) + " 0 " + num(h) + " 0 cm /Im0 Do Q\n",
+                           im0,
+                           {pdf_stream(dict, jb)}}
+                       .build(),
+                   read_all});
+    out.push_back({"rotate270_jbig2.pdf", "6 /Rotate 270 JBIG2 scan",
+                   OnePage{"[0 0 " + num(h) + " " + num(w) + "]",
+                           "/Rotate 270",
+                           "q 0 -" + num(w) + " " + num(h) + " 0 0 " + num(w) + " cm /Im0 Do Q\n",
+                           im0,
+                           {pdf_stream(dict, jb)}}
+                       .build(),
+                   read_all});
+  }
 
   // Item 7: a visible footer over a scan; a stale OCR layer over two strips.
   {
