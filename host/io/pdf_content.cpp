@@ -11,6 +11,7 @@
 
 #include "io/pdf_document.hpp"
 #include "io/pdf_internal.hpp"
+#include "pageprep/kernels/batch.hpp"
 
 namespace pageprep::host {
 
@@ -113,6 +114,7 @@ class ContentScanner : public QPDFObjectHandle::ParserCallbacks {
     if (obj.isInlineImage()) {
       out_->inline_images = true;
       mark("inline image");
+      check_inline_image(obj.getInlineImageValue().size());
       return;
     }
     if (!obj.isOperator()) {
@@ -160,6 +162,8 @@ class ContentScanner : public QPDFObjectHandle::ParserCallbacks {
     } else if (op == "BI") {
       out_->inline_images = true;
       mark("inline image");
+    } else if (op == "ID") {
+      inline_dict_ = operands_;  // the inline image's keys and values
     } else if (op == "Do" && !operands_.empty() && operands_.back().isName()) {
       do_xobject(operands_.back().getName());
     }
@@ -214,6 +218,53 @@ class ContentScanner : public QPDFObjectHandle::ParserCallbacks {
     path_other_ = false;
   }
 
+  void fault(PageError e, const std::string& message) {
+    if (out_->image_fault != PageError::kNone) return;
+    out_->image_fault = e;
+    out_->image_fault_message = message;
+  }
+
+  // An image's /Width x /Height beyond what any page may have.
+  bool check_pixels(const char* what, double w, double h) {
+    if (w * h <= static_cast<double>(kernels::kMaxPagePixels)) return true;
+    fault(PageError::kTooLarge,
+          std::string(what) + " claims " + std::to_string(static_cast<int64_t>(w)) + " x " +
+              std::to_string(static_cast<int64_t>(h)) + " pixels; the limit is " +
+              std::to_string(kernels::kMaxPagePixels));
+    return false;
+  }
+
+  // The inline image whose data is `bytes` long, by the keys before its ID.
+  void check_inline_image(size_t bytes) {
+    double w = 0, h = 0, bpc = 8, comps = 0;
+    bool filtered = false;
+    for (size_t i = 0; i + 1 < inline_dict_.size(); i += 2) {
+      if (!inline_dict_[i].isName()) continue;
+      const std::string k = inline_dict_[i].getName();
+      QPDFObjectHandle v = inline_dict_[i + 1];
+      if (k == "/W" || k == "/Width") w = number_or(v, 0);
+      if (k == "/H" || k == "/Height") h = number_or(v, 0);
+      if (k == "/BPC" || k == "/BitsPerComponent") bpc = number_or(v, 8);
+      if (k == "/F" || k == "/Filter") filtered = !v.isNull();
+      if ((k == "/IM" || k == "/ImageMask") && v.isBool() && v.getBoolValue()) comps = 1, bpc = 1;
+      if ((k == "/CS" || k == "/ColorSpace") && v.isName()) {
+        const std::string cs = v.getName();
+        comps = (cs == "/G" || cs == "/DeviceGray" || cs == "/I" || cs == "/Indexed") ? 1
+                : (cs == "/RGB" || cs == "/DeviceRGB")                                ? 3
+                : (cs == "/CMYK" || cs == "/DeviceCMYK")                              ? 4
+                                                                                      : 0;
+      }
+    }
+    inline_dict_.clear();
+    if (!check_pixels("an inline image", w, h) || filtered || comps == 0) return;
+    const double need = std::ceil(w * comps * bpc / 8) * h;
+    if (static_cast<double>(bytes) < need)
+      fault(PageError::kCorrupt,
+            "an inline image of " + std::to_string(static_cast<int64_t>(w)) + " x " +
+                std::to_string(static_cast<int64_t>(h)) + " holds " + std::to_string(bytes) +
+                " of the " + std::to_string(static_cast<int64_t>(need)) + " bytes it needs");
+  }
+
   void do_xobject(const std::string& name) {
     if (!resources_.isDictionary()) return;
     QPDFObjectHandle xobjects = resources_.getKey("/XObject");
@@ -224,6 +275,8 @@ class ContentScanner : public QPDFObjectHandle::ParserCallbacks {
     QPDFObjectHandle subtype = dict.getKey("/Subtype");
     if (subtype.isNameAndEquals("/Image")) {
       if (dict.hasKey("/OC")) mark("optional content (/OC on an image)");
+      check_pixels("an image", number_or(dict.getKey("/Width"), 0),
+                   number_or(dict.getKey("/Height"), 0));
       double bx0, by0, bx1, by1;
       bool aligned;
       box_under(ctm_, 0, 0, 1, 1, &bx0, &by0, &bx1, &by1, &aligned);
@@ -273,6 +326,7 @@ class ContentScanner : public QPDFObjectHandle::ParserCallbacks {
   double rect_[4] = {0, 0, 0, 0};
   std::vector<Saved> stack_;
   std::vector<QPDFObjectHandle> operands_;
+  std::vector<QPDFObjectHandle> inline_dict_;  ///< the last BI ... ID keys and values
 };
 
 }  // namespace

@@ -245,6 +245,8 @@ DecodeResult decode_planned(const PdfOpen& open, const std::string& path, bool f
     return detail::decode_error(PageError::kCorrupt, where,
                                 "unreadable page content: " + qpdf_message(e));
   }
+  if (plan.content.image_fault != PageError::kNone)
+    return detail::decode_error(plan.content.image_fault, where, plan.content.image_fault_message);
   DecodeResult r;
   if (plan.native) {
     try {

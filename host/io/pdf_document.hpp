@@ -95,6 +95,12 @@ struct PdfPageContent {
   bool invisible_text = false;  ///< text in render mode 3 (an OCR layer)
   double image_area = 0;        ///< sum of the painted images' boxes, user space (pt^2)
   std::string first_painting;   ///< the first operator that disqualifies one-image handling
+  /// An image whose declared size cannot be drawn (issue 20 item 12): more
+  /// pixels than a page may have (kTooLarge), or an uncompressed inline image
+  /// with fewer bytes than its size needs (kCorrupt). pdftoppm draws nothing
+  /// for it and says nothing, so the page fails instead of coming out blank.
+  PageError image_fault = PageError::kNone;
+  std::string image_fault_message;
 };
 PdfPageContent scan_pdf_page(QPDFPageObjectHelper& page);
 
