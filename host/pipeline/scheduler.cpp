@@ -1,5 +1,6 @@
 #include "pipeline/scheduler.hpp"
 
+#include <pthread.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -726,19 +727,24 @@ RunSummary Pipeline::run() {
   cv::MatAllocator* const page_allocator = ex->page_allocator();
   for (int i = 0; i < budget_.decode_threads; ++i)
     decoders.emplace_back([this, page_allocator] {
+      // Named for profilers (perf report --sort comm) and top -H.
+      pthread_setname_np(pthread_self(), "pp-decode");
       decode_loop(page_allocator);
       stats_.cpu.decode_threads_ns += thread_cpu_ns();
     });
   std::thread executor([this, &ex] {
+    pthread_setname_np(pthread_self(), "pp-executor");
     executor_loop(ex.get());
     stats_.cpu.executor_ns += thread_cpu_ns();
   });
   for (int i = 0; i < budget_.finish_threads; ++i)
     finishers.emplace_back([this] {
+      pthread_setname_np(pthread_self(), "pp-finish");
       finish_loop();
       stats_.cpu.finish_threads_ns += thread_cpu_ns();
     });
   std::thread journal([this] {
+    pthread_setname_np(pthread_self(), "pp-journal");
     journal_loop();
     stats_.cpu.journal_ns += thread_cpu_ns();
   });
