@@ -21,6 +21,7 @@
 #include <mutex>
 
 #include "io/codec_internal.hpp"
+#include "io/g4_encode.hpp"
 
 namespace pageprep::host::detail {
 namespace {
@@ -532,9 +533,21 @@ bool tiff_write_page(uint32_t w, uint32_t h, double dpi, bool is_binary, EncodeR
 }  // namespace
 
 EncodeResult tiff_encode_g4_packed(const uint8_t* packed, int64_t pitch, int32_t width,
-                                   int32_t height, double dpi) {
+                                   int32_t height, double dpi, G4Coder coder) {
   EncodeResult r;
   const int64_t row = (int64_t{width} + 7) / 8;
+  if (coder == G4Coder::kOwn) {
+    // Our coder (g4_encode.hpp: libtiff's bit stream, several times faster);
+    // libtiff writes the container around the raw strip.
+    std::vector<uint8_t> strip;
+    strip.reserve(static_cast<size_t>(row * height / 8 + 64));
+    g4_encode(packed, pitch, width, height, &strip);
+    tiff_write_page(
+        static_cast<uint32_t>(width), static_cast<uint32_t>(height), dpi, true, r, [&](TIFF* tif) {
+          return TIFFWriteRawStrip(tif, 0, strip.data(), static_cast<tmsize_t>(strip.size())) >= 0;
+        });
+    return r;
+  }
   // libtiff's G4 coder reads whole rows of (width + 7) / 8 bytes and only the
   // first `width` bits of each: the strip is the packed rows as they are.
   std::vector<uint8_t> contiguous;
