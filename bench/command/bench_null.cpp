@@ -58,9 +58,10 @@ struct NullResult {
   std::string masters;  ///< "png" or "jpeg"
   int64_t pages_ok = 0;
   double wall_s = 0;
-  double host_cpu_ms = 0;      ///< per page
-  double decode_cpu_ms = 0;    ///< per page
-  double cpu_path_cpu_ms = 0;  ///< per page, the CPU path on the same masters
+  double host_cpu_ms = 0;       ///< per page
+  double decode_cpu_ms = 0;     ///< per page
+  double cpu_path_cpu_ms = 0;   ///< per page, the CPU path on the same masters
+  host::CpuSplitSeconds split;  ///< the GPU path's run, whole run (not per page)
   std::string error;
 };
 
@@ -186,6 +187,7 @@ NullResult run_masters(const NullBenchOptions& o, const std::string& masters,
   r.wall_s = s.wall_s;
   r.host_cpu_ms = 1000.0 * cpu / static_cast<double>(s.pages_ok);
   r.decode_cpu_ms = 1000.0 * s.decode_cpu_s / static_cast<double>(s.pages_ok);
+  r.split = s.cpu_split;
   // The peer, in the same run on the same masters: the CPU path
   // (`pageprep run --ocr none --device cpu`), its process CPU time per page.
   host::RunConfig cpu_cfg = cfg;
@@ -267,6 +269,19 @@ int run_null_bench(const std::vector<std::string>& args, std::ostream& out, std:
       j.num("decode_cpu_ms_per_page", r.decode_cpu_ms, 3);
       j.num("beyond_decode_ms_per_page", r.host_cpu_ms - r.decode_cpu_ms, 3);
       j.num("cpu_path_cpu_ms_per_page", r.cpu_path_cpu_ms, 3);
+      // Where the host time goes (ms per page): thread roles, then the
+      // finish threads' steps; the rest of host_cpu is the main thread.
+      const double per = 1000.0 / static_cast<double>(r.pages_ok);
+      const host::CpuSplitSeconds& c = r.split;
+      j.key("host_cpu_split_ms_per_page").begin_object();
+      j.num("decode_threads", c.decode_threads * per, 3);
+      j.num("executor_thread", c.executor * per, 3);
+      j.num("finish_threads", c.finish_threads * per, 3);
+      j.num("finish_unpack", c.unpack * per, 3);
+      j.num("finish_encode", c.encode * per, 3);
+      j.num("finish_write", c.write * per, 3);
+      j.num("journal_thread", c.journal * per, 3);
+      j.end_object();
       j.key("predicted_pages_per_s").begin_object();
       for (int n : kPredictCores) j.num(std::to_string(n), 1000.0 * n / r.host_cpu_ms, 1);
       j.end_object();

@@ -173,4 +173,13 @@ struct EncodeResult {
 EncodeResult encode_page(const cv::Mat& gray_or_binary, OutputFormat fmt, double dpi,
                          bool is_binary);
 
+/// Encodes a binary page given at 1 bit per pixel as executors deliver it
+/// (kernels/pack.hpp: 1 = ink, MSB first; `packed` is CV_8UC1 with
+/// (width + 7) / 8 or more columns of bytes, `width` pixels per row). The
+/// bytes are those encode_page() writes for the same page unpacked to 0/255.
+/// TIFF G4 and PBM are written from the packed rows (no 8-bit page is made);
+/// PNG unpacks first. Errors as encode_page(), and kInternal for a `width`
+/// that does not fit the rows.
+EncodeResult encode_packed_page(const cv::Mat& packed, int32_t width, OutputFormat fmt, double dpi);
+
 }  // namespace pageprep::host

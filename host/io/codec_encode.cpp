@@ -139,4 +139,56 @@ EncodeResult encode_page(const cv::Mat& page, OutputFormat fmt, double dpi, bool
   return r;
 }
 
+EncodeResult encode_packed_page(const cv::Mat& packed, int32_t width, OutputFormat fmt,
+                                double dpi) {
+  silence_libraries_once();
+  EncodeResult r;
+  const int64_t row = (int64_t{width} + 7) / 8;
+  if (packed.empty() || packed.type() != CV_8UC1 || width <= 0 || row > packed.cols) {
+    r.error = PageError::kInternal;
+    r.message = "encode: expected packed rows of " + std::to_string(width) + " pixels, got type " +
+                std::to_string(packed.type()) + " size " + std::to_string(packed.cols) + "x" +
+                std::to_string(packed.rows);
+    return r;
+  }
+  const int64_t pitch = static_cast<int64_t>(packed.step[0]);
+  try {
+    switch (fmt) {
+      case OutputFormat::kTiffG4:
+        return detail::tiff_encode_g4_packed(packed.data, pitch, width, packed.rows, dpi);
+      case OutputFormat::kPnm: {
+        char header[64];
+        const int len = std::snprintf(header, sizeof(header), "P4\n%d %d\n", width, packed.rows);
+        r.bytes.resize(static_cast<size_t>(len) + static_cast<size_t>(row * packed.rows));
+        std::memcpy(r.bytes.data(), header, static_cast<size_t>(len));
+        // Padding bits of a row's last byte are 0, as pack_bits_rows writes them.
+        const uint8_t last_mask = static_cast<uint8_t>(0xFF00u >> (width % 8 == 0 ? 8 : width % 8));
+        for (int y = 0; y < packed.rows; ++y) {
+          uint8_t* o = r.bytes.data() + len + y * row;
+          std::memcpy(o, packed.ptr<uint8_t>(y), static_cast<size_t>(row));
+          o[row - 1] &= last_mask;
+        }
+        return r;
+      }
+      case OutputFormat::kPng: {
+        cv::Mat bin(packed.rows, width, CV_8UC1);
+        thread_local kernels::cpu::ThreadPool pool(1);
+        detail::unpack_bits_rows(pool, packed.data, pitch, /*one_is_black=*/true, &bin);
+        return encode_png(bin, dpi, true);
+      }
+    }
+    r.error = PageError::kInternal;
+    r.message = "encode: unknown output format";
+  } catch (const cv::Exception& e) {
+    r = EncodeResult{};
+    r.error = PageError::kWriteFailed;
+    r.message = std::string("encoder failed: ") + e.msg;
+  } catch (const std::bad_alloc&) {
+    r = EncodeResult{};
+    r.error = PageError::kOutOfMemory;
+    r.message = "encoder ran out of memory";
+  }
+  return r;
+}
+
 }  // namespace pageprep::host

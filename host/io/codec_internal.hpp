@@ -77,6 +77,14 @@ DecodeResult tiff_decode_fd(int fd, int64_t size, const std::string& name, int32
 DecodeResult jpeg_decode(const uint8_t* data, size_t size, Header* h, const std::string& name,
                          kernels::cpu::ThreadPool& pool);
 EncodeResult tiff_encode(const cv::Mat& page, double dpi, bool is_binary);
+/// Which G4 coder writes the strip: ours (g4_encode.hpp, the default) or
+/// libtiff's (the reference the tests compare ours with, byte for byte).
+enum class G4Coder { kOwn, kLibtiff };
+/// A binary page already packed (1 = black, MSB first; `pitch` bytes per row,
+/// at least (width + 7) / 8) as TIFF G4: the bytes tiff_encode() writes for
+/// the same page unpacked.
+EncodeResult tiff_encode_g4_packed(const uint8_t* packed, int64_t pitch, int32_t width,
+                                   int32_t height, double dpi, G4Coder coder = G4Coder::kOwn);
 
 /// JPEG 2000: a JP2 file or a raw J2K codestream (codec_jp2.cpp).
 bool is_jp2_signature(const uint8_t* d, size_t n);

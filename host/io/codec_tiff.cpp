@@ -21,6 +21,7 @@
 #include <mutex>
 
 #include "io/codec_internal.hpp"
+#include "io/g4_encode.hpp"
 
 namespace pageprep::host::detail {
 namespace {
@@ -478,23 +479,26 @@ DecodeResult decode_open_tiff(TIFF* tif, Messages& msgs, const std::string& name
 
 }  // namespace
 
-EncodeResult tiff_encode(const cv::Mat& m, double dpi, bool is_binary) {
+namespace {
+
+/// One TIFF page of `w` x `h` pixels into `r` (tags as documented in
+/// codec.hpp); `write_strips` writes the image data. False with r's error set.
+template <typename WriteStrips>
+bool tiff_write_page(uint32_t w, uint32_t h, double dpi, bool is_binary, EncodeResult& r,
+                     WriteStrips&& write_strips) {
   Messages msgs;
   CaptureScope scope(&msgs);
-  EncodeResult r;
   auto fail = [&](const char* fallback) {
     r.bytes.clear();
     r.error = PageError::kWriteFailed;
     r.message = "TIFF encoder failed: " + first_error(msgs, fallback);
-    return r;
+    return false;
   };
   MemWriter wr{&r.bytes, 0};
   TiffCloser tc{open_client("memory", "w", &wr, writer_read, writer_write, writer_seek, writer_size,
                             writer_map, &msgs)};
   TIFF* tif = tc.tif;
   if (!tif) return fail("TIFFClientOpen failed");
-  const uint32_t w = static_cast<uint32_t>(m.cols);
-  const uint32_t h = static_cast<uint32_t>(m.rows);
   TIFFSetField(tif, TIFFTAG_IMAGEWIDTH, w);
   TIFFSetField(tif, TIFFTAG_IMAGELENGTH, h);
   TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, 1);
@@ -512,31 +516,80 @@ EncodeResult tiff_encode(const cv::Mat& m, double dpi, bool is_binary) {
     TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISWHITE);
     TIFFSetField(tif, TIFFTAG_FILLORDER, FILLORDER_MSB2LSB);
     TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, h);  // G4 gains nothing from more strips
-    const int64_t pitch = (m.cols + 7) / 8;
-    std::vector<uint8_t> packed(static_cast<size_t>(pitch * m.rows));
-    pack_bits_rows(m, /*one_is_black=*/true, packed.data(), pitch);
-    if (TIFFWriteEncodedStrip(tif, 0, packed.data(), static_cast<tmsize_t>(packed.size())) < 0)
-      return fail("TIFFWriteEncodedStrip failed");
   } else {
     TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, 8);
     TIFFSetField(tif, TIFFTAG_COMPRESSION, COMPRESSION_LZW);
     TIFFSetField(tif, TIFFTAG_PREDICTOR, PREDICTOR_HORIZONTAL);
     TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
-    const uint32_t rps = std::max<uint32_t>(1, std::min<uint32_t>(h, 65536 / std::max(1u, w)));
+  }
+  if (!write_strips(tif)) return fail("TIFFWriteEncodedStrip failed");
+  if (!TIFFWriteDirectory(tif) || !msgs.errors.empty()) return fail("TIFFWriteDirectory failed");
+  TIFFClose(tc.tif);
+  tc.tif = nullptr;
+  if (!msgs.errors.empty()) return fail("TIFFClose failed");
+  return true;
+}
+
+}  // namespace
+
+EncodeResult tiff_encode_g4_packed(const uint8_t* packed, int64_t pitch, int32_t width,
+                                   int32_t height, double dpi, G4Coder coder) {
+  EncodeResult r;
+  const int64_t row = (int64_t{width} + 7) / 8;
+  if (coder == G4Coder::kOwn) {
+    // Our coder (g4_encode.hpp: libtiff's bit stream, several times faster);
+    // libtiff writes the container around the raw strip.
+    std::vector<uint8_t> strip;
+    strip.reserve(static_cast<size_t>(row * height / 8 + 64));
+    g4_encode(packed, pitch, width, height, &strip);
+    tiff_write_page(
+        static_cast<uint32_t>(width), static_cast<uint32_t>(height), dpi, true, r, [&](TIFF* tif) {
+          return TIFFWriteRawStrip(tif, 0, strip.data(), static_cast<tmsize_t>(strip.size())) >= 0;
+        });
+    return r;
+  }
+  // libtiff's G4 coder reads whole rows of (width + 7) / 8 bytes and only the
+  // first `width` bits of each: the strip is the packed rows as they are.
+  std::vector<uint8_t> contiguous;
+  const uint8_t* strip = packed;
+  if (pitch != row) {
+    contiguous.resize(static_cast<size_t>(row * height));
+    for (int32_t y = 0; y < height; ++y)
+      std::memcpy(contiguous.data() + y * row, packed + y * pitch, static_cast<size_t>(row));
+    strip = contiguous.data();
+  }
+  tiff_write_page(static_cast<uint32_t>(width), static_cast<uint32_t>(height), dpi, true, r,
+                  [&](TIFF* tif) {
+                    // The coder only reads the strip (MSB2LSB fill order: no bit reversal).
+                    return TIFFWriteEncodedStrip(tif, 0, const_cast<uint8_t*>(strip),
+                                                 static_cast<tmsize_t>(row * height)) >= 0;
+                  });
+  return r;
+}
+
+EncodeResult tiff_encode(const cv::Mat& m, double dpi, bool is_binary) {
+  if (is_binary) {
+    const int64_t pitch = (m.cols + 7) / 8;
+    std::vector<uint8_t> packed(static_cast<size_t>(pitch * m.rows));
+    pack_bits_rows(m, /*one_is_black=*/true, packed.data(), pitch);
+    return tiff_encode_g4_packed(packed.data(), pitch, m.cols, m.rows, dpi);
+  }
+  EncodeResult r;
+  const uint32_t w = static_cast<uint32_t>(m.cols);
+  const uint32_t h = static_cast<uint32_t>(m.rows);
+  const uint32_t rps = std::max<uint32_t>(1, std::min<uint32_t>(h, 65536 / std::max(1u, w)));
+  const cv::Mat c = m.isContinuous() ? m : m.clone();
+  tiff_write_page(w, h, dpi, false, r, [&](TIFF* tif) {
     TIFFSetField(tif, TIFFTAG_ROWSPERSTRIP, rps);
-    const cv::Mat c = m.isContinuous() ? m : m.clone();
     for (uint32_t row0 = 0, s = 0; row0 < h; row0 += rps, ++s) {
       const uint32_t rows = std::min(rps, h - row0);
       if (TIFFWriteEncodedStrip(tif, s,
                                 const_cast<uint8_t*>(c.ptr<uint8_t>(static_cast<int>(row0))),
                                 static_cast<tmsize_t>(int64_t{rows} * w)) < 0)
-        return fail("TIFFWriteEncodedStrip failed");
+        return false;
     }
-  }
-  if (!TIFFWriteDirectory(tif) || !msgs.errors.empty()) return fail("TIFFWriteDirectory failed");
-  TIFFClose(tc.tif);
-  tc.tif = nullptr;
-  if (!msgs.errors.empty()) return fail("TIFFClose failed");
+    return true;
+  });
   return r;
 }
 

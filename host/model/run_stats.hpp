@@ -4,6 +4,8 @@
 /// Thread safety: every member is atomic or written before the stages start.
 #pragma once
 
+#include <time.h>
+
 #include <atomic>
 #include <chrono>
 #include <climits>
@@ -25,9 +27,25 @@ struct StageClock {
   double seconds() const { return static_cast<double>(busy_ns.load()) * 1e-9; }
 };
 
+/// This thread's CPU time (CLOCK_THREAD_CPUTIME_ID), in nanoseconds.
+inline int64_t thread_cpu_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+/// Where the host's CPU time goes, per thread role and per finishing step
+/// (`pageprep bench --device null` reports it): thread totals are added when
+/// each thread ends; the finishing steps are measured around each call.
+struct CpuSplit {
+  std::atomic<int64_t> decode_threads_ns{0}, executor_ns{0}, finish_threads_ns{0}, journal_ns{0};
+  std::atomic<int64_t> unpack_ns{0}, encode_ns{0}, write_ns{0};  ///< on the finish threads
+};
+
 struct RunStats {
   StageClock decode, preprocess, ocr, write;
   std::atomic<int64_t> decode_cpu_ns{0};  ///< decode threads' CPU time in the decoders
+  CpuSplit cpu;
   StageClock detect;  ///< orientation and script (rows, OSD), on the finish threads
   std::atomic<int64_t> first_ocr_start_ns{INT64_MAX};
   std::atomic<int64_t> last_ocr_end_ns{0};

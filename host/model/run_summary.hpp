@@ -39,6 +39,13 @@ struct DocumentResult {
   int32_t pages_without_text = 0;
 };
 
+/// CPU seconds by thread role, and the finish threads' steps (run_stats.hpp's
+/// CpuSplit), for `pageprep bench --device null`.
+struct CpuSplitSeconds {
+  double decode_threads = 0, executor = 0, finish_threads = 0, journal = 0;
+  double unpack = 0, encode = 0, write = 0;  ///< parts of finish_threads
+};
+
 struct RunSummary {
   int64_t pages_total = 0;
   int64_t documents_ok = 0;      ///< documents assembled (or found up to date)
@@ -49,6 +56,7 @@ struct RunSummary {
   double wall_s = 0;
   /// CPU time the decode threads spent in the decoders (CLOCK_THREAD_CPUTIME_ID).
   double decode_cpu_s = 0;
+  CpuSplitSeconds cpu_split;
   int exit_code = kExitOk;
 };
 

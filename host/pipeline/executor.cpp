@@ -42,6 +42,10 @@ void unpack_results(PageWork& page) {
   }
 }
 
+bool binary_packed_suffices(const RunConfig& cfg) {
+  return cfg.ocr == OcrMode::kNone && !detects_orientation(cfg);
+}
+
 bool executor_accepts(int32_t width, int32_t height, std::string* why) {
   if (width <= kernels::kMaxPageSide && height <= kernels::kMaxPageSide &&
       static_cast<int64_t>(width) * height <= kernels::kMaxPagePixels)

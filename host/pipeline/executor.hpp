@@ -67,6 +67,12 @@ class Executor {
 /// have none. Called by the thread that finishes the page.
 void unpack_results(PageWork& page);
 
+/// True when a run's finishing step needs the binary page only to encode it
+/// (no OCR, no orientation detection): its writers then encode G4/PBM
+/// straight from `binary_packed` (encode_packed_page(), the same bytes) and
+/// skip unpack_results(); the page's executor memory is released with it.
+bool binary_packed_suffices(const RunConfig& cfg);
+
 /// Operation parameters from the steps, shared by both executors so they
 /// cannot drift apart.
 kernels::SkewParams skew_params(const StepConfig& steps);

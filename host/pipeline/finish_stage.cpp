@@ -46,7 +46,10 @@ void FinishStage::write_output(PageWork& w, const std::string& kind, const std::
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
   std::string msg;
-  if (write_file_atomic(path.string(), bytes, &msg, temp_dir_) != PageError::kNone) {
+  const int64_t cpu0 = thread_cpu_ns();
+  const PageError e = write_file_atomic(path.string(), bytes, &msg, temp_dir_);
+  stats_.cpu.write_ns += thread_cpu_ns() - cpu0;
+  if (e != PageError::kNone) {
     w.fail(PageError::kWriteFailed, "cannot write " + path.string() + ": " + msg);
     return;
   }
@@ -174,17 +177,26 @@ void FinishStage::finish(PageWork& w) {
   }
   // Images.
   const auto tw = Clock::now();
-  const bool wrote_binary = cfg_.save_binary && !w.binary.empty();
+  // The binary page as an executor delivered it (packed; see
+  // binary_packed_suffices), or unpacked.
+  const bool packed = w.binary.empty() && !w.binary_packed.empty();
+  const bool wrote_binary = cfg_.save_binary && (packed || !w.binary.empty());
   if (wrote_binary) {
-    EncodeResult e = encode_page(w.binary, cfg_.binary_format, w.decoded.dpi_x, true);
+    const int64_t cpu0 = thread_cpu_ns();
+    EncodeResult e = packed ? encode_packed_page(w.binary_packed, w.binary_packed_width,
+                                                 cfg_.binary_format, w.decoded.dpi_x)
+                            : encode_page(w.binary, cfg_.binary_format, w.decoded.dpi_x, true);
+    stats_.cpu.encode_ns += thread_cpu_ns() - cpu0;
     if (e.error != PageError::kNone)
       w.fail(e.error, e.message);
     else
       write_output(w, "binary", w.stem + output_extension(cfg_.binary_format, true), e.bytes);
   }
   std::string gray_rel;
-  if (w.ok() && (cfg_.save_gray || w.binary.empty())) {
+  if (w.ok() && (cfg_.save_gray || (w.binary.empty() && !packed))) {
+    const int64_t cpu0 = thread_cpu_ns();
     EncodeResult e = encode_page(w.gray, cfg_.gray_format, w.decoded.dpi_x, false);
+    stats_.cpu.encode_ns += thread_cpu_ns() - cpu0;
     const bool clash = wrote_binary && output_extension(cfg_.gray_format, false) ==
                                            std::string(output_extension(cfg_.binary_format, true));
     gray_rel = w.stem + (clash ? ".gray" : "") + output_extension(cfg_.gray_format, false);

@@ -1,5 +1,6 @@
 #include "pipeline/scheduler.hpp"
 
+#include <pthread.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -286,14 +287,6 @@ std::unique_ptr<Executor> Pipeline::make_executor(std::string* error) {
   return std::move(c.executor);
 }
 
-/// This thread's CPU time (the decoders' share of the host's work, for
-/// `pageprep bench --device null`).
-int64_t thread_cpu_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
-
 /// With OCR on, background stages yield to the OCR workers (Linux: per-thread nice).
 void lower_thread_priority_if(bool lower) {
   if (lower) setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 5);
@@ -431,10 +424,15 @@ void Pipeline::executor_loop(Executor* ex) {
 void Pipeline::finish_loop() {
   FinishStage stage(cfg_, stats_, installed_langs_, outdir_.temp_dir());
   stage.preload();
+  const bool keep_packed = binary_packed_suffices(cfg_);
   while (auto item = finish_q_->pop()) {
     PageWork& w = **item;
     try {
-      unpack_results(w);  // device results: copied out here, in parallel
+      const int64_t cpu0 = thread_cpu_ns();
+      // Device results: copied out here, in parallel; a binary page that is
+      // only encoded is encoded from its packed rows (held until the page is freed).
+      if (!keep_packed) unpack_results(w);
+      stats_.cpu.unpack_ns += thread_cpu_ns() - cpu0;
       stage.finish(w);
     } catch (const std::exception& e) {
       w.fail(error_for_exception(e), std::string("finishing threw: ") + e.what());
@@ -728,11 +726,28 @@ RunSummary Pipeline::run() {
   std::vector<std::thread> decoders, finishers;
   cv::MatAllocator* const page_allocator = ex->page_allocator();
   for (int i = 0; i < budget_.decode_threads; ++i)
-    decoders.emplace_back([this, page_allocator] { decode_loop(page_allocator); });
-  std::thread executor([this, &ex] { executor_loop(ex.get()); });
+    decoders.emplace_back([this, page_allocator] {
+      // Named for profilers (perf report --sort comm) and top -H.
+      pthread_setname_np(pthread_self(), "pp-decode");
+      decode_loop(page_allocator);
+      stats_.cpu.decode_threads_ns += thread_cpu_ns();
+    });
+  std::thread executor([this, &ex] {
+    pthread_setname_np(pthread_self(), "pp-executor");
+    executor_loop(ex.get());
+    stats_.cpu.executor_ns += thread_cpu_ns();
+  });
   for (int i = 0; i < budget_.finish_threads; ++i)
-    finishers.emplace_back([this] { finish_loop(); });
-  std::thread journal([this] { journal_loop(); });
+    finishers.emplace_back([this] {
+      pthread_setname_np(pthread_self(), "pp-finish");
+      finish_loop();
+      stats_.cpu.finish_threads_ns += thread_cpu_ns();
+    });
+  std::thread journal([this] {
+    pthread_setname_np(pthread_self(), "pp-journal");
+    journal_loop();
+    stats_.cpu.journal_ns += thread_cpu_ns();
+  });
   std::thread assembler;
   if (documents_on_) assembler = std::thread([this] { assemble_loop(); });
 
@@ -760,6 +775,13 @@ RunSummary Pipeline::run() {
 
   s.wall_s = std::chrono::duration<double>(Clock::now() - stats_.t0).count();
   s.decode_cpu_s = static_cast<double>(stats_.decode_cpu_ns.load()) * 1e-9;
+  const auto secs = [](const std::atomic<int64_t>& ns) {
+    return static_cast<double>(ns.load()) * 1e-9;
+  };
+  s.cpu_split = {secs(stats_.cpu.decode_threads_ns), secs(stats_.cpu.executor_ns),
+                 secs(stats_.cpu.finish_threads_ns), secs(stats_.cpu.journal_ns),
+                 secs(stats_.cpu.unpack_ns),         secs(stats_.cpu.encode_ns),
+                 secs(stats_.cpu.write_ns)};
   s.pages_ok = pages_ok_;
   s.pages_failed = pages_failed_;
   for (const auto& d : doc_results_) (d.ok ? s.documents_ok : s.documents_failed)++;

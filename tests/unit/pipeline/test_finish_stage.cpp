@@ -154,6 +154,42 @@ TEST_F(Finish, AnUnwritableOutputFailsThePageWithThePath) {
   EXPECT_TRUE(w.outputs.empty());
 }
 
+// An executor's packed binary page (kernels/pack.hpp layout), as the writers
+// get it when binary_packed_suffices(): no 8-bit page is made, and the file
+// is byte for byte the one the unpacked page gives.
+TEST_F(Finish, APackedBinaryPageIsWrittenWithTheBytesOfTheUnpackedPage) {
+  const cv::Mat bin = binary_page();
+  const int row = (bin.cols + 7) / 8;
+  cv::Mat storage(bin.rows, row + 4, CV_8UC1, cv::Scalar(0xAB));  // padded pitch, poisoned
+  for (int y = 0; y < bin.rows; ++y)
+    for (int b = 0; b < row; ++b) {
+      uint8_t v = 0;
+      for (int k = 0; k < 8 && 8 * b + k < bin.cols; ++k)
+        if (bin.at<uint8_t>(y, 8 * b + k) < 128) v |= static_cast<uint8_t>(0x80u >> k);
+      storage.at<uint8_t>(y, b) = v;
+    }
+  for (OutputFormat f : {OutputFormat::kTiffG4, OutputFormat::kPnm, OutputFormat::kPng}) {
+    cfg_.binary_format = f;
+    PageWork want = page(true);
+    finish(want);
+    ASSERT_TRUE(want.ok()) << want.message;
+    const std::string rel = output(want, "binary");
+    ASSERT_FALSE(rel.empty());
+    const std::string want_bytes = read_all(fs::path(cfg_.outdir) / rel);
+    fs::remove(fs::path(cfg_.outdir) / rel);
+
+    PageWork w = page(false);
+    w.binary_packed = storage.colRange(0, row);
+    w.binary_packed_width = bin.cols;
+    finish(w);
+    ASSERT_TRUE(w.ok()) << w.message;
+    EXPECT_EQ(output(w, "binary"), rel);
+    EXPECT_EQ(output(w, "gray"), "");  // the packed page is the binary page
+    EXPECT_TRUE(w.binary.empty());     // encoded from the packed rows
+    EXPECT_EQ(read_all(fs::path(cfg_.outdir) / rel), want_bytes) << rel;
+  }
+}
+
 TEST_F(Finish, AFailedPageIsLeftAlone) {
   PageWork w = page(true);
   w.fail(PageError::kCorrupt, "bad bytes");
