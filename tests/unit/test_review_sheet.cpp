@@ -129,9 +129,9 @@ TEST(ReviewSheet, DrawsTheSplitLineAndCropBoxWhereTheyMapAndAPlaceholderForAMiss
   auto cells = review_cells(parse({
       rec(page, 0, ",\"crop_box\":[40,60,300,480],\"skew_deg\":0.5,\"rotated\":true", 400, 600),
       rec(spread, 0,
-          ",\"split_part\":\"left\",\"source_box\":[10,0,380,500],\"split_confidence\":0.9"),
+          ",\"split_part\":\"left\",\"source_box\":[0,0,340,500],\"split_confidence\":0.9"),
       rec(spread, 0,
-          ",\"split_part\":\"right\",\"source_box\":[410,0,380,500],\"split_confidence\":0.9"),
+          ",\"split_part\":\"right\",\"source_box\":[460,0,340,500],\"split_confidence\":0.9"),
       rec(whole, 0, ",\"split_note\":\"no gutter found\""),
       rec(missing, 0, ",\"crop_box\":[100,50,600,400]"),
   }));
@@ -156,15 +156,16 @@ TEST(ReviewSheet, DrawsTheSplitLineAndCropBoxWhereTheyMapAndAPlaceholderForAMiss
   ASSERT_FALSE(img.empty()) << "pdftoppm failed on " << pdf;
   ASSERT_EQ(img.cols, static_cast<int>(std::ceil(review::kPageW)));  // 72 dpi: 1 px = 1 pt
 
-  // Cell 3: the split line at x = (390 + 410) / 2 = 400 on the master, from
-  // top to bottom; blue along it, and not at the page's quarter.
+  // Cell 3: the split line at x = (340 + 460) / 2 = 400 on the master, from
+  // top to bottom (10 points from either half's edge); blue along it, and
+  // not inside a half.
   {
     const review::Rect r = review::image_rect(3, 800, 500);
     int on = 0, off = 0;
     for (int y = 20; y <= 480; y += 20) {
       const auto p = review::master_to_sheet(r, 800, 500, 400, y);
       on += testsupport::stroke_near(img, p.x, p.y, Stroke::kBlue, 1);
-      const auto q = review::master_to_sheet(r, 800, 500, 200, y);
+      const auto q = review::master_to_sheet(r, 800, 500, 250, y);
       off += testsupport::stroke_near(img, q.x, q.y, Stroke::kBlue, 1);
     }
     EXPECT_EQ(on, 24);
