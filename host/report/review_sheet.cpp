@@ -41,7 +41,7 @@ void load_one(ReviewCell* c, int max_side, const DecodeLimits& limits,
   const ReviewPart& p0 = c->parts.front();
   c->master_w = static_cast<double>(p0.width);
   c->master_h = static_cast<double>(p0.height);
-  DecodeResult r = decode_page(c->input, c->page, limits, pool);
+  DecodeResult r = decode_page(c->path.empty() ? c->input : c->path, c->page, limits, pool);
   if (r.error != PageError::kNone) {
     c->thumb_error = std::string(error_code_name(r.error)) + ": " + r.message;
     return;
@@ -211,6 +211,21 @@ void load_thumbnails(std::vector<ReviewCell>* cells, int max_side, kernels::cpu:
     }
 }
 
+void resolve_review_inputs(std::vector<ReviewCell>* cells,
+                           const std::vector<std::string>& claimed) {
+  for (ReviewCell& c : *cells) {
+    const fs::path rel = fs::path(c.input).lexically_normal();
+    if (c.input.empty() || rel.is_absolute() || *rel.begin() == "..") continue;
+    const std::string tail = "/" + rel.generic_string();
+    const std::string* found = nullptr;
+    size_t n = 0;
+    for (const std::string& a : claimed)
+      if (a.size() > tail.size() && a.compare(a.size() - tail.size(), tail.size(), tail) == 0)
+        found = &a, ++n;
+    if (n == 1) c.path = *found;
+  }
+}
+
 bool write_review_pdf(const std::vector<ReviewCell>& cells, const std::string& title,
                       const std::string& path, const std::string& temp_dir, std::string* error) {
   try {
@@ -283,12 +298,15 @@ bool write_review_pdf(const std::vector<ReviewCell>& cells, const std::string& t
 
 bool review_outdir(const std::string& outdir, std::ostream& out, std::ostream& err) {
   const fs::path dir(outdir);
-  // The sheet's name must not be a document of a run into this OUTDIR.
+  // The sheet's name must not be a document of a run into this OUTDIR; the
+  // claims also give the inputs' absolute paths.
+  std::vector<std::string> claimed;
   {
     std::ifstream claims(dir / ".pageprep" / "claims.jsonl");
     const std::string base = fs::path(kReviewSheetName).stem().string();
     for (std::string line; std::getline(claims, line);) {
       const auto v = JsonValue::parse(line);
+      if (v && !v->str("input").empty()) claimed.push_back(v->str("input"));
       if (v && v->str("base") == base) {
         err << "pageprep: error: review: " << (dir / kReviewSheetName).string()
             << " is the output of input " << v->str("input")
@@ -315,6 +333,7 @@ bool review_outdir(const std::string& outdir, std::ostream& out, std::ostream& e
   if (bad > 0)
     err << "pageprep: warning: review: " << bad << " line(s) of pages.jsonl are not records\n";
   std::vector<ReviewCell> cells = review_cells(records);
+  resolve_review_inputs(&cells, claimed);
   load_thumbnails(&cells, review::kThumbMaxSide, kernels::cpu::ThreadPool::shared());
   sort_review_cells(&cells);
   size_t doubtful = 0, placeholders = 0;

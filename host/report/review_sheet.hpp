@@ -57,9 +57,10 @@ struct ReviewPart {
 
 /// One master page: what the sheet shows in one cell.
 struct ReviewCell {
-  std::string input;
-  int32_t page = 0;  ///< 0-based page of the input
-  size_t order = 0;  ///< page order: the first record's line in pages.jsonl
+  std::string input;  ///< as pages.jsonl names it (as given to the run)
+  std::string path;   ///< the file to read it from ("": `input`)
+  int32_t page = 0;   ///< 0-based page of the input
+  size_t order = 0;   ///< page order: the first record's line in pages.jsonl
   std::vector<ReviewPart> parts;
   int doubt = 0;                     ///< 0: nothing doubtful; higher comes first
   std::vector<std::string> reasons;  ///< why it is doubtful, in words
@@ -94,6 +95,12 @@ std::vector<std::string> review_cell_text(const ReviewCell& cell, size_t max_lin
 /// or unreadable input gets thumb_error instead (and a doubt: it cannot be
 /// checked by eye). Relative input paths are read from the current folder.
 void load_thumbnails(std::vector<ReviewCell>* cells, int max_side, kernels::cpu::ThreadPool& pool);
+
+/// Where to read each cell's master: a relative `input` (relative to the
+/// folder the run was started in, which is not recorded) is the one absolute
+/// input of `claimed` (OUTDIR's claims) that ends with it, when exactly one
+/// does; else it is read relative to the current folder.
+void resolve_review_inputs(std::vector<ReviewCell>* cells, const std::vector<std::string>& claimed);
 
 /// Writes the sheet to `path` atomically (temporary in `temp_dir`).
 bool write_review_pdf(const std::vector<ReviewCell>& cells, const std::string& title,

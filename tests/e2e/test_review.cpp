@@ -165,6 +165,24 @@ TEST(Review, RefusesASheetNameThatIsADocumentOfTheRun) {
   fs::remove_all(dir);
 }
 
+TEST(Review, FindsRelativeInputsFromAnotherFolder) {
+  // pages.jsonl names inputs as given ("in/page-0001.png", relative to the
+  // folder the run started in); the report may run anywhere.
+  const fs::path dir = fresh_dir("review_rel");
+  auto r = run(synth() + " --out " + q(dir / "in") + " --count 1 --seed 4 --dpi 100");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run("cd " + q(dir) + " && " + cli() + " run in -o out --ocr none");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(read_pages(dir / "out").at(0).str.at("input").rfind("in/", 0), 0u);
+  r = run("cd / && " + cli() + " report " + q(dir / "out") + " --review");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err.find("no thumbnail"), std::string::npos) << r.err;
+  EXPECT_NE(testsupport::sheet_text((dir / "out" / "pages.review.pdf").string())
+                .find("1 master page(s), 0 to check first, 0 without thumbnail"),
+            std::string::npos);
+  fs::remove_all(dir);
+}
+
 TEST(Review, UsageErrors) {
   auto r = run(cli() + " report --review");
   EXPECT_EQ(r.exit_code, 2) << r.err;
