@@ -52,12 +52,18 @@ void load_one(ReviewCell* c, int max_side, const DecodeLimits& limits,
     c->master_h = g.rows;
   }
   // The boxes are in the master's pixels as the run saw it. An image must be
-  // that size; a PDF page rendered here at a lower dpi must keep its shape.
+  // that size (a JPEG: that size reduced by libjpeg's scale); a PDF page
+  // rendered here at a lower dpi must keep its shape.
   const bool pdf = r.page.format == "pdf" || p0.format == "pdf";
-  const bool same =
-      pdf ? std::fabs(g.cols / c->master_w - g.rows / c->master_h) <=
-                0.02 * std::max(g.cols / c->master_w, g.rows / c->master_h)
-          : g.cols == static_cast<int>(c->master_w) && g.rows == static_cast<int>(c->master_h);
+  bool same = false;
+  const auto mw = static_cast<int64_t>(c->master_w), mh = static_cast<int64_t>(c->master_h);
+  if (pdf) {
+    same = std::fabs(g.cols / c->master_w - g.rows / c->master_h) <=
+           0.02 * std::max(g.cols / c->master_w, g.rows / c->master_h);
+  } else {
+    const int64_t denom = r.page.format == "jpeg" ? (mw + g.cols - 1) / g.cols : 1;
+    same = denom >= 1 && (mw + denom - 1) / denom == g.cols && (mh + denom - 1) / denom == g.rows;
+  }
   if (!same) {
     c->thumb_error = "the input changed since the run (" + std::to_string(g.cols) + "x" +
                      std::to_string(g.rows) + " px, the run read " +
@@ -200,6 +206,7 @@ QPDFObjectHandle thumb_image(QPDF& pdf, const ReviewCell& c) {
 void load_thumbnails(std::vector<ReviewCell>* cells, int max_side, kernels::cpu::ThreadPool& pool) {
   DecodeLimits limits;
   limits.pdf_dpi = kThumbPdfDpi;
+  limits.reduce_to_side = max_side;  // JPEG: libjpeg's DCT scaling
   pool.parallel_for(static_cast<int64_t>(cells->size()), 1, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i)
       load_one(&(*cells)[static_cast<size_t>(i)], max_side, limits, pool);

@@ -122,12 +122,13 @@ TEST(ReviewCells, LowConfidenceAndNotesAreDoubtsAndTextIsCapped) {
 TEST(ReviewSheet, DrawsTheSplitLineAndCropBoxWhereTheyMapAndAPlaceholderForAMissingInput) {
   const fs::path dir = fresh_dir("sheet");
   write_page(dir / "spread.png", 800, 500);
-  write_page(dir / "page.png", 400, 600);
+  write_page(dir / "page.jpg", 1600, 2400);  // decoded at 1/4 (reduce_to_side)
   write_page(dir / "whole.png", 800, 500);
-  const std::string spread = (dir / "spread.png").string(), page = (dir / "page.png").string(),
+  const std::string spread = (dir / "spread.png").string(), page = (dir / "page.jpg").string(),
                     whole = (dir / "whole.png").string(), missing = (dir / "gone.png").string();
   auto cells = review_cells(parse({
-      rec(page, 0, ",\"crop_box\":[40,60,300,480],\"skew_deg\":0.5,\"rotated\":true", 400, 600),
+      rec(page, 0, ",\"crop_box\":[160,240,1200,1920],\"skew_deg\":0.5,\"rotated\":true", 1600,
+          2400),
       rec(spread, 0,
           ",\"split_part\":\"left\",\"source_box\":[0,0,340,500],\"split_confidence\":0.9"),
       rec(spread, 0,
@@ -175,9 +176,9 @@ TEST(ReviewSheet, DrawsTheSplitLineAndCropBoxWhereTheyMapAndAPlaceholderForAMiss
   // Cell 2: the crop box's four edges in red at their mapped places, nothing
   // red in the middle of the box or outside it.
   {
-    const review::Rect r = review::image_rect(2, 400, 600);
+    const review::Rect r = review::image_rect(2, 1600, 2400);
     auto at = [&](double x, double y) {
-      const auto p = review::master_to_sheet(r, 400, 600, x, y);
+      const auto p = review::master_to_sheet(r, 1600, 2400, 4 * x, 4 * y);  // x, y: in quarters
       return testsupport::stroke_near(img, p.x, p.y, Stroke::kRed, 1);
     };
     for (double t : {0.2, 0.5, 0.8}) {
@@ -214,14 +215,14 @@ TEST(ReviewSheet, DrawsTheSplitLineAndCropBoxWhereTheyMapAndAPlaceholderForAMiss
   const std::string text = testsupport::sheet_text(pdf);
   const size_t at_missing = text.find("gone.png");
   const size_t at_whole = text.find("whole.png");
-  const size_t at_page = text.find("page.png");
+  const size_t at_page = text.find("page.jpg");
   const size_t at_spread = text.find("spread.png");
   ASSERT_NE(at_missing, std::string::npos) << text;
   EXPECT_LT(at_missing, at_whole) << text;
   EXPECT_LT(at_whole, at_page) << text;
   EXPECT_LT(at_page, at_spread) << text;
   EXPECT_NE(text.find("NO THUMBNAIL: not_found"), std::string::npos) << text;
-  EXPECT_NE(text.find("crop [40,60,300,480]"), std::string::npos) << text;
+  EXPECT_NE(text.find("crop [160,240,1200,1920]"), std::string::npos) << text;
   fs::remove_all(dir);
 }
 
