@@ -4,6 +4,10 @@
 // pdftoppm, not by our code), and a placeholder cell for a missing input.
 #include <gtest/gtest.h>
 #include <unistd.h>
+#include <qpdf/QPDF.hh>
+#include <qpdf/QPDFPageDocumentHelper.hh>
+#include <qpdf/QPDFPageObjectHelper.hh>
+#include <qpdf/QPDFWriter.hh>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -223,6 +227,55 @@ TEST(ReviewSheet, DrawsTheSplitLineAndCropBoxWhereTheyMapAndAPlaceholderForAMiss
   EXPECT_LT(at_page, at_spread) << text;
   EXPECT_NE(text.find("NO THUMBNAIL: not_found"), std::string::npos) << text;
   EXPECT_NE(text.find("crop [160,240,1200,1920]"), std::string::npos) << text;
+  fs::remove_all(dir);
+}
+
+// A vector PDF (rendered for its thumbnail at a low dpi, as the run rendered
+// it at 300): page 2's thumbnail is page 2, upright, where a 300-dpi master's
+// pixels say. A4 pages; page 1 black at its top left, page 2 at its bottom right.
+TEST(ReviewSheet, PdfPagesAreRenderedSmallAndMapLikeTheirMaster) {
+  const fs::path dir = fresh_dir("pdf");
+  const std::string path = (dir / "book.pdf").string();
+  {
+    QPDF pdf;
+    pdf.emptyPDF();
+    for (const char* content : {"0 g 50 600 200 200 re f", "0 g 350 50 200 200 re f"}) {
+      QPDFObjectHandle page = QPDFObjectHandle::parse(
+          "<< /Type /Page /MediaBox [0 0 595.276 841.89] /Resources << >> >>");
+      page.replaceKey("/Contents", pdf.newStream(content));
+      QPDFPageDocumentHelper(pdf).addPage(QPDFPageObjectHelper(pdf.makeIndirectObject(page)),
+                                          false);
+    }
+    QPDFWriter w(pdf, path.c_str());
+    w.write();
+  }
+  // What a 300-dpi run records: 2480 x 3508 pixels.
+  const std::string pdf_rec = ",\"format\":\"pdf\"";
+  auto cells = review_cells(parse({
+      "{\"input\":\"" + path + "\",\"page\":1,\"status\":\"ok\",\"width\":2480,\"height\":3508" +
+          pdf_rec + "}",
+  }));
+  kernels::cpu::ThreadPool pool(2);
+  load_thumbnails(&cells, review::kThumbMaxSide, pool);
+  ASSERT_EQ(cells.size(), 1u);
+  ASSERT_TRUE(cells[0].thumb_error.empty()) << cells[0].thumb_error;
+  EXPECT_LE(std::max(cells[0].thumb_w, cells[0].thumb_h), review::kThumbMaxSide);
+  EXPECT_EQ(cells[0].master_w, 2480);
+  const std::string out = (dir / "sheet.pdf").string();
+  std::string error;
+  ASSERT_TRUE(write_review_pdf(cells, "t", out, "", &error)) << error;
+  const cv::Mat img = testsupport::render_sheet_page(out, 0);
+  ASSERT_FALSE(img.empty());
+  const review::Rect r = review::image_rect(0, 2480, 3508);
+  // Master pixel of PDF point (x, y): 300/72 per point, y from the top.
+  auto gray_at = [&](double x_pt, double y_pt) {
+    const auto p =
+        review::master_to_sheet(r, 2480, 3508, x_pt * 300 / 72, (841.89 - y_pt) * 300 / 72);
+    return testsupport::colour_at(img, p.x, p.y)[1];
+  };
+  EXPECT_LT(gray_at(450, 150), 80);   // page 2's square
+  EXPECT_GT(gray_at(150, 700), 200);  // where page 1's would be
+  EXPECT_GT(gray_at(450, 450), 200);
   fs::remove_all(dir);
 }
 
