@@ -82,9 +82,11 @@ struct DecodeLimits {
   /// Not a limit but a request for a small copy (the review sheet's
   /// thumbnails, report/review_sheet.hpp): when > 0, a JPEG is decoded at
   /// libjpeg's smallest DCT scale of 1/2, 1/4 or 1/8 that keeps its longer side
-  /// at least this many pixels (each side ceil(side / 2^k)), much faster than
-  /// the whole page. Its dpi is the file's divided by the same factor. Size
-  /// limits are still checked on the file's own size; other formats ignore it.
+  /// at least this many pixels (each side ceil(side / 2^k)), and a JPEG 2000
+  /// at the lowest resolution level (1/2 to 1/32, as far as its levels go)
+  /// that does: much faster than the whole page. Its dpi is the file's divided
+  /// by the same factor. Size limits are still checked on the file's own size;
+  /// other formats ignore it.
   int32_t reduce_to_side = 0;
 };
 

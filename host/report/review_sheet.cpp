@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <ostream>
@@ -52,7 +53,7 @@ void load_one(ReviewCell* c, int max_side, const DecodeLimits& limits,
     c->master_h = g.rows;
   }
   // The boxes are in the master's pixels as the run saw it. An image must be
-  // that size (a JPEG: that size reduced by libjpeg's scale); a PDF page
+  // that size (a JPEG or JPEG 2000: that size reduced 2^k); a PDF page
   // rendered here at a lower dpi must keep its shape.
   const bool pdf = r.page.format == "pdf" || p0.format == "pdf";
   bool same = false;
@@ -61,8 +62,14 @@ void load_one(ReviewCell* c, int max_side, const DecodeLimits& limits,
     same = std::fabs(g.cols / c->master_w - g.rows / c->master_h) <=
            0.02 * std::max(g.cols / c->master_w, g.rows / c->master_h);
   } else {
-    const int64_t denom = r.page.format == "jpeg" ? (mw + g.cols - 1) / g.cols : 1;
-    same = denom >= 1 && (mw + denom - 1) / denom == g.cols && (mh + denom - 1) / denom == g.rows;
+    // JPEG and JPEG 2000 may come 2^k smaller a side (reduce_to_side); JPEG
+    // 2000 with an image origin may round one pixel the other way.
+    const bool reducible =
+        r.page.format == "jpeg" || r.page.format == "jp2" || r.page.format == "j2k";
+    const int64_t slack = r.page.format == "jpeg" ? 0 : 1;
+    for (int64_t d = 1; d <= (reducible ? 32 : 1) && !same; d *= 2)
+      same = std::abs((mw + d - 1) / d - g.cols) <= (d > 1 ? slack : 0) &&
+             std::abs((mh + d - 1) / d - g.rows) <= (d > 1 ? slack : 0);
   }
   if (!same) {
     c->thumb_error = "the input changed since the run (" + std::to_string(g.cols) + "x" +
