@@ -14,6 +14,7 @@
 #include "pipeline/run_config.hpp"
 #include "pipeline/scheduler.hpp"
 #include "report/merged_report.hpp"
+#include "report/review_sheet.hpp"
 #include "report/version.hpp"
 
 namespace {
@@ -49,11 +50,22 @@ int main(int argc, char** argv) {
       std::cout << kUsage;
       return host::kExitOk;
     }
-    if (args.size() != 2 || args[1].empty() || args[1][0] == '-') {
-      std::cerr << "pageprep: usage error: pageprep report OUTDIR\n";
+    // --review (after OUTDIR or before it) also writes the contact sheet.
+    bool review = false;
+    std::vector<std::string> rest;
+    for (size_t i = 1; i < args.size(); ++i) {
+      if (args[i] == "--review")
+        review = true;
+      else
+        rest.push_back(args[i]);
+    }
+    if (rest.size() != 1 || rest[0].empty() || rest[0][0] == '-') {
+      std::cerr << "pageprep: usage error: pageprep report OUTDIR [--review]\n";
       return host::kExitUsage;
     }
-    return host::report_outdir(args[1], std::cout, std::cerr);
+    const int code = host::report_outdir(rest[0], std::cout, std::cerr);
+    if (!review || code == host::kReportFatal) return code;
+    return host::review_outdir(rest[0], std::cout, std::cerr) ? code : host::kReportFatal;
   }
   if (args[0] == "bench") {
     args.erase(args.begin());

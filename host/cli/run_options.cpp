@@ -11,7 +11,7 @@ namespace pageprep::cli {
 using host::RunConfig;
 
 const char* const kUsage = R"(usage: pageprep run INPUT... -o OUTDIR [options]
-       pageprep report OUTDIR
+       pageprep report OUTDIR [--review]   (--review: OUTDIR/pages.review.pdf, a contact sheet)
        pageprep bench [options]   (pages/s on this machine; pageprep bench --help)
        pageprep --help | --version
 

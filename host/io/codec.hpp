@@ -79,7 +79,20 @@ struct DecodeLimits {
   /// resolution (`--pdf-dpi`). A PDF file itself may exceed max_file_bytes
   /// (it is read lazily); each embedded image stream may not.
   double pdf_dpi = 300.0;
+  /// Not a limit but a request for a small copy (the review sheet's
+  /// thumbnails, report/review_sheet.hpp): when > 0, a JPEG is decoded at
+  /// libjpeg's smallest DCT scale of 1/2, 1/4 or 1/8 that keeps its longer side
+  /// at least this many pixels (each side ceil(side / 2^k)), and a JPEG 2000
+  /// at the lowest resolution level (1/2 to 1/32, as far as its levels go)
+  /// that does: much faster than the whole page. Its dpi is the file's divided
+  /// by the same factor. Size limits are still checked on the file's own size;
+  /// other formats ignore it.
+  int32_t reduce_to_side = 0;
 };
+
+/// The JPEG scale denominator (1, 2, 4 or 8) reduce_to_side picks for a page
+/// of `width` x `height`.
+int32_t jpeg_reduce_denominator(int64_t width, int64_t height, int32_t reduce_to_side);
 
 /// Applies the DPI rule above to a decoded page whose file_dpi_x/y hold what
 /// the file said (0: nothing): sets dpi_x, dpi_y, dpi_source, dpi_from_file.

@@ -73,9 +73,10 @@ DecodeResult tiff_decode_fd(int fd, int64_t size, const std::string& name, int32
 
 /// JPEG through libjpeg (codec_jpeg.cpp): `h` from parse_jpeg; EXIF
 /// orientation applied (swapping h's dpi axes for quarter turns); libjpeg's
-/// warnings about the data make the page kCorrupt.
+/// warnings about the data make the page kCorrupt. `denom` (1, 2, 4, 8):
+/// libjpeg's DCT scaling (DecodeLimits::reduce_to_side); h's dpi is divided by it.
 DecodeResult jpeg_decode(const uint8_t* data, size_t size, Header* h, const std::string& name,
-                         kernels::cpu::ThreadPool& pool);
+                         kernels::cpu::ThreadPool& pool, int denom = 1);
 EncodeResult tiff_encode(const cv::Mat& page, double dpi, bool is_binary);
 /// Which G4 coder writes the strip: ours (g4_encode.hpp, the default) or
 /// libtiff's (the reference the tests compare ours with, byte for byte).

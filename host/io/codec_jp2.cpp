@@ -209,13 +209,30 @@ DecodeResult jp2_decode(const uint8_t* d, size_t n, const std::string& name,
   if (size_error != PageError::kNone) return decode_error(size_error, name, what);
   if (image->numcomps == 0)
     return decode_error(PageError::kCorrupt, name, "JPEG 2000 image has no components");
+  // DecodeLimits::reduce_to_side: decode only the resolution levels needed,
+  // 2^k smaller a side (at most the codestream's levels allow).
+  uint32_t reduce = 0;
+  if (limits.reduce_to_side > 0) {
+    const int64_t side = std::max(width, height);
+    while (reduce < 5 &&
+           ((side + (int64_t{1} << (reduce + 1)) - 1) >> (reduce + 1)) >= limits.reduce_to_side)
+      ++reduce;
+    while (reduce > 0 && !opj_set_decoded_resolution_factor(codec.get(), reduce)) --reduce;
+    error.clear();  // a refused factor is not the page's error
+  }
   if (!opj_decode(codec.get(), stream.get(), image.get()) ||
       !opj_end_decompress(codec.get(), stream.get()))
     return decode_error(
         PageError::kCorrupt, name,
         "JPEG 2000 decoding failed (truncated or damaged)" + (error.empty() ? "" : ": " + error));
 
-  const uint32_t w = static_cast<uint32_t>(width), h = static_cast<uint32_t>(height);
+  // The reduced page: ceil(x1 / 2^k) - ceil(x0 / 2^k), as openjp2 sizes it.
+  auto reduced = [&](uint32_t a0, uint32_t a1) {
+    const uint64_t div = uint64_t{1} << reduce;
+    return static_cast<uint32_t>((a1 + div - 1) / div - (a0 + div - 1) / div);
+  };
+  const uint32_t w = reduce ? reduced(image->x0, image->x1) : static_cast<uint32_t>(width);
+  const uint32_t h = reduce ? reduced(image->y0, image->y1) : static_cast<uint32_t>(height);
   const uint32_t nc = image->numcomps;
   for (uint32_t i = 0; i < nc; ++i) {
     const opj_image_comp_t& c = image->comps[i];
@@ -282,7 +299,7 @@ DecodeResult jp2_decode(const uint8_t* d, size_t n, const std::string& name,
   r.page.source_depth_bits = static_cast<int32_t>(image->comps[0].prec);
   double dpi_x = 0, dpi_y = 0;
   if (jp2) jp2_resolution(d, n, &dpi_x, &dpi_y);
-  set_file_dpi(&r.page, dpi_x, dpi_y);
+  set_file_dpi(&r.page, dpi_x / (1 << reduce), dpi_y / (1 << reduce));
   return r;
 }
 

@@ -118,7 +118,7 @@ struct RawDecode {
 // destructor is created in this frame after setjmp. `out` is sized by the
 // caller from the header (width x height x components, checked to match).
 RawDecode jpeg_decode_into(Decompress* d, const uint8_t* data, size_t size, uint8_t* out,
-                           size_t out_size, int expect_w, int expect_h) {
+                           size_t out_size, int expect_w, int expect_h, int denom) {
   RawDecode r;
   jpeg_decompress_struct* c = &d->cinfo;
   if (setjmp(d->err.jump)) {
@@ -147,6 +147,8 @@ RawDecode jpeg_decode_into(Decompress* d, const uint8_t* data, size_t size, uint
       r.components = 3;
       break;
   }
+  c->scale_num = 1;
+  c->scale_denom = static_cast<unsigned>(denom);
   jpeg_start_decompress(c);
   if (static_cast<int>(c->output_width) != expect_w ||
       static_cast<int>(c->output_height) != expect_h || c->output_components != r.components ||
@@ -210,9 +212,15 @@ void apply_exif_orientation(int orientation, cv::Mat* m) {
 }  // namespace
 
 DecodeResult jpeg_decode(const uint8_t* data, size_t size, Header* hp, const std::string& name,
-                         ThreadPool& pool) {
+                         ThreadPool& pool, int denom) {
   Header& h = *hp;
-  const int w = static_cast<int>(h.width), ht = static_cast<int>(h.height);
+  // libjpeg's scaled output size: ceil(side / denom).
+  const int w = static_cast<int>((h.width + denom - 1) / denom),
+            ht = static_cast<int>((h.height + denom - 1) / denom);
+  if (denom > 1) {
+    h.dpi_x /= denom;
+    h.dpi_y /= denom;
+  }
   const int comps = h.channels == 1 ? 1 : h.channels == 4 ? 4 : 3;
   DecodeResult r;
   cv::Mat gray(ht, w, CV_8UC1);
@@ -225,7 +233,7 @@ DecodeResult jpeg_decode(const uint8_t* data, size_t size, Header* hp, const std
     out_size = colour.size();
   }
   Decompress d;
-  const RawDecode raw = jpeg_decode_into(&d, data, size, out, out_size, w, ht);
+  const RawDecode raw = jpeg_decode_into(&d, data, size, out, out_size, w, ht, denom);
   if (!raw.ok) {
     const bool unsupported = raw.error_code == JERR_BAD_PRECISION ||
                              raw.error_code == JERR_NOT_COMPILED ||
@@ -275,3 +283,15 @@ DecodeResult jpeg_decode(const uint8_t* data, size_t size, Header* hp, const std
 }
 
 }  // namespace pageprep::host::detail
+
+namespace pageprep::host {
+
+int32_t jpeg_reduce_denominator(int64_t width, int64_t height, int32_t reduce_to_side) {
+  if (reduce_to_side <= 0) return 1;
+  const int64_t side = std::max(width, height);
+  for (int32_t denom = 8; denom > 1; denom /= 2)
+    if ((side + denom - 1) / denom >= reduce_to_side) return denom;
+  return 1;
+}
+
+}  // namespace pageprep::host
