@@ -269,6 +269,9 @@ int run_null_bench(const std::vector<std::string>& args, std::ostream& out, std:
       j.num("decode_cpu_ms_per_page", r.decode_cpu_ms, 3);
       j.num("beyond_decode_ms_per_page", r.host_cpu_ms - r.decode_cpu_ms, 3);
       j.num("cpu_path_cpu_ms_per_page", r.cpu_path_cpu_ms, 3);
+      j.key("predicted_pages_per_s").begin_object();
+      for (int n : kPredictCores) j.num(std::to_string(n), 1000.0 * n / r.host_cpu_ms, 1);
+      j.end_object();
       // Where the host time goes (ms per page): thread roles, then the
       // finish threads' steps; the rest of host_cpu is the main thread.
       const double per = 1000.0 / static_cast<double>(r.pages_ok);
@@ -281,9 +284,6 @@ int run_null_bench(const std::vector<std::string>& args, std::ostream& out, std:
       j.num("finish_encode", c.encode * per, 3);
       j.num("finish_write", c.write * per, 3);
       j.num("journal_thread", c.journal * per, 3);
-      j.end_object();
-      j.key("predicted_pages_per_s").begin_object();
-      for (int n : kPredictCores) j.num(std::to_string(n), 1000.0 * n / r.host_cpu_ms, 1);
       j.end_object();
       j.end_object();
     }

@@ -85,6 +85,22 @@ TEST(BenchCommand, NullDeviceReportsHostAndDecodeCpuPerPage) {
     EXPECT_GT(std::stod(m[5]), 0.0) << masters << ": the CPU path peer was not measured";
     EXPECT_NEAR(std::stod(m[6]), 1000.0 / host, 0.1 + 1e-3 * 1000.0 / host) << masters;
     EXPECT_NEAR(std::stod(m[7]), 16 * std::stod(m[6]), 1.0 + 16e-3 * std::stod(m[6])) << masters;
+    // Where the host time went: thread roles within the whole, the decode
+    // threads at least the decoders, the finishing steps within the finish threads.
+    const std::regex split("\"masters\":\"" + std::string(masters) +
+                           "\".*?\"host_cpu_split_ms_per_page\":\\{\"decode_threads\":([0-9.]+),"
+                           "\"executor_thread\":([0-9.]+),\"finish_threads\":([0-9.]+),"
+                           "\"finish_unpack\":([0-9.]+),\"finish_encode\":([0-9.]+),"
+                           "\"finish_write\":([0-9.]+),\"journal_thread\":([0-9.]+)\\}");
+    std::smatch s;
+    ASSERT_TRUE(std::regex_search(json, s, split)) << masters << "\n" << json;
+    double roles = 0;
+    for (int k : {1, 2, 3, 7}) roles += std::stod(s[k]);
+    EXPECT_LE(roles, host + 0.01) << masters;
+    EXPECT_GE(std::stod(s[1]) + 0.002, decode) << masters;
+    EXPECT_GT(std::stod(s[5]), 0.0) << masters << ": the encoder's time was not counted";
+    EXPECT_LE(std::stod(s[4]) + std::stod(s[5]) + std::stod(s[6]), std::stod(s[3]) + 0.01)
+        << masters;
   }
   // The run used a folder of its own under --work and removed it.
   EXPECT_TRUE(fs::is_empty(work)) << "bench --device null left files in " << work;
