@@ -6,8 +6,8 @@
 #include <map>
 #include <utility>
 
-#include "report/json_reader.hpp"
 #include "report/review_sheet.hpp"
+#include "util/json_reader.hpp"
 
 namespace pageprep::host {
 namespace {

@@ -20,8 +20,8 @@
 
 #include "doc/pdf_write.hpp"
 #include "io/codec.hpp"
-#include "report/json_reader.hpp"
 #include "report/review_layout.hpp"
+#include "util/json_reader.hpp"
 
 namespace pageprep::host {
 namespace fs = std::filesystem;

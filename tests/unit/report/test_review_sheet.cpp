@@ -17,10 +17,10 @@
 #include <string>
 #include <vector>
 
-#include "report/json_reader.hpp"
 #include "report/review_layout.hpp"
 #include "report/review_sheet.hpp"
 #include "support/sheet_render.hpp"
+#include "util/json_reader.hpp"
 
 namespace pageprep::host {
 namespace {
