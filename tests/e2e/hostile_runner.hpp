@@ -52,6 +52,27 @@ inline int pidfd_open(pid_t pid) {
   return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
 }
 
+/// A /proc file's text, or "" when it cannot be read. A process may exit while
+/// its file is read; std::ifstream then throws (ESRCH from underflow), so this
+/// reads with read(2) and treats any error as "gone".
+inline std::string read_proc(const fs::path& p) {
+  const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return "";
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0) {
+      out.clear();
+      break;
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
 /// This process's children by /proc (with PR_SET_CHILD_SUBREAPER set by the
 /// test, a grandchild orphaned by the CLI, e.g. pdftoppm, becomes one); each
 /// found is killed and reaped.
@@ -62,7 +83,7 @@ inline std::vector<pid_t> stray_children(const std::vector<pid_t>& known = {}) {
   for (const auto& d : fs::directory_iterator("/proc", ec)) {
     const std::string n = d.path().filename().string();
     if (n.empty() || !std::isdigit(static_cast<unsigned char>(n[0]))) continue;
-    const std::string stat = read_file(d.path() / "stat");
+    const std::string stat = read_proc(d.path() / "stat");
     const size_t paren = stat.rfind(')');
     if (paren == std::string::npos) continue;
     std::istringstream in(stat.substr(paren + 2));

@@ -355,7 +355,7 @@ pid_t renderer_of(pid_t parent) {
   for (const auto& d : fs::directory_iterator("/proc", ec)) {
     const std::string n = d.path().filename().string();
     if (n.empty() || !std::isdigit(static_cast<unsigned char>(n[0]))) continue;
-    const std::string stat = read_file(d.path() / "stat");
+    const std::string stat = read_proc(d.path() / "stat");
     const size_t open = stat.find('('), close = stat.rfind(')');
     if (open == std::string::npos || close == std::string::npos) continue;
     std::istringstream in(stat.substr(close + 2));
@@ -368,7 +368,7 @@ pid_t renderer_of(pid_t parent) {
 }
 
 bool alive(pid_t pid) {
-  const std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
+  const std::string stat = read_proc("/proc/" + std::to_string(pid) + "/stat");
   const size_t close = stat.rfind(')');
   return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] != 'Z';
 }
