@@ -28,11 +28,7 @@ using testsupport::TextImage;
 // that passes fails (XPASS), so the list cannot go stale. The lead removes
 // entries after merging `sparse`.
 const std::set<std::string> kExpectedToFailUntilSparse = {
-    "objstm_self_ref.pdf",       // item 9: the lost page's output PDF fails qpdf --check
-    "truncated_plain.pdf",       // the same cause: a lost page is copied as a null object
-    "linearized_truncated.pdf",  // one "no pages" record for a 3-page book
-    "userunit.pdf",              // /UserUnit ignored: the page is half as wide
-    "same_stem_rename",          // the renamed page is listed twice in pages.jsonl
+    "same_stem_rename",  // the renamed page is listed twice in pages.jsonl
 };
 
 struct Row {
