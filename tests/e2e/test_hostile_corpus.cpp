@@ -23,11 +23,10 @@ namespace {
 using testsupport::HostilePdf;
 using testsupport::TextImage;
 
-// Cases that another branch (`sparse`) fixes: until it is merged, their
-// failures are reported as XFAIL and do not fail the suite. A listed case
-// that passes fails (XPASS), so the list cannot go stale. The lead removes
-// entries after merging `sparse`.
-const std::set<std::string> kExpectedToFailUntilSparse = {
+// Cases with a known defect not yet fixed: their failures are reported as
+// XFAIL and do not fail the suite. A listed case that passes fails (XPASS), so
+// the list cannot go stale: remove an entry with its fix.
+const std::set<std::string> kExpectedToFail = {
     "same_stem_rename",  // the renamed page is listed twice in pages.jsonl
 };
 
@@ -326,7 +325,7 @@ TEST_F(HostileCorpus, EveryCaseEndsCleanlyAndNothingWrongIsOk) {
               "seconds", "RSS MiB", "result");
   int failed = 0;
   for (const Row& r : rows) {
-    const bool xfail = kExpectedToFailUntilSparse.count(r.name) > 0;
+    const bool xfail = kExpectedToFail.count(r.name) > 0;
     const std::string verdict = r.fail.empty() ? (xfail ? "XPASS (remove it from the list)" : "ok")
                                                : (xfail ? "XFAIL" : "FAIL");
     std::printf("[ hostile ] %-24s %-5d %-28s %8.1f %8.0f  %s  (%s)\n", r.name.c_str(),
