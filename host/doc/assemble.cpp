@@ -437,6 +437,7 @@ AssembleResult assemble_document(const std::string& outdir, const DocumentSpec& 
   for (size_t i = 0; i < n; ++i)
     if (have[i]) master_is_pdf = pages[i].format == "pdf";
   std::vector<int> without_text;
+  std::vector<int> lost;  // input pages whose object was lost: an empty page stands in
 
   if (options.pdf) {
     try {
@@ -514,9 +515,19 @@ AssembleResult assemble_document(const std::string& outdir, const DocumentSpec& 
             if (!crop.isNull()) page.replaceKey("/CropBox", crop);
             if (plan.box.rotate)
               page.replaceKey("/Rotate", QPDFObjectHandle::newInteger(plan.box.rotate));
+            // The boxes and the text layer are in the source's user units.
+            if (plan.box.user_unit != 1.0)
+              page.replaceKey("/UserUnit", QPDFObjectHandle::newReal(plan.box.user_unit, 6));
             page.replaceKey("/Resources", resources);
             page.replaceKey("/Contents", out.newStream(content));
             out_pages.addPage(QPDFPageObjectHelper(out.makeIndirectObject(page)), false);
+          } else if (!sp.getObjectHandle().isDictionary()) {
+            lost.push_back(static_cast<int>(i));
+            // The input's page object was lost (its page failed as corrupt):
+            // an empty letter-size page keeps the numbering, and the output
+            // stays a valid PDF (a copied null page fails qpdf --check).
+            out_pages.addPage(QPDFPageObjectHelper(new_page(out, 612, 792, {}, "", font, "")),
+                              false);
           } else {
             // Vector or born-digital page (or a failed one): the page itself;
             // OCR text only where the page shows none of its own.
@@ -598,6 +609,10 @@ AssembleResult assemble_document(const std::string& outdir, const DocumentSpec& 
                   (master_is_pdf ? "were copied without OCR text" : "are left out") + ": page " +
                   list;
   }
+  if (!lost.empty())
+    res.message += (res.message.empty() ? "" : "; ") + std::to_string(lost.size()) +
+                   " page object(s) lost in the input, an empty page stands in for each: page " +
+                   std::to_string(lost.front() + 1) + (lost.size() > 1 ? ", ..." : "");
   return res;
 }
 

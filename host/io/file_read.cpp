@@ -44,8 +44,11 @@ ReadResult read_stream(int fd, const std::string& name, int64_t max_bytes, int f
   std::vector<uint8_t> chunk(1 << 16);
   bool any = false;
   for (;;) {
+    // A stop request is an interruption, not a fault of the input: the page
+    // gets kInterrupted (not journaled), so a rerun reads the pipe again.
     if (io_stop_requested())
-      return fail(std::move(r), name, PageError::kUnreadable, "stopped while reading a pipe");
+      return fail(std::move(r), name, PageError::kInterrupted,
+                  "stopped (SIGINT/SIGTERM) while reading a pipe");
     pollfd p{fd, POLLIN, 0};
     const int ready = ::poll(&p, 1, kStopPollMs);
     if (ready < 0) {

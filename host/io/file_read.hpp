@@ -11,7 +11,8 @@
 ///   read until EOF; character and block devices and sockets are refused
 ///   (kUnreadable), since reading /dev/zero or a tape is never what was meant.
 /// - A FIFO whose writer does not send its first byte within `pipe_wait_ms` is
-///   an error (kUnreadable), not a hang.
+///   an error (kUnreadable), not a hang. A stop request during the wait or the
+///   read is kInterrupted (not journaled: a rerun reads the input again).
 /// - Thread safety: all functions may be called from any thread; the stop flag
 ///   is an atomic and request_io_stop() is async-signal-safe.
 #pragma once

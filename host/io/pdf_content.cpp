@@ -5,6 +5,7 @@
 #include <qpdf/QPDFPageObjectHelper.hh>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -104,13 +105,51 @@ void box_under(const Affine& m, double x0, double y0, double x1, double y1, doub
 // optional content (/OC on it or on its form, or inside a BDC /OC section):
 // pageprep does not evaluate optional-content configurations, so any /OC is
 // taken as possibly off.
+// Thrown out of the callbacks (through qpdf's parser, which only catches its
+// own TerminateParsing) when the page's scan budget is spent: it unwinds every
+// nested form scan at once.
+struct ScanBudgetSpent {
+  std::string what;
+};
+
+// The page's budget, shared by the scanners of the page and of its forms.
+class ScanBudget {
+ public:
+  explicit ScanBudget(PdfPageContent* out)
+      : out_(out),
+        deadline_(std::chrono::steady_clock::now() + std::chrono::milliseconds(kPdfScanMaxMs)) {}
+  void object() {
+    const int64_t n = ++out_->scanned_objects;
+    if (n > kPdfScanMaxOperators)
+      throw ScanBudgetSpent{"more than " + std::to_string(kPdfScanMaxOperators) +
+                            " content operators and operands"};
+    if ((n & 4095) == 0 && std::chrono::steady_clock::now() > deadline_)
+      throw ScanBudgetSpent{"content scan longer than " + std::to_string(kPdfScanMaxMs) + " ms"};
+  }
+  void form() {
+    if (++out_->scanned_forms > kPdfScanMaxForms)
+      throw ScanBudgetSpent{"more than " + std::to_string(kPdfScanMaxForms) +
+                            " form XObjects used"};
+  }
+
+ private:
+  PdfPageContent* out_;
+  std::chrono::steady_clock::time_point deadline_;
+};
+
 class ContentScanner : public QPDFObjectHandle::ParserCallbacks {
  public:
-  ContentScanner(PdfPageContent* out, QPDFObjectHandle resources, Affine ctm, int depth,
-                 ClipState clip = {})
-      : out_(out), resources_(resources), ctm_(ctm), depth_(depth), clip_(std::move(clip)) {}
+  ContentScanner(PdfPageContent* out, ScanBudget* budget, QPDFObjectHandle resources, Affine ctm,
+                 int depth, ClipState clip = {})
+      : out_(out),
+        budget_(budget),
+        resources_(resources),
+        ctm_(ctm),
+        depth_(depth),
+        clip_(std::move(clip)) {}
 
   void handleObject(QPDFObjectHandle obj) override {
+    budget_->object();
     if (obj.isInlineImage()) {
       out_->inline_images = true;
       mark("inline image");
@@ -290,10 +329,11 @@ class ContentScanner : public QPDFObjectHandle::ParserCallbacks {
         mark("several images");
       }
     } else if (subtype.isNameAndEquals("/Form")) {
-      if (depth_ >= 4) {
+      if (depth_ >= kPdfScanMaxFormDepth) {
         mark("deeply nested forms");
         return;
       }
+      budget_->form();
       if (dict.hasKey("/OC")) mark("optional content (/OC on a form)");
       Affine m;
       QPDFObjectHandle mo = dict.getKey("/Matrix");
@@ -310,12 +350,14 @@ class ContentScanner : public QPDFObjectHandle::ParserCallbacks {
         clip.intersect(0, 0, 0, 0, false, "a form's /BBox");  // required; absent or empty
       }
       QPDFObjectHandle res = dict.getKey("/Resources");
-      ContentScanner inner(out_, res.isDictionary() ? res : resources_, form_ctm, depth_ + 1, clip);
+      ContentScanner inner(out_, budget_, res.isDictionary() ? res : resources_, form_ctm,
+                           depth_ + 1, clip);
       QPDFObjectHandle::parseContentStream(x, &inner);
     }
   }
 
   PdfPageContent* out_;
+  ScanBudget* budget_;
   QPDFObjectHandle resources_;
   Affine ctm_;
   int depth_;
@@ -333,8 +375,16 @@ class ContentScanner : public QPDFObjectHandle::ParserCallbacks {
 
 PdfPageContent scan_pdf_page(QPDFPageObjectHelper& page) {
   PdfPageContent c;
-  ContentScanner scanner(&c, page.getAttribute("/Resources", false), Affine{}, 0);
-  page.parseContents(&scanner);
+  ScanBudget budget(&c);
+  ContentScanner scanner(&c, &budget, page.getAttribute("/Resources", false), Affine{}, 0);
+  try {
+    page.parseContents(&scanner);
+  } catch (const ScanBudgetSpent& spent) {
+    // Never a long scan: what the page paints is left to the renderer, which
+    // has its own time and memory limits (pdf_render.cpp).
+    c.budget_exceeded = true;
+    c.first_painting = "content too complex to scan (" + spent.what + ")";
+  }
   return c;
 }
 

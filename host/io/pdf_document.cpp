@@ -94,8 +94,68 @@ PdfOpen open_with(const std::function<void(QPDF&)>& process, int64_t file_bytes)
   return r;
 }
 
+// The object number of the "<num> <gen> obj" header that ends at `obj` (the
+// offset of " obj"), or "" when there is none.
+std::string object_number_before(std::string_view text, size_t obj) {
+  size_t b = obj;
+  auto skip_back = [&](auto pred) {
+    while (b > 0 && pred(text[b - 1])) --b;
+  };
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  auto space = [](char c) { return c == ' ' || c == '\r' || c == '\n'; };
+  skip_back(digit);
+  skip_back(space);
+  const size_t num_end = b;
+  skip_back(digit);
+  if (b == num_end) return "";
+  return std::string(text.substr(b, num_end - b));
+}
+
+// The number N of the first "/Key N 0 R" after `from`, "" when none within `span`.
+std::string reference_after(std::string_view text, size_t from, std::string_view key, size_t span) {
+  const size_t k = text.find(key, from);
+  if (k == std::string_view::npos || k > from + span) return "";
+  size_t b = k + key.size();
+  while (b < text.size() && (text[b] == ' ' || text[b] == '\r' || text[b] == '\n')) ++b;
+  size_t e = b;
+  while (e < text.size() && text[e] >= '0' && text[e] <= '9') ++e;
+  return std::string(text.substr(b, e - b));
+}
+
+// Every page object ("/Type /Page", not /Pages) whose header survives, in file
+// order; the linearized first page (/O of the linearization dictionary) first.
+std::vector<std::string> page_objects(std::string_view text) {
+  std::vector<std::string> found;
+  std::string first;
+  const size_t lin = text.find("/Linearized");
+  if (lin != std::string_view::npos && lin < 1024) first = reference_after(text, lin, "/O ", 200);
+  for (size_t at = 0;;) {
+    const size_t t = text.find("/Type", at);
+    if (t == std::string_view::npos) break;
+    at = t + 5;
+    size_t v = at;
+    while (v < text.size() && (text[v] == ' ' || text[v] == '\r' || text[v] == '\n')) ++v;
+    if (text.compare(v, 5, "/Page") != 0) continue;
+    const char after = v + 5 < text.size() ? text[v + 5] : ' ';
+    if ((after >= 'a' && after <= 'z') || (after >= 'A' && after <= 'Z')) continue;  // /Pages
+    const size_t obj = text.rfind(" obj", t);
+    const size_t end = text.rfind("endobj", t);
+    if (obj == std::string_view::npos || (end != std::string_view::npos && end > obj)) continue;
+    const std::string n = object_number_before(text, obj);
+    if (!n.empty() && std::find(found.begin(), found.end(), n) == found.end()) found.push_back(n);
+  }
+  const auto f = std::find(found.begin(), found.end(), first);
+  if (f != found.end()) std::rotate(found.begin(), f, f + 1);
+  return found;
+}
+
 // A truncated PDF has lost its trailer, and qpdf's recovery needs one. Give it
 // one naming the catalog (the object with /Type /Catalog), found by scanning.
+// A linearized file (img2pdf, web-optimized PDFs) keeps its page tree at the
+// end, so truncation loses that too: when the catalog's /Pages object is not
+// in the file, a page tree listing the page objects that are is appended
+// (its /Count is the linearization dictionary's /N when larger, so the pages
+// that did not survive fail one by one as "lost").
 std::shared_ptr<std::vector<uint8_t>> with_trailer(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   if (!f) return nullptr;
@@ -110,21 +170,28 @@ std::shared_ptr<std::vector<uint8_t>> with_trailer(const std::string& path) {
   if (cat == std::string_view::npos) return nullptr;
   const size_t obj = text.rfind(" obj", cat);
   if (obj == std::string_view::npos) return nullptr;
-  // "<num> <gen> obj": walk back over the generation and the number.
-  size_t b = obj;
-  auto skip_back = [&](auto pred) {
-    while (b > 0 && pred(text[b - 1])) --b;
-  };
-  auto digit = [](char c) { return c >= '0' && c <= '9'; };
-  auto space = [](char c) { return c == ' ' || c == '\r' || c == '\n'; };
-  skip_back(digit);
-  skip_back(space);
-  const size_t num_end = b;
-  skip_back(digit);
-  if (b == num_end) return nullptr;
-  const std::string root(text.substr(b, num_end - b));
-  const std::string trailer = "\ntrailer\n<< /Root " + root + " 0 R /Size 1000000000 >>\n%%EOF\n";
-  bytes->insert(bytes->end(), trailer.begin(), trailer.end());
+  const std::string root = object_number_before(text, obj);
+  if (root.empty()) return nullptr;
+  std::string tail;
+  const size_t cat_end = std::min(text.find("endobj", cat), text.size());
+  const std::string pages = reference_after(text, obj, "/Pages", cat_end - obj);
+  if (!pages.empty() && text.find("\n" + pages + " 0 obj") == std::string_view::npos &&
+      text.find("\r" + pages + " 0 obj") == std::string_view::npos) {
+    const std::vector<std::string> kids = page_objects(text);
+    if (!kids.empty()) {
+      long long count = static_cast<long long>(kids.size());
+      const size_t lin = text.find("/Linearized");
+      if (lin != std::string_view::npos && lin < 1024) {
+        const std::string n = reference_after(text, lin, "/N ", 200);
+        if (!n.empty() && n.size() < 8) count = std::max(count, std::stoll(n));
+      }
+      tail = "\n" + pages + " 0 obj\n<< /Type /Pages /Count " + std::to_string(count) + " /Kids [";
+      for (const std::string& k : kids) tail += " " + k + " 0 R";
+      tail += " ] >>\nendobj\n";
+    }
+  }
+  tail += "\ntrailer\n<< /Root " + root + " 0 R /Size 1000000000 >>\n%%EOF\n";
+  bytes->insert(bytes->end(), tail.begin(), tail.end());
   return bytes;
 }
 
@@ -228,6 +295,14 @@ DecodeResult decode_planned(const PdfOpen& open, const std::string& path, bool f
                                     std::to_string(count) + " page(s)");
   QPDFPageObjectHelper helper = open.pages[static_cast<size_t>(page)];
   const std::string where = name + " [pdf page " + std::to_string(page + 1) + "]";
+  // A page the page tree names but whose object is gone (in a damaged or
+  // self-referencing object stream, qpdf gives null): there is no page to
+  // take, whatever a renderer would draw for it (issue 20 item 9).
+  if (!helper.getObjectHandle().isDictionary())
+    return detail::decode_error(PageError::kCorrupt, where,
+                                "the page's object was lost (damaged file: an object stream or "
+                                "cross-reference entry that cannot be read)" +
+                                    (open.recovery.empty() ? "" : " (" + open.recovery + ")"));
   try {
     const PdfPageBox box = pdf_page_box(helper);
     if (box.empty)
@@ -307,6 +382,9 @@ DecodeResult decode_planned(const PdfOpen& open, const std::string& path, bool f
                                 where, limits, pool);
     if (r.error != PageError::kNone) {
       if (!open.recovery.empty()) r.message += " (" + open.recovery + ")";
+      // Rendering was the way out of a content scan over its budget: say so,
+      // the time or memory limit it then hit is the page's error code.
+      if (plan.content.budget_exceeded) r.message += " (" + plan.why_rendered + ")";
       return r;
     }
     const cv::Mat& m = r.page.gray;
@@ -329,7 +407,10 @@ DecodeResult decode_planned(const PdfOpen& open, const std::string& path, bool f
   // "Downloaded from" line) are OCRed, and an invisible (render mode 3) old
   // OCR layer is replaced, as OCRmyPDF's --redo-ocr does (issue 20 item 7).
   const double page_area = (plan.box.x1 - plan.box.x0) * (plan.box.y1 - plan.box.y0);
-  r.page.pdf.has_text = plan.content.visible_text && !(plan.content.image_area >= 0.5 * page_area);
+  // A scan stopped at its budget saw only part of the content: its text layer
+  // is not known to be whole, so the page is OCRed.
+  r.page.pdf.has_text = plan.content.visible_text && !plan.content.budget_exceeded &&
+                        !(plan.content.image_area >= 0.5 * page_area);
   return r;
 }
 
@@ -409,6 +490,18 @@ PdfPageBox pdf_page_box(QPDFPageObjectHelper& page) {
   }
   b.display_w = (r == 90 || r == 270) ? h : w;
   b.display_h = (r == 90 || r == 270) ? w : h;
+  // /UserUnit (PDF 1.6): one unit of user space is that many points, so the
+  // page is that much larger than its boxes say (issue 20). Not inherited.
+  QPDFObjectHandle uu = page.getObjectHandle().isDictionary()
+                            ? page.getObjectHandle().getKey("/UserUnit")
+                            : QPDFObjectHandle::newNull();
+  if (uu.isNumber() && uu.getNumericValue() > 0 && uu.getNumericValue() <= kMaxUserUnit &&
+      uu.getNumericValue() != 1.0) {
+    b.user_unit = uu.getNumericValue();
+    b.user_to_display = then(b.user_to_display, Affine::scale(b.user_unit, b.user_unit));
+    b.display_w *= b.user_unit;
+    b.display_h *= b.user_unit;
+  }
   return b;
 }
 

@@ -71,17 +71,32 @@ PdfOpen open_pdf_memory(const std::vector<uint8_t>& bytes, const std::string& na
 struct PdfPageBox {
   double x0 = 0, y0 = 0, x1 = 612, y1 = 792;  ///< crop box in user space
   int rotate = 0;                             ///< 0, 90, 180, 270 (clockwise)
-  double display_w = 612, display_h = 792;    ///< points, after /Rotate
-  Affine user_to_display;
-  bool empty = false;  ///< the /MediaBox is there but has no area ([0 0 0 0]): an error
+  double display_w = 612, display_h = 792;    ///< points, after /Rotate and /UserUnit
+  Affine user_to_display;  ///< includes /UserUnit: display points, not user units
+  double user_unit = 1;    ///< /UserUnit: points per unit of user space (1 when absent or invalid)
+  bool empty = false;      ///< the /MediaBox is there but has no area ([0 0 0 0]): an error
 };
 
+/// Largest /UserUnit honoured (Acrobat's limit: a page of 15,000,000 inches);
+/// other values (<= 0, larger, not a number) are taken as 1.
+constexpr double kMaxUserUnit = 75000.0;
 /// The fewest bytes a page object takes in a file ("n 0 obj<</Type/Page>>endobj"
 /// and its xref entry): bounds how many lost pages a damaged /Count may claim.
 constexpr int64_t kMinPageObjectBytes = 40;
 /// The most pages one PDF may have.
 constexpr int32_t kMaxPdfPages = 1 << 20;
 PdfPageBox pdf_page_box(QPDFPageObjectHelper& page);
+
+/// Budget of one page's content scan (scan_pdf_page; docs/ARCHITECTURE.md,
+/// "Limits on a PDF page"). Forms are entered at every use, so a few KB of
+/// forms that each use the next one many times cost exponential work; the
+/// scan stops at the first limit reached. Counts, not only time, so the same
+/// file gets the same plan on every machine; the time limit is a backstop for
+/// operators that are slow to parse.
+constexpr int64_t kPdfScanMaxOperators = 1'000'000;  ///< operators and operands, all streams
+constexpr int64_t kPdfScanMaxForms = 10'000;         ///< form XObjects entered
+constexpr int kPdfScanMaxFormDepth = 4;              ///< forms within forms
+constexpr int kPdfScanMaxMs = 2000;                  ///< wall-clock backstop
 
 /// What a page's content paints, found by parsing its content streams (and
 /// those of the forms it uses, a few levels deep).
@@ -101,6 +116,12 @@ struct PdfPageContent {
   /// for it and says nothing, so the page fails instead of coming out blank.
   PageError image_fault = PageError::kNone;
   std::string image_fault_message;
+  /// The scan stopped at a budget limit (what it is in first_painting): the
+  /// page is rendered, and what was not scanned is unknown, so visible_text
+  /// and invisible_text say only what was seen before the stop.
+  bool budget_exceeded = false;
+  int64_t scanned_objects = 0;  ///< operators and operands handled (for tests and limits)
+  int64_t scanned_forms = 0;    ///< form XObjects entered
 };
 PdfPageContent scan_pdf_page(QPDFPageObjectHelper& page);
 

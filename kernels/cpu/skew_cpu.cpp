@@ -69,15 +69,68 @@ Status make_skew_plan(const SkewParams& p, SkewPlan* plan) {
   return Status::ok();
 }
 
-int32_t count_text_lines(const int32_t* profile, int32_t bins, float cells_per_inch) {
-  if (profile == nullptr || bins <= 0 || !(cells_per_inch > 0.f)) return 0;
-  // 90th percentile of the nonzero bins, by counting (bins hold at most
-  // kSkewMaxReduced cells: one per column of the fine level).
+namespace {
+
+// The smallest value v such that at least num/den of the bins [a, b) are <= v.
+int32_t bin_quantile(const int32_t* profile, int32_t a, int32_t b, int32_t num, int32_t den) {
+  std::array<int32_t, ops::kSkewMaxReduced + 1> count{};
+  for (int32_t i = a; i < b; ++i)
+    ++count[static_cast<size_t>(std::clamp(profile[i], 0, ops::kSkewMaxReduced))];
+  const int64_t n = b - a;
+  int64_t seen = 0;
+  for (int32_t v = 0; v <= ops::kSkewMaxReduced; ++v) {
+    seen += count[static_cast<size_t>(v)];
+    if (den * seen >= num * n) return v;
+  }
+  return ops::kSkewMaxReduced;
+}
+
+}  // namespace
+
+int32_t speck_floor(const int32_t* profile, int32_t bins) {
+  if (profile == nullptr || bins <= 0) return 0;
+  int32_t first = 0, last = bins - 1;
+  while (first < bins && profile[first] <= 0) ++first;
+  while (last > first && profile[last] <= 0) --last;
+  if (first >= bins) return 0;
+  const int32_t end = last + 1, n = end - first;
+  // Specks fall everywhere alike: their level is in a quarter of the inked
+  // span (text leaves more than that nearly empty) and in both of its ends
+  // (margins). A photo's or a halftone's own troughs are in its middle only.
+  const int32_t edge = std::max(1, n * 3 / 20);
+  const int32_t floor = std::min({bin_quantile(profile, first, end, 1, 4),
+                                  bin_quantile(profile, first, first + edge, 1, 2),
+                                  bin_quantile(profile, end - edge, end, 1, 2)});
+  // And something stands well above it (text at four times its level).
+  int32_t peak = 0;
+  for (int32_t b = first; b < end; ++b) peak = std::max(peak, profile[b]);
+  return 4 * static_cast<int64_t>(floor) <= peak ? floor : 0;
+}
+
+int32_t count_text_lines(const int32_t* profile_in, int32_t bins, float cells_per_inch) {
+  if (profile_in == nullptr || bins <= 0 || !(cells_per_inch > 0.f)) return 0;
+  const double cpi = cells_per_inch;
+  const double min_ink_per_row = 0.1 * cpi;
+  // Everything is read above the floor that speckle noise puts into every
+  // bin (0 without specks), and the 90th percentile only over the bins that
+  // can be part of a line: a line carries min_ink_per_row on average, so
+  // bins below a quarter of that (and within the specks' scatter, about the
+  // square root of their count, 3 sigma) are ascender tips, gaps or specks.
+  // On a sparse page with speckle noise the specks' bins, a few cells in
+  // every row of the page, outnumber the lines' bins: counted, they put the
+  // percentile and so the line level among the specks, and the lines merged
+  // with their surroundings into blocks that were not lines (issue 20).
+  const int32_t floor = speck_floor(profile_in, bins);
+  auto at = [&](int32_t b) { return std::max(0, profile_in[b] - floor); };
+  const int32_t scatter =
+      floor > 0 ? static_cast<int32_t>(std::ceil(3.0 * std::sqrt(static_cast<double>(floor)))) : 0;
+  const int32_t counted =
+      std::max({1, scatter, static_cast<int32_t>(std::ceil(0.25 * min_ink_per_row))});
   std::array<int32_t, ops::kSkewMaxReduced + 1> count{};
   int32_t nonzero = 0;
   for (int32_t b = 0; b < bins; ++b) {
-    const int32_t v = std::clamp(profile[b], 0, ops::kSkewMaxReduced);
-    if (v > 0) {
+    const int32_t v = std::clamp(at(b), 0, ops::kSkewMaxReduced);
+    if (v >= counted) {
       ++count[static_cast<size_t>(v)];
       ++nonzero;
     }
@@ -91,11 +144,9 @@ int32_t count_text_lines(const int32_t* profile, int32_t bins, float cells_per_i
       break;
     }
   }
-  const int32_t level = std::max(2, (p90 + 4) / 5);  // 20% of it, rounded
-  const double cpi = cells_per_inch;
+  const int32_t level = std::max({2, (p90 + 4) / 5, scatter});  // 20% of it, rounded
   const int32_t min_h = std::max(2, static_cast<int32_t>(std::lround(0.04 * cpi)));
   const int32_t max_h = std::max(min_h, static_cast<int32_t>(std::lround(0.6 * cpi)));
-  const double min_ink_per_row = 0.1 * cpi;
   // Blocks: runs of bins at or above the level, a one-bin dip inside a run
   // not counting as a gap (noise). A block is a text line when it is as tall
   // as type, carries enough ink per row, and stands clear of its neighbours
@@ -131,14 +182,14 @@ int32_t count_text_lines(const int32_t* profile, int32_t bins, float cells_per_i
     have_pending = true;
   };
   for (int32_t b = 0; b < bins; ++b) {
-    if (profile[b] < level) continue;
+    if (at(b) < level) continue;
     if (in_block && b - cur.b <= 1) {  // contiguous, or over a one-bin dip
-      cur.mass += profile[b];
+      cur.mass += at(b);
       cur.b = b + 1;
       continue;
     }
     if (in_block) close_block(cur);
-    cur = Block{b, b + 1, profile[b]};
+    cur = Block{b, b + 1, at(b)};
     in_block = true;
   }
   if (in_block) close_block(cur);

@@ -23,16 +23,11 @@ namespace {
 using testsupport::HostilePdf;
 using testsupport::TextImage;
 
-// Cases that another branch (`sparse`) fixes: until it is merged, their
-// failures are reported as XFAIL and do not fail the suite. A listed case
-// that passes fails (XPASS), so the list cannot go stale. The lead removes
-// entries after merging `sparse`.
-const std::set<std::string> kExpectedToFailUntilSparse = {
-    "objstm_self_ref.pdf",       // item 9: the lost page's output PDF fails qpdf --check
-    "truncated_plain.pdf",       // the same cause: a lost page is copied as a null object
-    "linearized_truncated.pdf",  // one "no pages" record for a 3-page book
-    "userunit.pdf",              // /UserUnit ignored: the page is half as wide
-    "same_stem_rename",          // the renamed page is listed twice in pages.jsonl
+// Cases with a known defect not yet fixed: their failures are reported as
+// XFAIL and do not fail the suite. A listed case that passes fails (XPASS), so
+// the list cannot go stale: remove an entry with its fix.
+const std::set<std::string> kExpectedToFail = {
+    "same_stem_rename",  // the renamed page is listed twice in pages.jsonl
 };
 
 struct Row {
@@ -330,7 +325,7 @@ TEST_F(HostileCorpus, EveryCaseEndsCleanlyAndNothingWrongIsOk) {
               "seconds", "RSS MiB", "result");
   int failed = 0;
   for (const Row& r : rows) {
-    const bool xfail = kExpectedToFailUntilSparse.count(r.name) > 0;
+    const bool xfail = kExpectedToFail.count(r.name) > 0;
     const std::string verdict = r.fail.empty() ? (xfail ? "XPASS (remove it from the list)" : "ok")
                                                : (xfail ? "XFAIL" : "FAIL");
     std::printf("[ hostile ] %-24s %-5d %-28s %8.1f %8.0f  %s  (%s)\n", r.name.c_str(),

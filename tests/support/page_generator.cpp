@@ -742,6 +742,10 @@ bool generate_page(const PageSpec& spec_in, const Degradation& deg, GeneratedPag
     *error = "font_pt out of range";
     return false;
   }
+  if (spec.sparse_lines < 0) {
+    *error = "sparse_lines must be >= 0";
+    return false;
+  }
   const bool chinese = spec.language == "chi_sim";
   const bool russian = spec.language == "rus";
   if (!chinese && !russian && spec.language != "eng") {
@@ -834,10 +838,15 @@ bool generate_page(const PageSpec& spec_in, const Degradation& deg, GeneratedPag
       break;
     }
     case Layout::kSparse: {
-      const int y0 = body.y + static_cast<int>(rng.uniform(0.0, 0.5) * body.height);
+      // Both draws happen whatever sparse_lines says, so the rest of the page
+      // (and every page made before the option) stays the same.
+      const int y_drawn = body.y + static_cast<int>(rng.uniform(0.0, 0.5) * body.height);
+      const int n_drawn = static_cast<int>(rng.uniform_int(3, 5));
+      const int y0 = spec.sparse_lines > 0 ? body.y : y_drawn;
+      const int n = spec.sparse_lines > 0 ? spec.sparse_lines : n_drawn;
       append_region(
-          &text, flow.fill(page.clean, cv::Rect(body.x, y0, body.width, body.y + body.height - y0),
-                           static_cast<int>(rng.uniform_int(3, 5))));
+          &text,
+          flow.fill(page.clean, cv::Rect(body.x, y0, body.width, body.y + body.height - y0), n));
       break;
     }
     case Layout::kBlank:

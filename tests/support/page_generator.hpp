@@ -35,7 +35,7 @@ enum class Layout {
   kTwoColumn,  ///< two columns; truth: the left column, then the right one
   kTable,      ///< a paragraph, a ruled table (one truth line per row, cells joined by ' '), text
   kFigure,     ///< text, a halftone or continuous-tone photo-like block (~1/4 page), text
-  kSparse,     ///< 3-5 lines
+  kSparse,     ///< 3-5 lines at a random height (PageSpec::sparse_lines: that many, at the top)
   kBlank,      ///< nothing (text "")
   // Pages without usable text (for the skew and orientation gates):
   kPhoto,       ///< one photo-like block over the text area: halftone for odd seeds,
@@ -71,6 +71,11 @@ struct PageSpec {
   /// "chi_sim". chi_sim needs a CJK font (wqy-zenhei.ttc or
   /// NotoSansCJK-Regular.ttc); without one generate_page fails with an error.
   std::string language = "eng";
+  /// kSparse only: 0 draws 3-5 lines starting at a random height of the text
+  /// area; N > 0 draws N lines from the top of the text area (the sparse page
+  /// of issue 20: six 11-pt lines in the top third). The text drawn for a
+  /// given seed is the same either way, only its amount and place change.
+  int sparse_lines = 0;
 
   /// The A4 page size in pixels at `dpi` (what the defaults become).
   static int a4_width_px(int dpi) { return static_cast<int>(8.2677 * dpi + 0.5); }

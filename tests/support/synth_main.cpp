@@ -34,7 +34,7 @@ using pageprep::testsupport::Rng;
 void usage(std::ostream& os) {
   os << "usage: pageprep-synth --out DIR [--count N] [--seed S] [--dpi 300]\n"
         "  [--layout single|two|table|figure|sparse|blank|photo|chart|signature|\n"
-        "   pagenumber|word|mix] [--font NAME|mix] [--font-pt 11]\n"
+        "   pagenumber|word|mix] [--font NAME|mix] [--font-pt 11] [--sparse-lines N]\n"
         "  [--skew-max DEG | --skew DEG] [--noise SIGMA] [--specks PER_MPX] [--blur SIGMA]\n"
         "  [--illumination 0..1] [--yellow 0..1] [--contrast 0..1] [--border PX] [--jpeg Q]\n"
         "  [--color] [--lang eng|rus|chi_sim] [--rotate90 0|90|180|270] [--format png|tif|jpg]\n"
@@ -56,6 +56,7 @@ struct Options {
   std::string out, clean_out, format = "png", preset, layout = "single", font = "DejaVuSerif";
   std::string lang = "eng";
   std::optional<int> count, border, jpeg, rotate90, bed;
+  int sparse_lines = 0;
   double bed_texture = 0;
   uint64_t seed = 1;
   int dpi = 300;
@@ -65,9 +66,9 @@ struct Options {
 };
 
 const std::string kNumeric[] = {
-    "--count",  "--seed",   "--dpi",      "--font-pt",      "--skew",       "--skew-max",
-    "--noise",  "--specks", "--blur",     "--illumination", "--yellow",     "--contrast",
-    "--border", "--jpeg",   "--rotate90", "--bed",          "--bed-texture"};
+    "--count",  "--seed",   "--dpi",      "--font-pt",      "--skew",        "--skew-max",
+    "--noise",  "--specks", "--blur",     "--illumination", "--yellow",      "--contrast",
+    "--border", "--jpeg",   "--rotate90", "--bed",          "--bed-texture", "--sparse-lines"};
 
 bool parse_args(int argc, char** argv, Options* o, std::string* err) {
   auto need = [&](int& i) -> const char* {
@@ -146,6 +147,8 @@ bool parse_args(int argc, char** argv, Options* o, std::string* err) {
       o->bed = static_cast<int>(d);
     } else if (a == "--bed-texture") {
       o->bed_texture = d;
+    } else if (a == "--sparse-lines") {
+      o->sparse_lines = static_cast<int>(d);
     } else {
       *err = "unknown option: " + a;
       return false;
@@ -162,6 +165,8 @@ bool parse_args(int argc, char** argv, Options* o, std::string* err) {
     *err = "--lang must be eng, rus or chi_sim";
   else if (o->count && (*o->count < 0 || *o->count > 100000))
     *err = "--count out of range";
+  else if (o->sparse_lines < 0 || o->sparse_lines > 1000)
+    *err = "--sparse-lines must be 0..1000";
   else if (o->bed && (*o->bed < 0 || *o->bed > 255))
     *err = "--bed must be a gray level 0..255";
   else if (o->bed_texture < 0 || o->bed_texture > 127 || (o->bed_texture > 0 && !o->bed))
@@ -302,6 +307,7 @@ int main(int argc, char** argv) {
     spec.width_px = PageSpec::a4_width_px(o.dpi);
     spec.height_px = PageSpec::a4_height_px(o.dpi);
     spec.font_pt = o.font_pt;
+    spec.sparse_lines = o.sparse_lines;
     spec.language = o.lang;
     spec.font = font_choice == "mix" ? kFonts[i % 5] : font_choice;
     if (layout_choice == "mix")

@@ -47,7 +47,9 @@
 /// 6. Evidence: at the last stage's best angle, the sheared profiles of
 ///    ops::kSkewStrips vertical strips (one column of a newspaper does not
 ///    line up with the next) are searched for text lines: blocks of bins at
-///    >= 20% of the strip's 90th percentile, as tall as the core of ~4-60 pt
+///    >= 20% of the strip's 90th percentile (of the bins with a quarter of a
+///    line's ink or more, read above the floor speckle noise puts into every
+///    bin, so that specks do not set it), as tall as the core of ~4-60 pt
 ///    type (0.04-0.6 inch), carrying at least 0.1 inch of ink per row, clear
 ///    of their neighbours by a fifth of their height, and with a neighbouring
 ///    line of similar height (within 2x) less than three heights away. The
@@ -146,11 +148,20 @@ SkewResult finalize_skew(const SkewPlan& plan, const int64_t* scores, const int3
                          int32_t bins, float cells_per_inch);
 
 /// Text lines of one sheared profile (method step 6, before the strips'
-/// maximum): blocks of bins at >= 20% of the 90th percentile of the nonzero
-/// bins, 0.04-0.6 inch tall, >= 0.1 inch of ink per row on average, clear of
-/// their neighbours by a fifth of their height, with a similar line nearby.
-/// Host-only.
+/// maximum): blocks of bins at >= 20% of the 90th percentile of the bins
+/// holding at least a quarter of a line's ink per row (0.025 inch: fainter
+/// bins are gaps, ascender tips or specks), 0.04-0.6 inch tall, >= 0.1 inch
+/// of ink per row on average, clear of their neighbours by a fifth of their
+/// height, with a similar line nearby; all of it above speck_floor(), with
+/// bins within the floor's 3-sigma scatter not counted either. Host-only.
 int32_t count_text_lines(const int32_t* profile, int32_t bins, float cells_per_inch);
+
+/// The level speckle noise puts into every bin of a profile: the least of
+/// the 25th percentile of the inked span (first to last nonzero bin) and the
+/// medians of its first and last 15% (specks are everywhere; a photo's
+/// troughs are not), and 0 unless some bin is at 4x that level or more.
+/// 0 on pages without specks. Host-only.
+int32_t speck_floor(const int32_t* profile, int32_t bins);
 
 /// The last stage's best angle-grid index: where the strip profiles are taken.
 int32_t best_grid_index(const SkewPlan& plan, const int64_t* scores, const int32_t* centers);
