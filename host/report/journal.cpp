@@ -192,6 +192,24 @@ std::vector<const JournalEntry*> Journal::latest_pages() const {
     auto& slot = latest[{e.doc, e.page, e.source}];
     if (!slot || later(&e, slot)) slot = &e;
   }
+  // One input page is listed once: when its document base changed (a file
+  // with the same stem appeared beside it, so its base now keeps the
+  // extension, output_names.hpp), the entry under the old base names outputs
+  // the input no longer owns, and only the latest entry of (input, page)
+  // stands. Old lines without "src" cannot be matched to an input and stay.
+  std::map<std::pair<std::string, int32_t>, const JournalEntry*> newest_of_input;
+  for (const auto& [k, e] : latest) {
+    if (e->source.empty()) continue;
+    auto& slot = newest_of_input[{e->source, e->page}];
+    if (!slot || later(e, slot)) slot = e;
+  }
+  for (auto it = latest.begin(); it != latest.end();) {
+    const JournalEntry* e = it->second;
+    if (!e->source.empty() && newest_of_input[{e->source, e->page}] != e)
+      it = latest.erase(it);
+    else
+      ++it;
+  }
   // Ok entries of one (document, page) share its outputs: the latest wrote them.
   std::map<std::pair<std::string, int32_t>, const JournalEntry*> owner;
   for (const auto& [k, e] : latest) {

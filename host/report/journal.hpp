@@ -89,7 +89,9 @@ class Journal {
   /// journals, so an input refused with output_conflict keeps its own failed
   /// record beside the ok record of the input that owns the name. Of the ok
   /// entries that share one (document, page), only the latest is kept: it
-  /// wrote the outputs they share (a moved input, redone).
+  /// wrote the outputs they share (a moved input, redone). Of the entries of
+  /// one (input, page) under different document bases (a same-stem file
+  /// appeared beside the input and its base changed), only the latest is kept.
   std::vector<const JournalEntry*> latest_pages() const;
 
   /// Every key's latest entry.

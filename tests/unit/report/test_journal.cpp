@@ -152,6 +152,32 @@ TEST(Journal, LatestRecordOfAPageWinsAcrossKeys) {
   fs::remove_all(d.parent_path());
 }
 
+TEST(Journal, AnInputPageIsListedOnceWhenItsDocumentBaseChanged) {
+  // Issue 20 (same-stem rename): a.png was done as document "in/a"; then a.jpg
+  // appeared beside it, so a.png's base became "in/a.png" and it was redone.
+  // pages.jsonl lists a.png's page once (the latest) and a.jpg's page.
+  const fs::path d = state_of(fresh_dir("rebase"));
+  std::string err;
+  Journal j;
+  ASSERT_TRUE(j.open(d.string(), "journal.jsonl", &err));
+  auto with_src = [](JournalLine l, const std::string& src) {
+    l.source = src;
+    return l;
+  };
+  ASSERT_TRUE(
+      j.append(with_src(line("k1", "in/a", 0, R"({"v":"png old base"})"), "/x/in/a.png"), &err));
+  ASSERT_TRUE(j.append(with_src(line("k2", "in/a.jpg", 0, R"({"v":"jpg"})"), "/x/in/a.jpg"), &err));
+  ASSERT_TRUE(j.append(
+      with_src(line("k3", "in/a.png", 0, R"({"v":"png new base"})"), "/x/in/a.png"), &err));
+  // A legacy line without "src" is kept: it cannot be matched to an input.
+  ASSERT_TRUE(j.append(line("k4", "old", 0, R"({"v":"legacy"})"), &err));
+  std::vector<std::string> records;
+  for (const JournalEntry* e : j.latest_pages()) records.push_back(j.record(*e));
+  EXPECT_EQ(records, (std::vector<std::string>{R"({"v":"jpg"})", R"({"v":"png new base"})",
+                                               R"({"v":"legacy"})"}));
+  fs::remove_all(d.parent_path());
+}
+
 TEST(JsonWriter, EscapesControlCharactersAndQuotes) {
   EXPECT_EQ(JsonWriter::escape("a\"b\\c\n\x01"), "\"a\\\"b\\\\c\\n\\u0001\"");
   JsonWriter w;
