@@ -569,7 +569,9 @@ AssembleResult assemble_document(const std::string& outdir, const DocumentSpec& 
                                                                       " (qpdf, Tesseract)"));
       out.getTrailer().replaceKey("/Info", info);
       std::string err;
-      if (!write_pdf_atomic(out, pdf_path.string(), temp_dir, &err)) {
+      // A PDF master with an owner password keeps it and its restrictions.
+      if (!write_pdf_atomic(out, pdf_path.string(), temp_dir, &err,
+                            master_is_pdf ? src.pdf.get() : nullptr)) {
         res.ok = false;
         res.message = err;
         return res;

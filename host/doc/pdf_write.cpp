@@ -36,17 +36,21 @@ class FdPipeline : public Pipeline {
 }  // namespace
 
 bool write_pdf_atomic(QPDF& pdf, const std::string& path, const std::string& temp_dir,
-                      std::string* error) {
+                      std::string* error, QPDF* encryption_of) {
   std::string qpdf_error;  // an error of qpdf's own (not an I/O error)
   auto produce = [&](int fd) {
     try {
       FdPipeline out(fd);
       QPDFWriter w(pdf);
       w.setOutputPipeline(&out);
-      w.setDeterministicID(true);
+      // An encrypted output keeps the master's /ID (its key depends on it);
+      // qpdf cannot make a deterministic ID for an encrypted file.
+      const bool encrypt = encryption_of && encryption_of->isEncrypted();
+      if (!encrypt) w.setDeterministicID(true);
       w.setObjectStreamMode(qpdf_o_generate);
       w.setCompressStreams(true);
       w.setMinimumPDFVersion("1.7");
+      if (encrypt) w.copyEncryptionParameters(*encryption_of);
       w.write();
       return true;
     } catch (const std::system_error& e) {

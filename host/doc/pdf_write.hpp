@@ -7,6 +7,11 @@
 /// error) returns false with an `error` that names `path`; the temporary is
 /// removed and an existing `path` is left as it was. It never leaves a
 /// truncated PDF at `path`.
+///
+/// `encryption_of`, when given and encrypted (a PDF master that opened without
+/// a password: an owner password and its restrictions only), gives the output
+/// the same encryption: the same owner password, permissions and an empty user
+/// password, so the input's print/copy/modify restrictions are kept.
 #pragma once
 
 #include <string>
@@ -16,6 +21,6 @@ class QPDF;
 namespace pageprep::host {
 
 bool write_pdf_atomic(QPDF& pdf, const std::string& path, const std::string& temp_dir,
-                      std::string* error);
+                      std::string* error, QPDF* encryption_of = nullptr);
 
 }  // namespace pageprep::host

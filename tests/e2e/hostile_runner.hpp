@@ -290,6 +290,13 @@ inline void check_outdir(const fs::path& out, const HostileExpect& e,
   for (const auto& pdf : outputs_with(out, ".pdf")) {
     if (run("qpdf --check " + q(pdf)).exit_code != 0)
       fail->push_back("qpdf --check fails on " + pdf.filename().string());
+    if (e.keeps_restrictions) {
+      const std::string enc = stdout_of("qpdf --show-encryption " + q(pdf));
+      if (enc.find("extract for any purpose: not allowed") == std::string::npos ||
+          enc.find("modify other: not allowed") == std::string::npos)
+        fail->push_back("output PDF " + pdf.filename().string() +
+                        " dropped the owner-password restrictions");
+    }
     pdf_text += stdout_of("pdftotext " + q(pdf) + " -");
   }
   std::string txt;

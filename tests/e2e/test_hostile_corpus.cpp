@@ -23,13 +23,6 @@ namespace {
 using testsupport::HostilePdf;
 using testsupport::TextImage;
 
-// Cases with a known defect not yet fixed: their failures are reported as
-// XFAIL and do not fail the suite. A listed case that passes fails (XPASS), so
-// the list cannot go stale: remove an entry with its fix.
-const std::set<std::string> kExpectedToFail = {
-    "same_stem_rename",  // the renamed page is listed twice in pages.jsonl
-};
-
 struct Row {
   std::string name, item;
   ChildResult run;
@@ -325,14 +318,12 @@ TEST_F(HostileCorpus, EveryCaseEndsCleanlyAndNothingWrongIsOk) {
               "seconds", "RSS MiB", "result");
   int failed = 0;
   for (const Row& r : rows) {
-    const bool xfail = kExpectedToFail.count(r.name) > 0;
-    const std::string verdict = r.fail.empty() ? (xfail ? "XPASS (remove it from the list)" : "ok")
-                                               : (xfail ? "XFAIL" : "FAIL");
+    const std::string verdict = r.fail.empty() ? "ok" : "FAIL";
     std::printf("[ hostile ] %-24s %-5d %-28s %8.1f %8.0f  %s  (%s)\n", r.name.c_str(),
                 r.run.exit_code, r.codes.empty() ? "-" : r.codes.c_str(), r.run.seconds,
                 r.run.rss_mib, verdict.c_str(), r.item.c_str());
     for (const auto& f : r.fail) std::printf("[ hostile ]     %s\n", f.c_str());
-    if (xfail == r.fail.empty()) ++failed;
+    if (!r.fail.empty()) ++failed;
   }
   std::fflush(stdout);
   EXPECT_EQ(failed, 0) << "cases failed (see the table above)";

@@ -456,13 +456,15 @@ std::vector<HostilePdf> hostile_pdfs(const TextImage& shown, const TextImage& hi
   // Encryption: an owner password only (readable), a user password (not).
   {
     const std::string p = plain.build();
+    HostileExpect owner = read_all;
+    owner.keeps_restrictions = true;
     out.push_back({"encrypted_owner.pdf", "lesser: owner password, restrictions",
                    rewrite(p,
                            [](QPDFWriter& wr) {
                              wr.setR6EncryptionParameters("", "owner-secret", true, false, false,
                                                           false, false, false, qpdf_r3p_none, true);
                            }),
-                   read_all});
+                   owner});
     HostileExpect locked;
     locked.errors = {"encrypted"};
     locked.ok_pages = 0;

@@ -39,6 +39,7 @@ struct HostileExpect {
   int width = 0;                           ///< > 0: every ok page is this wide (pixels)
   bool blank_ok = false;                   ///< an ok page may hold no ink
   bool check_xml = false;                  ///< ALTO and hOCR must pass xmllint
+  bool keeps_restrictions = false;  ///< output PDFs keep the master's owner-password restrictions
 };
 
 struct HostilePdf {
