@@ -3,6 +3,7 @@
 // then rows across the pool with the vertical gain step hoisted per row and
 // the horizontal taps precomputed per column.
 #include "pageprep/kernels/background.hpp"
+#include "pageprep/kernels/batch_check.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -27,21 +28,7 @@ int32_t background_tile(const BackgroundParams& p, float dpi) {
 }
 
 Status validate_background_batch(ConstGrayBatch in, GrayBatch out, const BatchLimits& limits) {
-  if (in.count != out.count)
-    return {StatusCode::kInvalidArgument, "background: input and output batches differ in size"};
-  if (in.count > limits.max_batch)
-    return {StatusCode::kOutOfRange, "background: batch larger than the operation was built for"};
-  for (int32_t i = 0; i < in.count; ++i) {
-    if (in[i].width < 0 || in[i].height < 0)
-      return {StatusCode::kInvalidArgument, "background: negative page size"};
-    if (in[i].width != out[i].width || in[i].height != out[i].height)
-      return {StatusCode::kInvalidArgument,
-              "background: page " + std::to_string(i) + " output size differs from input"};
-    if (in[i].width > limits.max_width || in[i].height > limits.max_height)
-      return {StatusCode::kOutOfRange,
-              "background: page " + std::to_string(i) + " exceeds the operation's size limits"};
-  }
-  return Status::ok();
+  return validate_batch(in, out, {"background", &limits, /*in_place=*/false});
 }
 
 namespace cpu {
@@ -72,8 +59,7 @@ BackgroundNormalize::BackgroundNormalize(const BackgroundParams& params, const B
 Status BackgroundNormalize::create(const BackgroundParams& params, const BatchLimits& limits,
                                    std::unique_ptr<BackgroundNormalize>* out) {
   PAGEPREP_RETURN_IF_ERROR(validate(params));
-  if (limits.max_batch < 0 || limits.max_width < 0 || limits.max_height < 0)
-    return {StatusCode::kInvalidArgument, "background: negative batch limits"};
+  PAGEPREP_RETURN_IF_ERROR(validate_limits("background", limits));
   std::unique_ptr<BackgroundNormalize> op(new BackgroundNormalize(params, limits));
   const int32_t min_tile = params.tile > 0 ? params.tile : kMinAutoBackgroundTile;
   op->max_tiles_x_ = background_tiles(limits.max_width, min_tile);

@@ -13,6 +13,7 @@
 // are exact integers, so chunking (and hence the thread count) cannot change
 // a single bit. Wolf runs the sums twice: first for the page's largest window
 // standard deviation, then for the decision.
+#include "pageprep/kernels/batch_check.hpp"
 #include "pageprep/kernels/binarize.hpp"
 
 #include "cpu_clones.hpp"
@@ -52,23 +53,11 @@ float binarize_k(const BinarizeParams& p) {
 }
 
 Status validate_binarize_batch(ConstGrayBatch in, GrayBatch out, const BatchLimits& limits) {
-  if (in.count != out.count)
-    return {StatusCode::kInvalidArgument, "binarize: input and output batches differ in size"};
-  if (in.count > limits.max_batch)
-    return {StatusCode::kOutOfRange, "binarize: batch larger than the operation was built for"};
-  for (int32_t i = 0; i < in.count; ++i) {
-    if (in[i].width < 0 || in[i].height < 0)
-      return {StatusCode::kInvalidArgument, "binarize: negative page size"};
-    if (in[i].width != out[i].width || in[i].height != out[i].height)
-      return {StatusCode::kInvalidArgument,
-              "binarize: page " + std::to_string(i) + " output size differs from input"};
-    if (in[i].width > limits.max_width || in[i].height > limits.max_height)
-      return {StatusCode::kOutOfRange,
-              "binarize: page " + std::to_string(i) + " exceeds the operation's size limits"};
+  PAGEPREP_RETURN_IF_ERROR(validate_batch(in, out, {"binarize", &limits, /*in_place=*/false}));
+  for (int32_t i = 0; i < in.count; ++i)
     if (static_cast<int64_t>(in[i].width) * in[i].height >= ops::kOtsuMaxPixels)
       return {StatusCode::kOutOfRange,
               "binarize: page " + std::to_string(i) + " has 2^28 pixels or more"};
-  }
   return Status::ok();
 }
 
@@ -217,8 +206,7 @@ Binarize::Binarize(const BinarizeParams& params, const BatchLimits& limits)
 Status Binarize::create(const BinarizeParams& params, const BatchLimits& limits,
                         std::unique_ptr<Binarize>* out) {
   PAGEPREP_RETURN_IF_ERROR(validate(params));
-  if (limits.max_batch < 0 || limits.max_width < 0 || limits.max_height < 0)
-    return {StatusCode::kInvalidArgument, "binarize: negative batch limits"};
+  PAGEPREP_RETURN_IF_ERROR(validate_limits("binarize", limits));
   std::unique_ptr<Binarize> op(new Binarize(params, limits));
   const size_t slice = static_cast<size_t>(std::max(1, limits.max_width));
   try {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "components_cpu.hpp"
+#include "pageprep/kernels/batch_check.hpp"
 #include "pageprep/kernels/denoise.hpp"
 
 namespace pageprep::kernels {
@@ -19,8 +20,7 @@ Status validate_border(const BorderParams& params, const BatchLimits& limits) {
     return {StatusCode::kInvalidArgument, "border: min_fill must be in (0, 1]"};
   if (!(params.min_solid_fraction >= 0.0f && params.min_solid_fraction <= 1.0f))
     return {StatusCode::kInvalidArgument, "border: min_solid_fraction must be in [0, 1]"};
-  if (limits.max_batch < 0 || limits.max_width <= 0 || limits.max_height <= 0)
-    return {StatusCode::kInvalidArgument, "border: limits must be positive"};
+  PAGEPREP_RETURN_IF_ERROR(validate_limits("border", limits));
   if (static_cast<int64_t>(limits.max_width) * limits.max_height > INT32_MAX ||
       static_cast<int64_t>(limits.max_width) + limits.max_height > INT32_MAX / 4)
     return {StatusCode::kInvalidArgument, "border: max_width * max_height must be < 2^31"};
@@ -63,17 +63,7 @@ Status BorderRemove::create(const BorderParams& params, const BatchLimits& limit
 }
 
 Status BorderRemove::run(ThreadPool& pool, GrayBatch pages, int64_t* removed_pixels) {
-  if (pages.count < 0) return {StatusCode::kInvalidArgument, "border: negative batch size"};
-  if (pages.count > limits_.max_batch)
-    return {StatusCode::kOutOfRange,
-            "border: batch of " + std::to_string(pages.count) + " pages exceeds max_batch"};
-  for (int32_t i = 0; i < pages.count; ++i) {
-    if (pages[i].width < 0 || pages[i].height < 0)
-      return {StatusCode::kInvalidArgument, "border: negative page size"};
-    if (pages[i].width > limits_.max_width || pages[i].height > limits_.max_height)
-      return {StatusCode::kOutOfRange,
-              "border: page " + std::to_string(i) + " exceeds the size limits"};
-  }
+  PAGEPREP_RETURN_IF_ERROR(validate_batch(pages, {"border", &limits_}));
   int32_t* labels = labels_.get();
   ops::BorderStats* stats = stats_.get();
   for (int32_t i = 0; i < pages.count; ++i) {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "components_cpu.hpp"
+#include "pageprep/kernels/batch_check.hpp"
 #include "pageprep/kernels/denoise.hpp"
 
 namespace pageprep::kernels {
@@ -24,8 +25,7 @@ int32_t despeckle_max_area(const DespeckleParams& params, float dpi) {
 Status validate_despeckle(const DespeckleParams& params, const BatchLimits& limits) {
   if (params.max_area < 0)
     return {StatusCode::kInvalidArgument, "despeckle: max_area must be >= 0"};
-  if (limits.max_batch < 0 || limits.max_width <= 0 || limits.max_height <= 0)
-    return {StatusCode::kInvalidArgument, "despeckle: limits must be positive"};
+  PAGEPREP_RETURN_IF_ERROR(validate_limits("despeckle", limits));
   if (static_cast<int64_t>(limits.max_width) * limits.max_height > INT32_MAX)
     return {StatusCode::kInvalidArgument, "despeckle: max_width * max_height must be < 2^31"};
   return Status::ok();
@@ -197,16 +197,8 @@ Status Despeckle::create(const DespeckleParams& params, const BatchLimits& limit
 }
 
 Status Despeckle::run(ThreadPool& pool, GrayBatch pages, const float* page_dpi, int64_t* removed) {
-  if (pages.count < 0) return {StatusCode::kInvalidArgument, "despeckle: negative batch size"};
-  if (pages.count > limits_.max_batch)
-    return {StatusCode::kOutOfRange,
-            "despeckle: batch of " + std::to_string(pages.count) + " pages exceeds max_batch"};
+  PAGEPREP_RETURN_IF_ERROR(validate_batch(pages, {"despeckle", &limits_}));
   for (int32_t i = 0; i < pages.count; ++i) {
-    if (pages[i].width < 0 || pages[i].height < 0)
-      return {StatusCode::kInvalidArgument, "despeckle: negative page size"};
-    if (pages[i].width > limits_.max_width || pages[i].height > limits_.max_height)
-      return {StatusCode::kOutOfRange,
-              "despeckle: page " + std::to_string(i) + " exceeds the size limits"};
     if (despeckle_max_area(params_, page_dpi != nullptr ? page_dpi[i] : 300.0f) < 0)
       return {StatusCode::kInvalidArgument,
               "despeckle: page " + std::to_string(i) + " has an invalid dpi"};

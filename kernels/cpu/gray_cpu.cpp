@@ -1,4 +1,5 @@
 // CPU schedule of gray conversion: rows across the pool, one format dispatch per page.
+#include "pageprep/kernels/batch_check.hpp"
 #include "pageprep/kernels/gray.hpp"
 
 #include <algorithm>
@@ -12,16 +13,7 @@
 namespace pageprep::kernels {
 
 Status validate_gray_batch(ConstGrayBatch in, GrayBatch out) {
-  if (in.count != out.count)
-    return {StatusCode::kInvalidArgument, "gray: input and output batches differ in size"};
-  for (int32_t i = 0; i < in.count; ++i) {
-    if (in[i].width != out[i].width || in[i].height != out[i].height)
-      return {StatusCode::kInvalidArgument,
-              "gray: page " + std::to_string(i) + " output size differs from input"};
-    if (in[i].width < 0 || in[i].height < 0)
-      return {StatusCode::kInvalidArgument, "gray: negative page size"};
-  }
-  return Status::ok();
+  return validate_batch(in, out, {"gray", nullptr, /*in_place=*/false});
 }
 
 namespace cpu {

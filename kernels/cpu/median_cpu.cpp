@@ -7,24 +7,13 @@
 #include <string>
 
 #include "cpu_clones.hpp"
+#include "pageprep/kernels/batch_check.hpp"
 #include "pageprep/kernels/denoise.hpp"
 
 namespace pageprep::kernels {
 
 Status validate_median_batch(ConstGrayBatch in, GrayBatch out) {
-  if (in.count != out.count)
-    return {StatusCode::kInvalidArgument, "median: input and output batches differ in size"};
-  for (int32_t i = 0; i < in.count; ++i) {
-    if (in[i].width != out[i].width || in[i].height != out[i].height)
-      return {StatusCode::kInvalidArgument,
-              "median: page " + std::to_string(i) + " output size differs from input"};
-    if (in[i].width < 0 || in[i].height < 0)
-      return {StatusCode::kInvalidArgument, "median: negative page size"};
-    if (!in[i].empty() && in[i].data == out[i].data)
-      return {StatusCode::kInvalidArgument,
-              "median: page " + std::to_string(i) + " cannot be filtered in place"};
-  }
-  return Status::ok();
+  return validate_batch(in, out, {"median", nullptr, /*in_place=*/false});
 }
 
 namespace cpu {

@@ -15,6 +15,7 @@
 #define PAGEPREP_ROTATE_AVX2 1
 #endif
 
+#include "pageprep/kernels/batch_check.hpp"
 #include "pageprep/kernels/deskew.hpp"
 
 namespace pageprep::kernels {
@@ -54,7 +55,7 @@ Status validate_rotate(const RotateParams& p, ConstGrayBatch in, GrayBatch out,
       return {StatusCode::kOutOfRange, "rotate: page " + std::to_string(i) + " exceeds " +
                                            std::to_string(ops::kRotateMaxSide) + " pixels"};
   }
-  return Status::ok();
+  return validate_disjoint("rotate", in, out);
 }
 
 namespace detail {

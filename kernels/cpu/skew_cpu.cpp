@@ -11,6 +11,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "pageprep/kernels/batch_check.hpp"
 #include "pageprep/kernels/deskew.hpp"
 
 namespace pageprep::kernels {
@@ -655,8 +656,7 @@ const SkewParams& SkewEstimator::params() const {
 
 Status SkewEstimator::create(const SkewParams& params, const BatchLimits& limits,
                              std::unique_ptr<SkewEstimator>* out) {
-  if (limits.max_width <= 0 || limits.max_height <= 0 || limits.max_batch <= 0)
-    return {StatusCode::kInvalidArgument, "skew: batch limits must be positive"};
+  PAGEPREP_RETURN_IF_ERROR(validate_limits("skew", limits));
   auto impl = std::make_unique<Impl>();
   PAGEPREP_RETURN_IF_ERROR(detail::make_skew_plan(params, &impl->plan));
   impl->limits = limits;
@@ -696,13 +696,7 @@ Status SkewEstimator::run(ThreadPool& pool, ConstGrayBatch in, SkewResult* resul
                           const float* page_dpi) {
   if (in.count > 0 && results == nullptr)
     return {StatusCode::kInvalidArgument, "skew: results array is required"};
-  for (int32_t i = 0; i < in.count; ++i) {
-    if (in[i].width < 0 || in[i].height < 0)
-      return {StatusCode::kInvalidArgument, "skew: negative page size"};
-    if (in[i].width > impl_->limits.max_width || in[i].height > impl_->limits.max_height)
-      return {StatusCode::kOutOfRange,
-              "skew: page " + std::to_string(i) + " exceeds the estimator's BatchLimits"};
-  }
+  PAGEPREP_RETURN_IF_ERROR(validate_batch(in, {"skew", &impl_->limits}));
   for (int32_t i = 0; i < in.count; ++i)
     impl_->estimate(pool, in[i], page_dpi ? page_dpi[i] : 0.f, &results[i]);
   return Status::ok();

@@ -12,6 +12,7 @@
 #include "cuda_check.hpp"
 #include "page_table.cuh"
 #include "pageprep/kernels/background.hpp"
+#include "pageprep/kernels/batch_check.hpp"
 
 namespace pageprep::kernels::cuda {
 namespace {
@@ -114,8 +115,7 @@ BackgroundNormalize::~BackgroundNormalize() {
 Status BackgroundNormalize::create(const BackgroundParams& params, const BatchLimits& limits,
                                    std::unique_ptr<BackgroundNormalize>* out) {
   PAGEPREP_RETURN_IF_ERROR(validate(params));
-  if (limits.max_batch < 0 || limits.max_width < 0 || limits.max_height < 0)
-    return {StatusCode::kInvalidArgument, "background: negative batch limits"};
+  PAGEPREP_RETURN_IF_ERROR(validate_limits("background", limits));
   std::unique_ptr<BackgroundNormalize> op(new BackgroundNormalize(params, limits));
   const int32_t min_tile = params.tile > 0 ? params.tile : kMinAutoBackgroundTile;
   op->map_stride_ = static_cast<int64_t>(background_tiles(limits.max_width, min_tile)) *

@@ -25,6 +25,7 @@
 #include "block_reduce.cuh"
 #include "cuda_check.hpp"
 #include "page_table.cuh"
+#include "pageprep/kernels/batch_check.hpp"
 #include "pageprep/kernels/binarize.hpp"
 
 namespace pageprep::kernels::cuda {
@@ -306,8 +307,7 @@ Binarize::~Binarize() {
 Status Binarize::create(const BinarizeParams& params, const BatchLimits& limits,
                         std::unique_ptr<Binarize>* out) {
   PAGEPREP_RETURN_IF_ERROR(validate(params));
-  if (limits.max_batch < 0 || limits.max_width < 0 || limits.max_height < 0)
-    return {StatusCode::kInvalidArgument, "binarize: negative batch limits"};
+  PAGEPREP_RETURN_IF_ERROR(validate_limits("binarize", limits));
   std::unique_ptr<Binarize> op(new Binarize(params, limits));
   const size_t slots = static_cast<size_t>(std::min(std::max(1, limits.max_batch), kSlots));
   if (params.method == BinarizeMethod::kOtsu) {

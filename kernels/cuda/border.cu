@@ -8,6 +8,7 @@
 #include <string>
 
 #include "components.cuh"
+#include "pageprep/kernels/batch_check.hpp"
 #include "pageprep/kernels/denoise.hpp"
 
 namespace pageprep::kernels::cuda {
@@ -95,17 +96,7 @@ Status BorderRemove::create(const BorderParams& params, const BatchLimits& limit
 
 Status BorderRemove::run(Stream stream, GrayBatch pages, int64_t* removed_pixels) {
   Impl& m = *impl_;
-  if (pages.count < 0) return {StatusCode::kInvalidArgument, "border: negative batch size"};
-  if (pages.count > m.limits.max_batch)
-    return {StatusCode::kOutOfRange,
-            "border: batch of " + std::to_string(pages.count) + " pages exceeds max_batch"};
-  for (int32_t i = 0; i < pages.count; ++i) {
-    if (pages[i].width < 0 || pages[i].height < 0)
-      return {StatusCode::kInvalidArgument, "border: negative page size"};
-    if (pages[i].width > m.limits.max_width || pages[i].height > m.limits.max_height)
-      return {StatusCode::kOutOfRange,
-              "border: page " + std::to_string(i) + " exceeds the size limits"};
-  }
+  PAGEPREP_RETURN_IF_ERROR(validate_batch(pages, {"border", &m.limits}));
   ComponentLabels::Impl& labels = m.labels->impl();
   const bool reuse = labels.labels_valid_for(pages);
   labels.reusable.clear();  // claims overwrite the roots' payloads

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "components.cuh"
+#include "pageprep/kernels/batch_check.hpp"
 
 namespace pageprep::kernels::cuda {
 namespace {
@@ -217,8 +218,7 @@ ComponentLabels::ComponentLabels(std::unique_ptr<Impl> impl) : impl_(std::move(i
 ComponentLabels::~ComponentLabels() = default;
 
 Status ComponentLabels::create(const BatchLimits& limits, std::shared_ptr<ComponentLabels>* out) {
-  if (limits.max_batch < 0 || limits.max_width <= 0 || limits.max_height <= 0)
-    return {StatusCode::kInvalidArgument, "components: limits must be positive"};
+  PAGEPREP_RETURN_IF_ERROR(validate_limits("components", limits));
   auto impl = std::make_unique<Impl>();
   PAGEPREP_RETURN_IF_ERROR(impl->init(limits));
   out->reset(new ComponentLabels(std::move(impl)));

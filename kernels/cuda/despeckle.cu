@@ -7,6 +7,7 @@
 #include <string>
 
 #include "components.cuh"
+#include "pageprep/kernels/batch_check.hpp"
 #include "pageprep/kernels/denoise.hpp"
 
 namespace pageprep::kernels::cuda {
@@ -67,16 +68,8 @@ Status Despeckle::create(const DespeckleParams& params, const BatchLimits& limit
 
 Status Despeckle::run(Stream stream, GrayBatch pages, const float* page_dpi, int64_t* removed) {
   Impl& m = *impl_;
-  if (pages.count < 0) return {StatusCode::kInvalidArgument, "despeckle: negative batch size"};
-  if (pages.count > m.limits.max_batch)
-    return {StatusCode::kOutOfRange,
-            "despeckle: batch of " + std::to_string(pages.count) + " pages exceeds max_batch"};
+  PAGEPREP_RETURN_IF_ERROR(validate_batch(pages, {"despeckle", &m.limits}));
   for (int32_t i = 0; i < pages.count; ++i) {
-    if (pages[i].width < 0 || pages[i].height < 0)
-      return {StatusCode::kInvalidArgument, "despeckle: negative page size"};
-    if (pages[i].width > m.limits.max_width || pages[i].height > m.limits.max_height)
-      return {StatusCode::kOutOfRange,
-              "despeckle: page " + std::to_string(i) + " exceeds the size limits"};
     if (despeckle_max_area(m.params, page_dpi != nullptr ? page_dpi[i] : 300.0f) < 0)
       return {StatusCode::kInvalidArgument,
               "despeckle: page " + std::to_string(i) + " has an invalid dpi"};

@@ -16,6 +16,7 @@
 #include "block_reduce.cuh"
 #include "cuda_check.hpp"
 #include "page_table.cuh"
+#include "pageprep/kernels/batch_check.hpp"
 #include "pageprep/kernels/deskew.hpp"
 
 namespace pageprep::kernels::cuda {
@@ -357,8 +358,7 @@ const SkewParams& SkewEstimator::params() const {
 
 Status SkewEstimator::create(const SkewParams& params, const BatchLimits& limits,
                              std::unique_ptr<SkewEstimator>* out) {
-  if (limits.max_width <= 0 || limits.max_height <= 0 || limits.max_batch <= 0)
-    return {StatusCode::kInvalidArgument, "skew: batch limits must be positive"};
+  PAGEPREP_RETURN_IF_ERROR(validate_limits("skew", limits));
   auto impl = std::make_unique<Impl>();
   PAGEPREP_RETURN_IF_ERROR(detail::make_skew_plan(params, &impl->plan));
   impl->limits = limits;
@@ -523,27 +523,11 @@ Status SkewEstimator::Impl::enqueue_chunk(Stream stream, ConstGrayBatch in, int3
   return Status::ok();
 }
 
-namespace {
-Status check_batch(ConstGrayBatch in, const BatchLimits& limits) {
-  if (in.count > limits.max_batch)
-    return {StatusCode::kOutOfRange, "skew: batch of " + std::to_string(in.count) +
-                                         " pages exceeds the estimator's max_batch"};
-  for (int32_t i = 0; i < in.count; ++i) {
-    if (in[i].width < 0 || in[i].height < 0)
-      return {StatusCode::kInvalidArgument, "skew: negative page size"};
-    if (in[i].width > limits.max_width || in[i].height > limits.max_height)
-      return {StatusCode::kOutOfRange,
-              "skew: page " + std::to_string(i) + " exceeds the estimator's BatchLimits"};
-  }
-  return Status::ok();
-}
-}  // namespace
-
 Status SkewEstimator::enqueue(Stream stream, ConstGrayBatch in, const float* page_dpi) {
   Impl& m = *impl_;
   if (m.pending >= 0)
     return {StatusCode::kInvalidArgument, "skew: enqueue() before the previous wait()"};
-  PAGEPREP_RETURN_IF_ERROR(check_batch(in, m.limits));
+  PAGEPREP_RETURN_IF_ERROR(validate_batch(in, {"skew", &m.limits}));
   // Chunks reuse the device workspace in stream order; each has its own rows
   // of the pinned results.
   for (int32_t first = 0; first < in.count; first += m.chunk)
