@@ -48,3 +48,23 @@ if ((${#missing[@]})); then
 else
   echo "setup: all Debian packages present"
 fi
+
+# Optional: nvJPEG's header, for the device JPEG decoder (host/io/nvjpeg_decoder.cpp;
+# issue 19 item 3). pageprep loads libnvjpeg at run time (dlopen), so only the
+# header matters for the build; CMake finds it in /opt/nvidia-nvjpeg. Only where
+# nvcc is present, never fatal (without it JPEG pages decode on the CPU), and
+# skipped with PAGEPREP_WITH_NVJPEG=0. The PyPI wheel nvidia-nvjpeg carries the
+# header and libnvjpeg.so.13; installed with a throwaway venv's pip (Debian's
+# python3 has no pip) into its own folder, so the system Python is untouched.
+if [[ "${PAGEPREP_WITH_NVJPEG:-1}" == 1 && -x /usr/local/cuda/bin/nvcc &&
+      ! -f /usr/local/cuda/include/nvjpeg.h && ! -f /opt/nvidia-nvjpeg/nvidia/cu13/include/nvjpeg.h ]]; then
+  echo "setup: nvjpeg.h (optional) from PyPI's nvidia-nvjpeg into /opt/nvidia-nvjpeg"
+  venv=$(mktemp -d)
+  if python3 -m venv "$venv" &&
+     "$venv/bin/pip" install -q --target /opt/nvidia-nvjpeg 'nvidia-nvjpeg>=13,<14'; then
+    echo "setup: nvjpeg.h installed"
+  else
+    echo "setup: nvidia-nvjpeg not installed (optional): the device JPEG decoder is not built"
+  fi
+  rm -rf "$venv"
+fi

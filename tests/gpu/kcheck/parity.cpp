@@ -14,6 +14,7 @@
 #include "pageprep/kernels/binarize.hpp"
 #include "pageprep/kernels/denoise.hpp"
 #include "pageprep/kernels/deskew.hpp"
+#include "pageprep/kernels/expand.hpp"
 #include "pageprep/kernels/gray.hpp"
 #include "pageprep/kernels/pack.hpp"
 
@@ -235,6 +236,17 @@ void run_parity(const std::vector<HostPage>& pages, const std::vector<float>& dp
           r, "unpack_bits", packed, binary,
           [](auto& pool, auto in, auto out) { return kernels::cpu::unpack_bits(pool, in, out); },
           [](auto s, auto in, auto out) { return kernels::cuda::unpack_bits(s, in, out); });
+    // Bilevel input expansion (issue 19 item 3), both decoder polarities.
+    if (packed.size() == binary.size())
+      for (const bool one_is_ink : {true, false})
+        gray_op(
+            r, one_is_ink ? "expand_bits (1 = ink)" : "expand_bits (1 = paper)", packed, binary,
+            [one_is_ink](auto& pool, auto in, auto out) {
+              return kernels::cpu::expand_bits(pool, {one_is_ink}, in, out);
+            },
+            [one_is_ink](auto s, auto in, auto out) {
+              return kernels::cuda::expand_bits(s, {one_is_ink}, in, out);
+            });
   } else {
     r->fail("despeckle", "no binary pages (binarize.sauvola failed)");
   }
