@@ -1,6 +1,7 @@
 // PNM (P1-P6), parsed and decoded by hand: ASCII and binary, 1 to 16 bits,
 // gray and RGB, with truncation checks on the raster.
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 #include "io/codec_internal.hpp"
@@ -117,12 +118,16 @@ DecodeResult decode_pnm(const uint8_t* d, size_t n, const PnmHeader& p, const st
                           "truncated PNM: " + std::to_string(n - p.data) + " of " +
                               std::to_string(need) + " raster bytes");
     const uint8_t* src = d + p.data;
+    // maxval 255 maps every sample to itself: rows are copied as they are.
+    const bool identity = p.maxval == 255;
     pool.parallel_for(h, std::max<int64_t>(1, 65536 / std::max<int64_t>(1, row_samples)),
                       [&](int64_t y0, int64_t y1) {
                         for (int64_t y = y0; y < y1; ++y) {
                           const uint8_t* s = src + y * row_samples * bytes;
                           uint8_t* o = out + y * out_pitch;
-                          if (bytes == 1) {
+                          if (bytes == 1 && identity) {
+                            std::memcpy(o, s, static_cast<size_t>(row_samples));
+                          } else if (bytes == 1) {
                             for (int64_t i = 0; i < row_samples; ++i) o[i] = scale(s[i]);
                           } else {
                             for (int64_t i = 0; i < row_samples; ++i)
