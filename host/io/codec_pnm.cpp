@@ -71,13 +71,15 @@ PnmHeader parse_pnm(const uint8_t* d, size_t n) {
 
 // Decodes the PNM raster. The header has passed the limits.
 DecodeResult decode_pnm(const uint8_t* d, size_t n, const PnmHeader& p, const std::string& name,
-                        ThreadPool& pool) {
+                        ThreadPool& pool, cv::MatAllocator* gray_allocator) {
   DecodeResult r;
   const int32_t w = static_cast<int32_t>(p.h.width);
   const int32_t h = static_cast<int32_t>(p.h.height);
   const int32_t spp = p.h.channels;
   const int64_t samples = int64_t{w} * h * spp;
+  r.page.gray.allocator = gray_allocator;
   r.page.gray.create(h, w, CV_8UC1);
+  r.page.gray.allocator = nullptr;
 
   if (p.kind == 4) {  // packed bits, 1 = black
     const int64_t pitch = (w + 7) / 8;

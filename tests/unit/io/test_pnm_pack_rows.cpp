@@ -100,5 +100,40 @@ TEST(PnmDecode, EightBitPgmKeepsEverySampleAndOtherMaxvalsScale) {
   }
 }
 
+// The CPU executor hands its page memory (huge-page mappings) to the decoder:
+// a PNM page must be decoded into it, not into a fresh 4 KiB-page buffer that
+// is then faulted in and copied.
+TEST(PnmDecode, PageComesFromTheGivenAllocator) {
+  struct Counting : cv::MatAllocator {
+    mutable int allocations = 0;
+    cv::UMatData* allocate(int dims, const int* sizes, int type, void* data, size_t* step,
+                           cv::AccessFlag f, cv::UMatUsageFlags u) const override {
+      ++allocations;
+      return cv::Mat::getStdAllocator()->allocate(dims, sizes, type, data, step, f, u);
+    }
+    bool allocate(cv::UMatData* d, cv::AccessFlag f, cv::UMatUsageFlags u) const override {
+      return cv::Mat::getStdAllocator()->allocate(d, f, u);
+    }
+    void deallocate(cv::UMatData* d) const override { cv::Mat::getStdAllocator()->deallocate(d); }
+  };
+  kernels::cpu::ThreadPool pool(1);
+  std::vector<uint8_t> raster(static_cast<size_t>(37) * 5);
+  for (size_t i = 0; i < raster.size(); ++i) raster[i] = static_cast<uint8_t>(7 * i);
+  for (const char* kind : {"P5", "P4", "P6"}) {
+    const std::string k = kind;
+    std::string head = k + "\n37 5\n" + (k == "P4" ? "" : "255\n");
+    std::vector<uint8_t> bytes(head.begin(), head.end());
+    const size_t n = k == "P4" ? 5 * 5 : k == "P6" ? raster.size() * 3 : raster.size();
+    for (size_t i = 0; i < n; ++i) bytes.push_back(raster[i % raster.size()]);
+    Counting counting;
+    const DecodeResult r = decode_page_from_memory(bytes, "mem", 0, {}, pool, &counting);
+    ASSERT_EQ(r.error, PageError::kNone) << kind << ": " << r.message;
+    EXPECT_EQ(counting.allocations, 1) << kind;
+    if (k == "P5") {
+      for (int x = 0; x < 37; ++x) ASSERT_EQ(r.page.gray.at<uint8_t>(1, x), raster[37 + x]);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace pageprep::host
