@@ -3,6 +3,8 @@
 # the same generated pages and the same cores (docs/PERFORMANCE.md):
 #   (a) preprocessing only, one core, files to files:
 #       pageprep run --ocr none --jobs 1   vs   unpaper (default filters), page by page
+#         (on the PNG pages and on the     vs   unpaper, one process for all pages
+#          same PGM copies unpaper reads)       (its %d file pattern)
 #                                          vs   bench/leptonica_composite (the same
 #                                               steps written with Leptonica, PNG in/out)
 #   (b) end to end with OCR, J cores:
@@ -39,7 +41,7 @@ while (($#)); do
     --work) work=$2; shift 2 ;;
     --skip-e2e) skip_e2e=1; shift ;;
     --skip-ocrmypdf) skip_ocrmypdf=1; shift ;;
-    -h|--help) sed -n '2,19p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "${BASH_SOURCE[0]}"; exit 0 ;;
     *) echo "compare_tools: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -51,8 +53,10 @@ lepton=$build/bench/leptonica_composite
 have_pageprep=1
 [[ -x $pageprep ]] || { echo "compare_tools: $pageprep not built: its rows are skipped" >&2; have_pageprep=0; }
 
-if ! command -v unpaper >/dev/null || ! command -v tesseract >/dev/null ||
-   { ((!skip_ocrmypdf)) && ! command -v ocrmypdf >/dev/null; }; then
+# Part (a) needs only unpaper; tesseract and ocrmypdf are for part (b).
+if ! command -v unpaper >/dev/null ||
+   { ((!skip_e2e)) && ! command -v tesseract >/dev/null; } ||
+   { ((!skip_e2e)) && ((!skip_ocrmypdf)) && ! command -v ocrmypdf >/dev/null; }; then
   PAGEPREP_WITH_PEERS=1 bash "$root/.ci/setup-debian.sh"
 fi
 
@@ -126,6 +130,21 @@ run_unpaper() {
     "${pin_one[@]}" unpaper --overwrite "$f" "$OUT/$(basename "$f")"
   done
 }
+# One unpaper process for all pages (no per-page process start): its
+# multi-sheet mode reads in%04d.pgm from sheet 1 until a file is missing.
+rm -rf "$work/pgmseq"
+mkdir -p "$work/pgmseq"
+seq_n=0
+for f in "$work"/pgm/*.pgm; do
+  seq_n=$((seq_n + 1))
+  ln -s "$f" "$work/pgmseq/$(printf 'in%04d.pgm' "$seq_n")"
+done
+run_unpaper_one() {
+  "${pin_one[@]}" unpaper --overwrite "$work/pgmseq/in%04d.pgm" "$OUT/out%04d.pgm"
+  local n
+  n=$(find "$OUT" -name 'out*.pgm' | wc -l)
+  [[ $n -eq $seq_n ]] || { echo "unpaper wrote $n of $seq_n pages" >&2; return 1; }
+}
 run_tesseract() {
   find "$work/pages" -name '*.png' -print0 | sort -z |
     xargs -0 -P "$jobs" -I{} sh -c 'b=$(basename "$1" .png); tesseract "$1" "$OUT/$b" -l eng txt hocr' _ {}
@@ -141,6 +160,9 @@ echo "== (a) preprocessing only, one core"
 if ((have_pageprep)); then
   pp_pre() { "${pin_one[@]}" "$pageprep" run "$work/pages" -o "$OUT" --ocr none --jobs 1 --quiet; }
   time_runs pageprep_preprocess pp_pre
+  # The same PGM files unpaper reads (the fair peer of its rows).
+  pp_pgm() { "${pin_one[@]}" "$pageprep" run "$work/pgm" -o "$OUT" --ocr none --jobs 1 --quiet; }
+  time_runs pageprep_preprocess_pgm pp_pgm
 fi
 if [[ -x $lepton ]]; then
   run_lepton() { "${pin_one[@]}" "$lepton" "$OUT" "$work"/pages/*.png; }
@@ -149,6 +171,7 @@ else
   echo "compare_tools: $lepton not built (ninja -C $build leptonica_composite): its row is skipped" >&2
 fi
 time_runs unpaper run_unpaper
+time_runs unpaper_one_process run_unpaper_one
 
 if ((!skip_e2e)); then
   echo "== (b) end to end with OCR, $jobs cores"
@@ -181,7 +204,8 @@ def row(name):
     c = statistics.median(cpu[name])
     print(f"  {name:<22} {m:9.2f} s  ({min(v):.2f}..{max(v):.2f})  {pages / m:7.2f} pages/s"
           f"  cpu {c:8.2f} s  {1000 * c / pages:8.1f} ms/page")
-for n in ["pageprep_preprocess", "leptonica_composite", "unpaper", "pageprep_e2e", "tesseract", "ocrmypdf"]:
+for n in ["pageprep_preprocess", "pageprep_preprocess_pgm", "leptonica_composite", "unpaper",
+          "unpaper_one_process", "pageprep_e2e", "tesseract", "ocrmypdf"]:
     if n in wall:
         row(n)
 med = {n: statistics.median(v) for n, v in wall.items()}
@@ -190,7 +214,9 @@ print()
 def ratio(a, b, what, target):
     if a in med and b in med:
         print(f"  {what:<52} {med[b] / med[a]:7.2f}x wall  {medc[b] / medc[a]:7.2f}x cpu   (target {target})")
-ratio("pageprep_preprocess", "unpaper", "unpaper / pageprep preprocessing (1 core)", ">= 30x")
+ratio("pageprep_preprocess_pgm", "unpaper", "unpaper / pageprep, same PGM files (1 core)", ">= 50x")
+ratio("pageprep_preprocess_pgm", "unpaper_one_process", "unpaper one process / pageprep, same PGM (1 core)", ">= 50x")
+ratio("pageprep_preprocess", "unpaper", "unpaper on PGM / pageprep on PNG (1 core)", "-")
 ratio("pageprep_preprocess", "leptonica_composite", "Leptonica composite / pageprep (1 core)", ">= 2x")
 ratio("pageprep_e2e", "ocrmypdf", "ocrmypdf --deskew --clean / pageprep end to end", ">= 1.5x")
 if "pageprep_e2e" in med and "tesseract" in med:

@@ -127,8 +127,8 @@ struct DecodeResult {
 /// kUnsupportedFormat (message says what the bytes look like), kCorrupt
 /// (recognised format that fails to decode, or `page` out of range).
 /// `gray_allocator` (optional): allocates the decoded gray page, e.g. in the
-/// CUDA executor's pinned memory. The PNG decoder writes its rows straight
-/// into it; other decoders ignore it.
+/// CUDA executor's pinned memory. The PNG and PNM decoders write their rows
+/// straight into it; other decoders ignore it.
 DecodeResult decode_page(const std::string& path, int32_t page, const DecodeLimits& limits,
                          kernels::cpu::ThreadPool& pool,
                          cv::MatAllocator* gray_allocator = nullptr);

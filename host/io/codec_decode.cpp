@@ -278,7 +278,7 @@ DecodeResult decode_bytes(const uint8_t* d, size_t n, const std::string& name, i
   bool handled = false;
   if (f == Format::kPng) r = png_decode(d, n, name, gray_allocator, &handled);
   if (!handled)
-    r = f == Format::kPnm ? decode_pnm(d, n, pnm, name, pool)
+    r = f == Format::kPnm ? decode_pnm(d, n, pnm, name, pool, gray_allocator)
         : f == Format::kJpeg
             ? jpeg_decode(d, n, &h, name, pool,
                           jpeg_reduce_denominator(h.width, h.height, limits.reduce_to_side))

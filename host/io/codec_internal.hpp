@@ -166,8 +166,10 @@ struct PnmHeader {
 
 /// PNM is parsed and decoded by hand (codec_pnm.cpp).
 PnmHeader parse_pnm(const uint8_t* d, size_t n);
-/// Decodes the raster of a PNM whose header has passed the limits.
+/// Decodes the raster of a PNM whose header has passed the limits, straight
+/// into a gray page from `gray_allocator` when one is given (the executor's
+/// page memory: huge-page mappings on the CPU path, the pinned slab on CUDA).
 DecodeResult decode_pnm(const uint8_t* d, size_t n, const PnmHeader& p, const std::string& name,
-                        kernels::cpu::ThreadPool& pool);
+                        kernels::cpu::ThreadPool& pool, cv::MatAllocator* gray_allocator = nullptr);
 
 }  // namespace pageprep::host::detail

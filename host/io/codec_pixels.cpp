@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "io/codec_internal.hpp"
+#include "pageprep/kernels/pack.hpp"
 
 namespace pageprep::host::detail {
 
@@ -57,22 +58,15 @@ void unpack_bits_rows(ThreadPool& pool, const uint8_t* packed, int64_t packed_pi
 
 void pack_bits_rows(const cv::Mat& src, bool one_is_black, uint8_t* packed, int64_t packed_pitch) {
   const int32_t w = src.cols;
+  const int32_t row = (w + 7) / 8;
+  // Padding bits of the last byte stay 0 either way.
+  const uint8_t last_mask = static_cast<uint8_t>(0xFF00u >> (w % 8 == 0 ? 8 : w % 8));
   for (int32_t y = 0; y < src.rows; ++y) {
-    const uint8_t* p = src.ptr<uint8_t>(y);
     uint8_t* o = packed + y * packed_pitch;
-    int32_t x = 0;
-    for (; x + 8 <= w; x += 8) {
-      uint32_t byte = 0;
-      for (int k = 0; k < 8; ++k) byte |= static_cast<uint32_t>(p[x + k] >= 128) << (7 - k);
-      o[x / 8] = static_cast<uint8_t>(one_is_black ? ~byte : byte);
-    }
-    if (x < w) {
-      uint32_t byte = 0;
-      for (int k = 0; x + k < w; ++k) {
-        const bool white = p[x + k] >= 128;
-        byte |= static_cast<uint32_t>(one_is_black ? !white : white) << (7 - k);
-      }
-      o[x / 8] = static_cast<uint8_t>(byte);
+    kernels::cpu::pack_row(src.ptr<uint8_t>(y), w, o);  // 1 = ink (< 128)
+    if (!one_is_black) {
+      for (int32_t b = 0; b < row; ++b) o[b] = static_cast<uint8_t>(~o[b]);
+      if (row > 0) o[row - 1] &= last_mask;
     }
   }
 }

@@ -1,6 +1,7 @@
 // PNM (P1-P6), parsed and decoded by hand: ASCII and binary, 1 to 16 bits,
 // gray and RGB, with truncation checks on the raster.
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 #include "io/codec_internal.hpp"
@@ -70,13 +71,15 @@ PnmHeader parse_pnm(const uint8_t* d, size_t n) {
 
 // Decodes the PNM raster. The header has passed the limits.
 DecodeResult decode_pnm(const uint8_t* d, size_t n, const PnmHeader& p, const std::string& name,
-                        ThreadPool& pool) {
+                        ThreadPool& pool, cv::MatAllocator* gray_allocator) {
   DecodeResult r;
   const int32_t w = static_cast<int32_t>(p.h.width);
   const int32_t h = static_cast<int32_t>(p.h.height);
   const int32_t spp = p.h.channels;
   const int64_t samples = int64_t{w} * h * spp;
+  r.page.gray.allocator = gray_allocator;
   r.page.gray.create(h, w, CV_8UC1);
+  r.page.gray.allocator = nullptr;
 
   if (p.kind == 4) {  // packed bits, 1 = black
     const int64_t pitch = (w + 7) / 8;
@@ -117,12 +120,16 @@ DecodeResult decode_pnm(const uint8_t* d, size_t n, const PnmHeader& p, const st
                           "truncated PNM: " + std::to_string(n - p.data) + " of " +
                               std::to_string(need) + " raster bytes");
     const uint8_t* src = d + p.data;
+    // maxval 255 maps every sample to itself: rows are copied as they are.
+    const bool identity = p.maxval == 255;
     pool.parallel_for(h, std::max<int64_t>(1, 65536 / std::max<int64_t>(1, row_samples)),
                       [&](int64_t y0, int64_t y1) {
                         for (int64_t y = y0; y < y1; ++y) {
                           const uint8_t* s = src + y * row_samples * bytes;
                           uint8_t* o = out + y * out_pitch;
-                          if (bytes == 1) {
+                          if (bytes == 1 && identity) {
+                            std::memcpy(o, s, static_cast<size_t>(row_samples));
+                          } else if (bytes == 1) {
                             for (int64_t i = 0; i < row_samples; ++i) o[i] = scale(s[i]);
                           } else {
                             for (int64_t i = 0; i < row_samples; ++i)

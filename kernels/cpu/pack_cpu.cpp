@@ -1,9 +1,13 @@
-// CPU schedule of 1-bit packing: rows across the pool; full bytes through the
-// branch-free ops::pack_byte8, the row's tail byte through ops::pack_byte.
+// CPU schedule of 1-bit packing: rows across the pool; full bytes eight
+// pixels at a time (pack_row: one 64-bit load, mask, multiply), the row's tail
+// byte through ops::pack_byte.
 #include "pageprep/kernels/pack.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <string>
+
+#include "cpu_clones.hpp"
 
 namespace pageprep::kernels {
 
@@ -28,6 +32,24 @@ int64_t row_grain(int32_t width) {
 
 }  // namespace
 
+// Eight gray pixels in one little-endian word: pixel i is byte i, and it is ink
+// (< 128) exactly when its top bit is 0. (~v & 0x80..80) >> 7 leaves ink_i at
+// bit 8i; multiplying by 0x8040201008040201 (bits 63 - 9j) moves each ink_i to
+// bit 63 - i, and no two partial products share a bit (8i - 9j = 8i' - 9j'
+// only when i = i', j = j'), so nothing carries into bits 56..63, which hold
+// the byte MSB first, as ops::pack_byte8 builds it.
+PAGEPREP_CPU_CLONES void pack_row(const uint8_t* gray, int32_t width, uint8_t* packed) {
+  static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "pack_row assumes little endian");
+  const int32_t full = width / 8, tail = width % 8;
+  for (int32_t b = 0; b < full; ++b) {
+    uint64_t v;
+    std::memcpy(&v, gray + 8 * b, 8);
+    const uint64_t ink = (~v & 0x8080808080808080ull) >> 7;
+    packed[b] = static_cast<uint8_t>((ink * 0x8040201008040201ull) >> 56);
+  }
+  if (tail) packed[full] = ops::pack_byte(gray + 8 * full, tail);
+}
+
 Status pack_bits(ThreadPool& pool, ConstGrayBatch in, GrayBatch packed) {
   if (in.count != packed.count)
     return {StatusCode::kInvalidArgument, "pack: gray and packed batches differ in size"};
@@ -37,14 +59,9 @@ Status pack_bits(ThreadPool& pool, ConstGrayBatch in, GrayBatch packed) {
     const ConstGrayView src = in[i];
     const GrayView dst = packed[i];
     if (src.empty()) continue;
-    const int32_t full = src.width / 8, tail = src.width % 8;
     pool.parallel_for(src.height, row_grain(src.width), [&](int64_t y0, int64_t y1) {
-      for (int64_t y = y0; y < y1; ++y) {
-        const uint8_t* s = src.row(static_cast<int32_t>(y));
-        uint8_t* d = dst.row(static_cast<int32_t>(y));
-        for (int32_t b = 0; b < full; ++b) d[b] = ops::pack_byte8(s + 8 * b);
-        if (tail) d[full] = ops::pack_byte(s + 8 * full, tail);
-      }
+      for (int64_t y = y0; y < y1; ++y)
+        pack_row(src.row(static_cast<int32_t>(y)), src.width, dst.row(static_cast<int32_t>(y)));
     });
   }
   return Status::ok();

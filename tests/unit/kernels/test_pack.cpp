@@ -135,5 +135,34 @@ TEST(Pack, EmptyAndInvalid) {
       kernels::StatusCode::kInvalidArgument);
 }
 
+// pack_row (the word-wise row loop) against the naive bit-by-bit packing: every
+// byte value at every byte position, widths 1..130, gray levels at and around
+// the 127/128 boundary, an input of exactly `width` bytes and poisoned bytes
+// past the packed row.
+TEST(PackRow, EveryByteValueAndWidthMatchesNaive) {
+  std::mt19937_64 rng(19);
+  const uint8_t ink_levels[] = {0, 1, 64, 126, 127};
+  const uint8_t paper_levels[] = {128, 129, 200, 254, 255};
+  for (int32_t w = 1; w <= 130; ++w) {
+    const int32_t row_bytes = kernels::ops::packed_row_bytes(w);
+    for (int32_t v = 0; v < 256; ++v) {
+      std::vector<uint8_t> gray(static_cast<size_t>(w));
+      std::vector<uint8_t> expect(static_cast<size_t>(row_bytes), 0);
+      for (int32_t x = 0; x < w; ++x) {
+        const uint32_t pattern = static_cast<uint32_t>(v + 37 * (x / 8)) & 0xFFu;
+        const bool ink = (pattern >> (7 - x % 8)) & 1u;
+        gray[x] = ink ? ink_levels[rng() % 5] : paper_levels[rng() % 5];
+        if (ink) expect[x / 8] |= static_cast<uint8_t>(0x80u >> (x % 8));
+      }
+      std::vector<uint8_t> out(static_cast<size_t>(row_bytes) + 8, testsupport::kPoison);
+      kernels::cpu::pack_row(gray.data(), w, out.data());
+      for (int32_t b = 0; b < row_bytes; ++b)
+        ASSERT_EQ(out[b], expect[b]) << "width " << w << " value " << v << " byte " << b;
+      for (size_t b = static_cast<size_t>(row_bytes); b < out.size(); ++b)
+        ASSERT_EQ(out[b], testsupport::kPoison) << "width " << w << ": wrote past the row";
+    }
+  }
+}
+
 }  // namespace
 }  // namespace pageprep

@@ -21,6 +21,12 @@ namespace pageprep::kernels {
 Status validate_pack_page(int32_t index, const ConstGrayView& gray, const ConstGrayView& packed);
 
 namespace cpu {
+/// Packs one row of `width` gray pixels into (width + 7) / 8 bytes at
+/// `packed` (layout of ops/pack_ops.hpp, padding bits 0; nothing past the
+/// row's last byte is written). Eight pixels per step, word-wise, in every
+/// target_clones variant; bit-identical to ops::pack_byte8 / ops::pack_byte.
+void pack_row(const uint8_t* gray, int32_t width, uint8_t* packed);
+
 Status pack_bits(ThreadPool& pool, ConstGrayBatch in, GrayBatch packed);
 Status unpack_bits(ThreadPool& pool, ConstGrayBatch packed, GrayBatch out);
 }  // namespace cpu
