@@ -1,9 +1,12 @@
 // Dewarp: the CPU schedules of the strip ink profiles (strips across the pool,
 // one ops::strip_row_ink per row) and of the remap (output rows across the
-// pool, one ops::dewarp_row each), and the shape checks both schedules share.
+// pool: ops::dewarp_pixel per pixel, except grid cells whose four nodes are 0,
+// copied as they are, which is the same bytes), and the shape checks both
+// schedules share.
 #include <algorithm>
 #include <array>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "pageprep/kernels/dewarp.hpp"
@@ -79,9 +82,24 @@ Status dewarp_model(ThreadPool& pool, ConstGrayView page, DewarpModel* model) {
 
 Status dewarp(ThreadPool& pool, ConstGrayView src, GrayView dst, const ops::DewarpGrid& grid) {
   if (Status st = validate_dewarp(src, dst, grid, true); !st.is_ok()) return st;
+  const int32_t step = ops::kDewarpGridStep;
   pool.parallel_for(src.height, 16, [&](int64_t b, int64_t e) {
-    for (int64_t y = b; y < e; ++y)
-      ops::dewarp_row(src, grid, static_cast<int32_t>(y), dst.row(static_cast<int32_t>(y)));
+    for (int64_t yy = b; yy < e; ++yy) {
+      const int32_t y = static_cast<int32_t>(yy), j = y >> ops::kDewarpGridShift;
+      const int32_t* r0 = grid.v_q8 + static_cast<int64_t>(j) * grid.grid_w;
+      const int32_t* r1 = r0 + grid.grid_w;
+      uint8_t* out = dst.row(y);
+      for (int32_t x0 = 0; x0 < src.width; x0 += step) {
+        const int32_t i = x0 >> ops::kDewarpGridShift, x1 = std::min(src.width, x0 + step);
+        // A cell whose four nodes are 0 is the input itself (v = 0 gives the
+        // 2 x 2 blend weight 1 on the pixel): the same bytes as dewarp_pixel.
+        if ((r0[i] | r0[i + 1] | r1[i] | r1[i + 1]) == 0) {
+          std::memcpy(out + x0, src.row(y) + x0, static_cast<size_t>(x1 - x0));
+          continue;
+        }
+        for (int32_t x = x0; x < x1; ++x) out[x] = ops::dewarp_pixel(src, grid, x, y);
+      }
+    }
   });
   return Status::ok();
 }

@@ -96,6 +96,24 @@ TEST(Dewarp, ZeroGridIsTheIdentity) {
   }
 }
 
+TEST(Dewarp, ScheduleEqualsPlainRowWalkWithZeroCells) {
+  // The CPU schedule copies cells whose nodes are all 0; every other pixel is
+  // ops::dewarp_pixel. Half the grid is 0 here: the bytes must be those of
+  // the plain ops::dewarp_row, exactly.
+  kernels::cpu::ThreadPool pool(2);
+  const int32_t w = 203, h = 150;
+  const ts::OwnedImage src = ts::random_document(w, h, 8, 5);
+  auto g = random_grid(w, h, 12, 20 * 256);
+  const int32_t gw = ops::dewarp_grid_w(w);
+  for (size_t k = 0; k < g.size(); ++k)
+    if (static_cast<int32_t>(k) % gw < gw / 2) g[k] = 0;
+  const ops::DewarpGrid grid{g.data(), gw, ops::dewarp_grid_h(h), 255};
+  ts::OwnedImage dst(w, h, 1, 3, ts::kPoison), ref(w, h, 1, 0, 0);
+  ASSERT_TRUE(kernels::cpu::dewarp(pool, src.cview(), dst.view(), grid).is_ok());
+  for (int32_t y = 0; y < h; ++y) ops::dewarp_row(src.cview(), grid, y, &ref.at(0, y));
+  EXPECT_TRUE(dst.same_pixels(ref));
+}
+
 TEST(Dewarp, IntegerShiftMovesRowsExactly) {
   kernels::cpu::ThreadPool pool(2);
   const int32_t w = 77, h = 90, shift = 3;
