@@ -248,8 +248,28 @@ DewarpModel fit_dewarp(const std::vector<int32_t>& profiles, int32_t width, int3
   }
   m.max_px = 0;
   for (double e : v) m.max_px = std::max(m.max_px, std::fabs(e));
-  if (m.max_px < kDewarpMinShiftPx) {
-    m.note = "flat page (largest curl " + fmt("%.2f", m.max_px) + " px)";
+  // The curl is what a straight line per grid row does not explain: a linear
+  // part is a shear, i.e. the residual of deskew (0.05 degrees is 2 px across
+  // an A4 page at 300 dpi), not a curled page.
+  double curl = 0;
+  for (int32_t j = 0; j < gh; ++j) {
+    double cnt = 0, sx = 0, sv = 0, sxx = 0, sxv = 0;
+    for (int32_t i = 0; i < gw; ++i) {
+      const double x = i * ops::kDewarpGridStep, e = v[static_cast<size_t>(j * gw + i)];
+      if (x < xmin || x > xmax) continue;
+      cnt += 1, sx += x, sv += e, sxx += x * x, sxv += x * e;
+    }
+    const double den = cnt * sxx - sx * sx;
+    if (cnt < 2 || den <= 0) continue;
+    const double slope = (cnt * sxv - sx * sv) / den, icpt = (sv - slope * sx) / cnt;
+    for (int32_t i = 0; i < gw; ++i) {
+      const double x = i * ops::kDewarpGridStep;
+      if (x < xmin || x > xmax) continue;
+      curl = std::max(curl, std::fabs(v[static_cast<size_t>(j * gw + i)] - (icpt + slope * x)));
+    }
+  }
+  if (curl < std::max(kDewarpMinShiftPx, static_cast<double>(height) / kDewarpFlatDiv)) {
+    m.note = "flat page (largest curl " + fmt("%.2f", curl) + " px beyond a straight line)";
     return m;
   }
   if (m.confidence < kDewarpMinConfidence) {

@@ -27,8 +27,10 @@
 ///   4. confidence = max(0, 1 - rms / kDewarpMaxRmsPx) * min(1, n / kDewarpFullMeasures),
 ///      rms the fit's weighted residual, n the strip offsets measured.
 ///   5. applied when n >= kDewarpMinMeasures, confidence >= kDewarpMinConfidence
-///      and the largest |v| >= kDewarpMinShiftPx. Otherwise `note` says why;
-///      a flat page (largest |v| under kDewarpMinShiftPx) is never resampled.
+///      and the curl >= max(kDewarpMinShiftPx, H / kDewarpFlatDiv), the curl being the largest |v|
+///      less the straight line fitted to each grid row over the measured columns (a linear v is a
+///      shear: residual skew, deskew's business). Otherwise `note` says why; a flat page (curl
+///      under that) is never resampled.
 /// - dewarp (CPU or CUDA schedule) writes dst(x, y) = src(x, y + v(x, y))
 ///   (ops::dewarp_pixel); dst has src's size and must not alias it.
 #pragma once
@@ -60,9 +62,15 @@ constexpr int32_t kDewarpMinMeasures = 24;
 constexpr int32_t kDewarpFullMeasures = 80;
 /// Fit residual (px) at which confidence reaches 0.
 constexpr double kDewarpMaxRmsPx = 2.0;
-constexpr double kDewarpMinConfidence = 0.5;
-/// A page whose largest displacement is under this is flat: never resampled.
+/// 0.6: a sparse flat page of the 15-page skew probe (docs/QUALITY.md "Dewarp")
+/// fitted a spurious 6.9 px curl at 0.54; curled pages fit at 0.83-0.92.
+constexpr double kDewarpMinConfidence = 0.6;
+/// A page whose curl is under max(kDewarpMinShiftPx, height / kDewarpFlatDiv)
+/// is flat: never resampled. 3.5 px on A4 at 300 dpi: a deskewed single-column
+/// flat page of the probe fitted a spurious 2.7 px curl; a curl that small
+/// moves a line by a fraction of its x-height.
 constexpr double kDewarpMinShiftPx = 1.0;
+constexpr int32_t kDewarpFlatDiv = 1000;
 /// Largest page side (Q16 positions stay in int32).
 constexpr int32_t kDewarpMaxSide = 16384;
 
