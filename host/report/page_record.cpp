@@ -109,6 +109,7 @@ std::string page_record_json(const PageWork& w) {
   if (w.times.background_ms > 0) j.num("background", w.times.background_ms, 2);
   if (w.times.skew_ms > 0) j.num("skew", w.times.skew_ms, 2);
   if (w.times.rotate_ms > 0) j.num("rotate", w.times.rotate_ms, 2);
+  if (w.dewarp.checked) j.num("dewarp", w.dewarp.ms, 2);
   if (w.times.median_ms > 0) j.num("median", w.times.median_ms, 2);
   if (w.times.binarize_ms > 0) j.num("binarize", w.times.binarize_ms, 2);
   if (w.times.despeckle_ms > 0) j.num("despeckle", w.times.despeckle_ms, 2);
