@@ -71,6 +71,10 @@ Options:
   --expand                grow the canvas when rotating instead of cropping corners
   --crop page|off         crop to the page lying on a darker scanner bed (default
                           off); only a confident box is cropped, else a crop_note
+  --dewarp auto|off       flatten pages whose text lines curl towards the binding
+                          (default off); only a confident model is applied, and a
+                          flat page is never resampled, else a dewarp_note; runs
+                          on the CPU executor (--device auto picks it)
   --background-norm       flatten uneven illumination before thresholding
   --median                3x3 median on the gray page
   --binarize METHOD       sauvola (default), otsu, wolf or none
@@ -248,6 +252,10 @@ RunConfig parse_run(const std::vector<std::string>& args) {
       const std::string v = value();
       if (v != "page" && v != "off") throw UsageError{"--crop must be page or off"};
       c.steps.crop_page = v == "page";
+    } else if (a == "--dewarp") {
+      const std::string v = value();
+      if (v != "auto" && v != "off") throw UsageError{"--dewarp must be auto or off"};
+      c.steps.dewarp = v == "auto";
     } else if (a == "--ocr-input") {
       const std::string v = value();
       if (v == "auto")
@@ -365,6 +373,11 @@ RunConfig parse_run(const std::vector<std::string>& args) {
   }
   if (c.outdir.empty()) throw UsageError{"-o OUTDIR is required"};
   if (c.inputs.empty()) throw UsageError{"no INPUT given"};
+  // The dewarp step runs in the CPU executor only (pipeline/dewarp_step.hpp):
+  // --device auto picks it, and an explicit CUDA request is refused, not ignored.
+  if (c.steps.dewarp && c.device == host::DeviceChoice::kCuda)
+    throw UsageError{"--dewarp auto runs on the CPU executor for now: use --device cpu or auto"};
+  if (c.steps.dewarp) c.device = host::DeviceChoice::kCpu;
   return c;
 }
 

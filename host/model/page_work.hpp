@@ -28,6 +28,16 @@ struct StageTimes {
          despeckle_ms = 0, border_ms = 0;
 };
 
+/// The dewarp step's decision (--dewarp auto; pipeline/dewarp_step.hpp).
+struct DewarpInfo {
+  bool checked = false;   ///< the model ran on this page
+  bool applied = false;   ///< the page was remapped
+  double confidence = 0;  ///< kernels::DewarpModel::confidence
+  double max_px = 0;      ///< largest displacement of the model (pixels)
+  std::string note;       ///< why it was not applied (empty when applied)
+  double ms = 0;          ///< model and remap time
+};
+
 struct PageWork {
   PageId id;
   std::string stem;      ///< the page's output stem, relative to OUTDIR (output_names.hpp)
@@ -58,6 +68,7 @@ struct PageWork {
   int32_t skew_text_lines = 0;  ///< the skew estimate's evidence (kernels::SkewResult::text_lines)
   bool rotated = false;
   std::string skew_note;  ///< e.g. "low confidence: left unrotated"
+  DewarpInfo dewarp;
   int64_t specks_removed = 0;
   int64_t border_pixels_removed = 0;
   std::string executor;  ///< "cpu", "cuda", or "cpu (retry after cuda: ...)"

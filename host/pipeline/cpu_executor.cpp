@@ -14,6 +14,7 @@
 #include "pageprep/kernels/binarize.hpp"
 #include "pageprep/kernels/denoise.hpp"
 #include "pageprep/kernels/deskew.hpp"
+#include "pipeline/dewarp_step.hpp"
 #include "pipeline/executor.hpp"
 #include "pipeline/page_memory.hpp"
 
@@ -191,6 +192,8 @@ class CpuExecutor final : public Executor {
         if (ops == nullptr) return;
       }
     }
+    if (steps_.dewarp && !dewarp_page(page, pool_, rotation_fill(steps_, cview(src)), &gray))
+      return;
     if (steps_.median) {
       auto t = Clock::now();
       cv::Mat med = make_page_image(gray.rows, gray.cols);

@@ -97,6 +97,8 @@ std::string StepConfig::canonical() const {
     << ";win=" << binarize_params.window << ";k=" << binarize_params.k << ";r=" << binarize_params.r
     << ";despeckle=" << despeckle << ";area=" << despeckle_max_area << ";border=" << remove_border
     << ";crop=" << crop_page;
+  // Only when on, so the keys of runs without --dewarp stay as they were.
+  if (dewarp) s << ";dewarp=auto";
   return s.str();
 }
 

@@ -39,6 +39,12 @@ std::string page_record_json(const PageWork& w) {
     j.end_array();
   }
   if (!w.crop_note.empty()) j.str("crop_note", w.crop_note);
+  if (w.dewarp.checked) {
+    // dewarp_max_px only on a remapped page (the review sheet draws those).
+    j.num("dewarp_confidence", w.dewarp.confidence, 3);
+    if (w.dewarp.applied) j.num("dewarp_max_px", w.dewarp.max_px, 2);
+    if (!w.dewarp.note.empty()) j.str("dewarp_note", w.dewarp.note);
+  }
   if (!w.executor.empty()) j.str("executor", w.executor);
   if (w.orientation_checked) {
     if (w.orientation_known)
@@ -103,6 +109,7 @@ std::string page_record_json(const PageWork& w) {
   if (w.times.background_ms > 0) j.num("background", w.times.background_ms, 2);
   if (w.times.skew_ms > 0) j.num("skew", w.times.skew_ms, 2);
   if (w.times.rotate_ms > 0) j.num("rotate", w.times.rotate_ms, 2);
+  if (w.dewarp.checked) j.num("dewarp", w.dewarp.ms, 2);
   if (w.times.median_ms > 0) j.num("median", w.times.median_ms, 2);
   if (w.times.binarize_ms > 0) j.num("binarize", w.times.binarize_ms, 2);
   if (w.times.despeckle_ms > 0) j.num("despeckle", w.times.despeckle_ms, 2);

@@ -21,6 +21,7 @@
 
 #include "support/corpus_text.hpp"
 #include "support/page_bed.hpp"
+#include "support/page_curl.hpp"
 #include "support/page_generator.hpp"
 
 namespace {
@@ -40,10 +41,17 @@ void usage(std::ostream& os) {
         "  [--color] [--lang eng|rus|chi_sim] [--rotate90 0|90|180|270] [--format png|tif|jpg]\n"
         "  [--preset demo|degraded|clean] [--clean-out DIR2]\n"
         "  [--bed LEVEL [--bed-texture AMP]]\n"
+        "  [--curl PX [--curl-side right|left] [--curl-flat F] [--curl-spread K]\n"
+        "   [--curl-shadow DEPTH] [--flat-out DIR3]]\n"
         "Writes DIR/page-0001.<fmt>, DIR/page-0001.gt.txt and DIR/manifest.jsonl.\n"
         "--clean-out also writes the clean pages under DIR2 with the same names.\n"
         "--bed puts each degraded page on a scanner bed of that gray level (60-240 px each\n"
         "side; textured with --bed-texture); the manifest gives its page_box [x,y,w,h].\n"
+        "--curl bends the degraded page's lines towards the binding (right edge unless\n"
+        "--curl-side left) by up to PX pixels (tests/support/page_curl.hpp: the outer F of\n"
+        "the width stays flat, default 0.4; the foot bends by 1+K, the head by 1-K, default\n"
+        "0.3; optional gutter shadow 0..1); the manifest's \"curl\" gives the field's\n"
+        "parameters. --flat-out writes the same degraded pages before the curl.\n"
         "Presets set defaults that explicit flags override:\n"
         "  clean     no degradation\n"
         "  demo      6 pages, mixed layouts and fonts, skew +-[1,5] deg, mild noise and specks,\n"
@@ -54,7 +62,8 @@ void usage(std::ostream& os) {
 
 struct Options {
   std::string out, clean_out, format = "png", preset, layout = "single", font = "DejaVuSerif";
-  std::string lang = "eng";
+  std::string lang = "eng", flat_out, curl_side = "right";
+  double curl = 0, curl_flat = 0.4, curl_spread = 0.3, curl_shadow = 0;
   std::optional<int> count, border, jpeg, rotate90, bed;
   int sparse_lines = 0;
   double bed_texture = 0;
@@ -66,9 +75,10 @@ struct Options {
 };
 
 const std::string kNumeric[] = {
-    "--count",  "--seed",   "--dpi",      "--font-pt",      "--skew",        "--skew-max",
-    "--noise",  "--specks", "--blur",     "--illumination", "--yellow",      "--contrast",
-    "--border", "--jpeg",   "--rotate90", "--bed",          "--bed-texture", "--sparse-lines"};
+    "--count",  "--seed",      "--dpi",         "--font-pt",      "--skew",        "--skew-max",
+    "--noise",  "--specks",    "--blur",        "--illumination", "--yellow",      "--contrast",
+    "--border", "--jpeg",      "--rotate90",    "--bed",          "--bed-texture", "--sparse-lines",
+    "--curl",   "--curl-flat", "--curl-spread", "--curl-shadow"};
 
 bool parse_args(int argc, char** argv, Options* o, std::string* err) {
   auto need = [&](int& i) -> const char* {
@@ -98,7 +108,8 @@ bool parse_args(int argc, char** argv, Options* o, std::string* err) {
     } else if (a == "--color") {
       o->color = true;
     } else if (a == "--out" || a == "--clean-out" || a == "--format" || a == "--preset" ||
-               a == "--layout" || a == "--font" || a == "--lang") {
+               a == "--layout" || a == "--font" || a == "--lang" || a == "--flat-out" ||
+               a == "--curl-side") {
       if ((v = need(i)) == nullptr) return false;
       if (a == "--out") o->out = v;
       if (a == "--clean-out") o->clean_out = v;
@@ -107,6 +118,8 @@ bool parse_args(int argc, char** argv, Options* o, std::string* err) {
       if (a == "--layout") o->layout = v, o->layout_given = true;
       if (a == "--font") o->font = v, o->font_given = true;
       if (a == "--lang") o->lang = v;
+      if (a == "--flat-out") o->flat_out = v;
+      if (a == "--curl-side") o->curl_side = v;
     } else if (std::find(std::begin(kNumeric), std::end(kNumeric), a) == std::end(kNumeric)) {
       *err = "unknown option: " + a;
       return false;
@@ -149,6 +162,14 @@ bool parse_args(int argc, char** argv, Options* o, std::string* err) {
       o->bed_texture = d;
     } else if (a == "--sparse-lines") {
       o->sparse_lines = static_cast<int>(d);
+    } else if (a == "--curl") {
+      o->curl = d;
+    } else if (a == "--curl-flat") {
+      o->curl_flat = d;
+    } else if (a == "--curl-spread") {
+      o->curl_spread = d;
+    } else if (a == "--curl-shadow") {
+      o->curl_shadow = d;
     } else {
       *err = "unknown option: " + a;
       return false;
@@ -171,6 +192,15 @@ bool parse_args(int argc, char** argv, Options* o, std::string* err) {
     *err = "--bed must be a gray level 0..255";
   else if (o->bed_texture < 0 || o->bed_texture > 127 || (o->bed_texture > 0 && !o->bed))
     *err = "--bed-texture needs --bed and must be 0..127";
+  else if (o->curl < 0 || o->curl > 400)
+    *err = "--curl must be 0..400 pixels";
+  else if (o->curl_side != "right" && o->curl_side != "left")
+    *err = "--curl-side must be right or left";
+  else if (o->curl_flat < 0 || o->curl_flat > 0.95 || o->curl_spread < 0 || o->curl_spread > 1 ||
+           o->curl_shadow < 0 || o->curl_shadow > 1)
+    *err = "--curl-flat must be 0..0.95, --curl-spread and --curl-shadow 0..1";
+  else if (!o->flat_out.empty() && o->curl <= 0)
+    *err = "--flat-out needs --curl";
   Layout l{};
   if (err->empty() && o->layout != "mix" && !pageprep::testsupport::parse_layout(o->layout, &l))
     *err = "unknown layout: " + o->layout;
@@ -294,6 +324,7 @@ int main(int argc, char** argv) {
   std::error_code ec;
   std::filesystem::create_directories(o.out, ec);
   if (!o.clean_out.empty()) std::filesystem::create_directories(o.clean_out, ec);
+  if (!o.flat_out.empty()) std::filesystem::create_directories(o.flat_out, ec);
   std::ofstream manifest(o.out + "/manifest.jsonl");
   if (!manifest) {
     std::cerr << "pageprep-synth: cannot write " << o.out << "/manifest.jsonl\n";
@@ -358,6 +389,20 @@ int main(int argc, char** argv) {
     char stem[32];
     std::snprintf(stem, sizeof stem, "page-%04d", i + 1);
     const std::string file = std::string(stem) + "." + o.format;
+    pageprep::testsupport::CurlSpec curl;
+    curl.depth_px = o.curl;
+    curl.binding_right = o.curl_side == "right";
+    curl.flat_fraction = o.curl_flat;
+    curl.spread = o.curl_spread;
+    curl.shadow_depth = o.curl_shadow;
+    if (o.curl > 0) {
+      if (!o.flat_out.empty() &&
+          !write_image(o.flat_out + "/" + file, page.degraded, o.format, spec.dpi)) {
+        std::cerr << "pageprep-synth: cannot write " << o.flat_out << "/" << file << "\n";
+        return 1;
+      }
+      page.degraded = pageprep::testsupport::curl_page(page.degraded, curl);
+    }
     cv::Rect page_box(0, 0, page.degraded.cols, page.degraded.rows);
     if (o.bed) {
       pageprep::testsupport::BedSpec bed;
@@ -398,7 +443,15 @@ int main(int argc, char** argv) {
              << ",\"dark_border_px\":" << d.dark_border_px << ",\"jpeg_quality\":" << d.jpeg_quality
              << ",\"color\":" << (d.color ? "true" : "false") << ",\"margin_px\":" << page.margin_px
              << ",\"glyphs\":" << page.glyphs << ",\"page_box\":[" << page_box.x << ","
-             << page_box.y << "," << page_box.width << "," << page_box.height << "]}\n";
+             << page_box.y << "," << page_box.width << "," << page_box.height << "]";
+    if (o.curl > 0)
+      manifest << ",\"curl\":{\"depth_px\":" << json_number(curl.depth_px)
+               << ",\"side\":" << json_string(o.curl_side)
+               << ",\"flat_fraction\":" << json_number(curl.flat_fraction)
+               << ",\"spread\":" << json_number(curl.spread)
+               << ",\"shadow_depth\":" << json_number(curl.shadow_depth)
+               << ",\"shadow_width_px\":" << json_number(curl.shadow_width_px) << "}";
+    manifest << "}\n";
   }
   manifest.flush();
   if (!manifest) {

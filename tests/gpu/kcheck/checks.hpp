@@ -24,6 +24,10 @@ void run_parity(const std::vector<HostPage>& pages, const std::vector<float>& dp
 /// (geometry_parity.cpp).
 void run_geometry_parity(const std::vector<HostPage>& pages, Report* r);
 
+/// The dewarp remap on both schedules, bit for bit, with a pseudo-random grid
+/// per page (dewarp_parity.cpp).
+void run_dewarp_parity(const std::vector<HostPage>& pages, Report* r);
+
 struct BenchOptions {
   int32_t pages = 208;  ///< pages timed per measurement (>= 200 for the device check)
   int32_t batch = 16;

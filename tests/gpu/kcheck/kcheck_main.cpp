@@ -68,6 +68,7 @@ int main(int argc, char** argv) {
     if (device) {
       kcheck::run_parity(pages, dpi, &report);
       kcheck::run_geometry_parity(pages, &report);
+      kcheck::run_dewarp_parity(pages, &report);
     } else {
       report.skip("cuda_vs_cpu",
                   desc.rfind("no CUDA device", 0) == 0 ? desc : "no CUDA device: " + desc);

@@ -46,6 +46,21 @@ TEST(RunOptions, OcrInputAutoIsAccepted) {
   EXPECT_NE(usage_error({"in", "-o", "o", "--ocr-input", "color"}), "");
 }
 
+TEST(RunOptions, DewarpAutoRunsOnTheCpuExecutor) {
+  EXPECT_FALSE(parse_run({"in", "-o", "o"}).steps.dewarp);  // default off
+  const auto c = parse_run({"in", "-o", "o", "--dewarp", "auto"});
+  EXPECT_TRUE(c.steps.dewarp);
+  EXPECT_EQ(c.device, host::DeviceChoice::kCpu);  // --device auto picks the CPU
+  EXPECT_FALSE(parse_run({"in", "-o", "o", "--dewarp", "auto", "--dewarp", "off"}).steps.dewarp);
+  EXPECT_NE(usage_error({"in", "-o", "o", "--dewarp", "yes"}), "");
+  // Refused, not silently ignored: the CUDA executor has no dewarp step yet.
+  EXPECT_NE(usage_error({"in", "-o", "o", "--dewarp", "auto", "--device", "cuda"}), "");
+  // The journal key changes only when dewarp is on.
+  EXPECT_EQ(parse_run({"in", "-o", "o", "--dewarp", "off"}).steps.canonical(),
+            parse_run({"in", "-o", "o"}).steps.canonical());
+  EXPECT_NE(c.steps.canonical(), parse_run({"in", "-o", "o"}).steps.canonical());
+}
+
 TEST(RunOptions, ImageDpi) {
   EXPECT_EQ(parse_run({"in", "-o", "o"}).limits.image_dpi, 0);
   EXPECT_EQ(parse_run({"in", "-o", "o", "--image-dpi", "400"}).limits.image_dpi, 400);
