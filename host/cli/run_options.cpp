@@ -71,6 +71,11 @@ Options:
   --expand                grow the canvas when rotating instead of cropping corners
   --crop page|off         crop to the page lying on a darker scanner bed (default
                           off); only a confident box is cropped, else a crop_note
+  --split auto|off        make two pages of a two-page spread (default off): only
+                          a confident gutter is split, else a split_note; pages
+                          B/p0001L and B/p0001R (README: split documents)
+  --page-order ltr|rtl    reading order of a split spread's halves (default ltr:
+                          left first; rtl: right first)
   --background-norm       flatten uneven illumination before thresholding
   --median                3x3 median on the gray page
   --binarize METHOD       sauvola (default), otsu, wolf or none
@@ -248,6 +253,14 @@ RunConfig parse_run(const std::vector<std::string>& args) {
       const std::string v = value();
       if (v != "page" && v != "off") throw UsageError{"--crop must be page or off"};
       c.steps.crop_page = v == "page";
+    } else if (a == "--split") {
+      const std::string v = value();
+      if (v != "auto" && v != "off") throw UsageError{"--split must be auto or off"};
+      c.steps.split = v == "auto";
+    } else if (a == "--page-order") {
+      const std::string v = value();
+      if (v != "ltr" && v != "rtl") throw UsageError{"--page-order must be ltr or rtl"};
+      c.steps.right_to_left = v == "rtl";
     } else if (a == "--ocr-input") {
       const std::string v = value();
       if (v == "auto")

@@ -97,6 +97,8 @@ std::string StepConfig::canonical() const {
     << ";win=" << binarize_params.window << ";k=" << binarize_params.k << ";r=" << binarize_params.r
     << ";despeckle=" << despeckle << ";area=" << despeckle_max_area << ";border=" << remove_border
     << ";crop=" << crop_page;
+  // Only when on, so the keys (and resumes) of runs without --split stay as they were.
+  if (split) s << ";split=auto;order=" << (right_to_left ? "rtl" : "ltr");
   return s.str();
 }
 
