@@ -150,7 +150,17 @@ void FinishStage::finish(PageWork& w) {
     w.text = std::move(r.text);
     w.ocr_confidence = r.mean_confidence;
     bool found = false;
-    const std::string truth = read_truth_for(w.id.input, &found);
+    // A split half's truth is the master's NAME-L.gt.txt or NAME-R.gt.txt.
+    std::string truth_of = w.id.input;
+    if (!w.split.part.empty()) {
+      const size_t slash = truth_of.find_last_of('/');
+      const size_t dot = truth_of.find_last_of('.');
+      const size_t at = dot != std::string::npos && (slash == std::string::npos || dot > slash + 1)
+                            ? dot
+                            : truth_of.size();
+      truth_of.insert(at, w.split.part == "left" ? "-L" : "-R");
+    }
+    const std::string truth = read_truth_for(truth_of, &found);
     if (found) {
       w.have_truth = true;
       const TextScore s = score_text(w.text, truth);
