@@ -75,6 +75,11 @@ Options:
                           (default off); only a confident model is applied, and a
                           flat page is never resampled, else a dewarp_note; runs
                           on the CPU executor (--device auto picks it)
+  --split auto|off        make two pages of a two-page spread (default off): only
+                          a confident gutter is split, else a split_note; pages
+                          B/p0001L and B/p0001R (README: split documents)
+  --page-order ltr|rtl    reading order of a split spread's halves (default ltr:
+                          left first; rtl: right first)
   --background-norm       flatten uneven illumination before thresholding
   --median                3x3 median on the gray page
   --binarize METHOD       sauvola (default), otsu, wolf or none
@@ -256,6 +261,14 @@ RunConfig parse_run(const std::vector<std::string>& args) {
       const std::string v = value();
       if (v != "auto" && v != "off") throw UsageError{"--dewarp must be auto or off"};
       c.steps.dewarp = v == "auto";
+    } else if (a == "--split") {
+      const std::string v = value();
+      if (v != "auto" && v != "off") throw UsageError{"--split must be auto or off"};
+      c.steps.split = v == "auto";
+    } else if (a == "--page-order") {
+      const std::string v = value();
+      if (v != "ltr" && v != "rtl") throw UsageError{"--page-order must be ltr or rtl"};
+      c.steps.right_to_left = v == "rtl";
     } else if (a == "--ocr-input") {
       const std::string v = value();
       if (v == "auto")

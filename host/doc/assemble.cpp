@@ -389,27 +389,64 @@ AssembleResult assemble_document(const std::string& outdir, const DocumentSpec& 
     return res;
   }
   const fs::path root(outdir);
-  const size_t n = doc.page_stems.size();
-  std::vector<PageArtifact> pages(n);
-  std::vector<bool> have(n, false);
+  const size_t n_pages = doc.page_stems.size();
+  // The document's pages: each master page whole, or its halves (--split).
+  struct Entry {
+    size_t page = 0;  ///< the master's page
+    std::string stem, key;
+  };
+  std::vector<Entry> entries;
+  std::vector<PageArtifact> pages;
+  std::vector<bool> have;
   // What the outputs are made from: the options and every page's record.
-  std::string made_from = options.canonical() + "|" + doc.input + "|" + std::to_string(n);
-  size_t usable = 0;
-  std::string left_out;
-  for (size_t i = 0; i < n; ++i) {
-    const std::string text = read_all(root / page_artifact_path(doc.page_stems[i]));
+  std::string made_from = options.canonical() + "|" + doc.input + "|" + std::to_string(n_pages);
+  size_t usable = 0;  // master pages with a usable record (whole, or both halves)
+  const auto load = [&](const std::string& stem, const std::string& key, PageArtifact* a,
+                        std::string* text) {
+    *text = read_all(root / page_artifact_path(stem));
     std::string err;
-    if (!text.empty() && parse_page_artifact(text, &pages[i], &err) &&
-        (i >= doc.page_keys.size() || doc.page_keys[i].empty() ||
-         doc.page_keys[i] == pages[i].key)) {
-      have[i] = true;
-      ++usable;
-      made_from += "|" + text;
-    } else {
+    return !text->empty() && parse_page_artifact(*text, a, &err) && (key.empty() || key == a->key);
+  };
+  for (size_t i = 0; i < n_pages; ++i) {
+    const std::string key = i < doc.page_keys.size() ? doc.page_keys[i] : std::string();
+    PageArtifact a;
+    std::string text;
+    const bool ok = load(doc.page_stems[i], key, &a, &text);
+    if (ok || !doc.split) {
+      entries.push_back({i, doc.page_stems[i], key});
+      pages.push_back(std::move(a));
+      have.push_back(ok);
+      usable += ok;
+      made_from += ok ? "|" + text : "|missing";
+      continue;
+    }
+    // Its halves, in reading order; a page with neither stays one missing page.
+    const auto page_i = static_cast<int32_t>(i);
+    bool any = false, both = true;
+    for (bool left : {!doc.right_to_left, doc.right_to_left}) {
+      const std::string stem = half_stem(doc.base, page_i, left);
+      const std::string hkey = key.empty() ? key : key + (left ? "|L" : "|R");
+      PageArtifact h;
+      std::string htext;
+      const bool half_ok = load(stem, hkey, &h, &htext);
+      both = both && half_ok;
+      if (!half_ok) continue;
+      any = true;
+      entries.push_back({i, stem, hkey});
+      pages.push_back(std::move(h));
+      have.push_back(true);
+      made_from += "|" + htext;
+    }
+    usable += both;
+    if (!any) {
+      entries.push_back({i, doc.page_stems[i], key});
+      pages.emplace_back();
+      have.push_back(false);
       made_from += "|missing";
     }
   }
-  if (doc.complete_only && usable < n) {  // other shards' pages are not done yet
+  const size_t n = entries.size();
+  if (doc.complete_only && usable < n_pages) {  // other shards' pages are not done yet
     res.skipped = true;
     return res;
   }
@@ -448,7 +485,7 @@ AssembleResult assemble_document(const std::string& outdir, const DocumentSpec& 
       PdfOpen src;
       if (master_is_pdf) {
         src = open_pdf(doc.input);
-        if (src.error != PageError::kNone || src.pages.size() != n) {
+        if (src.error != PageError::kNone || src.pages.size() != n_pages) {
           res.ok = false;
           res.message =
               doc.input + ": " +
@@ -467,7 +504,7 @@ AssembleResult assemble_document(const std::string& outdir, const DocumentSpec& 
       for (size_t i = 0; i < n; ++i) {
         const PageArtifact& a = pages[i];
         const bool text_wanted = have[i] && a.ocr && !a.lines.empty();
-        if (!have[i]) without_text.push_back(static_cast<int>(i));
+        if (!have[i]) without_text.push_back(static_cast<int>(entries[i].page));
         if (have[i] && options.pdf_image == PdfImage::kClean && !a.clean_image.empty()) {
           // The cleaned page, at the master's resolution.
           ImageSource s;
@@ -486,7 +523,7 @@ AssembleResult assemble_document(const std::string& outdir, const DocumentSpec& 
           continue;
         }
         if (master_is_pdf) {
-          QPDFPageObjectHelper sp = src.pages[i];
+          QPDFPageObjectHelper sp = src.pages[entries[i].page];
           const Affine to_user =
               have[i] ? then(a.geometry.processed_to_master, affine_of(a.pdf.master_to_user))
                       : Affine{};
@@ -522,7 +559,7 @@ AssembleResult assemble_document(const std::string& outdir, const DocumentSpec& 
             page.replaceKey("/Contents", out.newStream(content));
             out_pages.addPage(QPDFPageObjectHelper(out.makeIndirectObject(page)), false);
           } else if (!sp.getObjectHandle().isDictionary()) {
-            lost.push_back(static_cast<int>(i));
+            lost.push_back(static_cast<int>(entries[i].page));
             // The input's page object was lost (its page failed as corrupt):
             // an empty letter-size page keeps the numbering, and the output
             // stays a valid PDF (a copied null page fails qpdf --check).
@@ -552,17 +589,20 @@ AssembleResult assemble_document(const std::string& outdir, const DocumentSpec& 
                 ? text_layer_content(a.lines, then(a.geometry.processed_to_master, master_to_user),
                                      kFontName)
                 : "";
-        if (options.pdf_image == PdfImage::kMrc) {
-          out_pages.addPage(QPDFPageObjectHelper(mrc_page(
-                                out, a, w_pt, h_pt, text.empty() ? font : font_handle(), text)),
-                            false);
-          continue;
+        QPDFObjectHandle page =
+            options.pdf_image == PdfImage::kMrc
+                ? mrc_page(out, a, w_pt, h_pt, text.empty() ? font : font_handle(), text)
+                : image_page(out, w_pt, h_pt, image_xobject(out, original_image(a)),
+                             text.empty() ? font : font_handle(), text);
+        if (a.view_w > 0 && a.view_h > 0) {
+          // A split half: the master's page, showing only the half (its text
+          // layer is on the master's coordinates already).
+          const double kx = 72.0 / a.dpi_x, ky = 72.0 / a.dpi_y;
+          page.replaceKey("/MediaBox", QPDFObjectHandle::newArray(QPDFObjectHandle::Rectangle(
+                                           a.view_x * kx, h_pt - (a.view_y + a.view_h) * ky,
+                                           (a.view_x + a.view_w) * kx, h_pt - a.view_y * ky)));
         }
-        const ImageSource s = original_image(a);
-        out_pages.addPage(
-            QPDFPageObjectHelper(image_page(out, w_pt, h_pt, image_xobject(out, s),
-                                            text.empty() ? font : font_handle(), text)),
-            false);
+        out_pages.addPage(QPDFPageObjectHelper(page), false);
       }
       QPDFObjectHandle info = out.makeIndirectObject(QPDFObjectHandle::newDictionary());
       info.replaceKey("/Producer", QPDFObjectHandle::newUnicodeString("pageprep " PAGEPREP_VERSION

@@ -15,7 +15,9 @@
 /// by page: image data is
 ///   read from the master only while the file is written, so memory does not
 ///   grow with the number of pages.
-/// - Pages: in page order. The image layer is the original page
+/// - Pages: in page order (a split spread's halves in its reading order, one
+///   PDF page each showing its half of the master: the master image under a
+///   MediaBox of the half). The image layer is the original page
 ///   (DocumentOptions::pdf_image kOriginal): a JPEG or JPEG 2000 master is
 ///   embedded as it is; a PDF page that is one image gets that image object
 ///   copied unchanged, other PDF pages are copied whole; other masters are
@@ -66,6 +68,14 @@ struct DocumentSpec {
   /// Build only when every page has a usable record (sharded runs: the
   /// other shards may not be done); otherwise return skipped.
   bool complete_only = false;
+  /// --split auto: a page may have come out as two halves, with the
+  /// artifacts of half_stem(base, page, left) and keys page key + "|L"/"|R"
+  /// (pipeline/split_step.hpp). A page whose whole artifact is not usable
+  /// takes its usable halves instead, in reading order (right_to_left: the
+  /// right half first), each as a page of its own showing its part of the
+  /// master (PageArtifact::view_*).
+  bool split = false;
+  bool right_to_left = false;
 };
 
 struct AssembleResult {

@@ -69,6 +69,9 @@ std::string serialize_page_artifact(const PageArtifact& a) {
     << affine_text({m[0], m[1], m[2], m[3], m[4], m[5]}) << "\n";
   o << "geometry " << g.master_w << " " << g.master_h << " " << g.turn_deg << " "
     << num(g.rotation_deg) << " " << g.processed_w << " " << g.processed_h << "\n";
+  if (a.region_w > 0 || a.view_w > 0)
+    o << "region " << a.region_x << " " << a.region_y << " " << a.region_w << " " << a.region_h
+      << " " << a.view_x << " " << a.view_y << " " << a.view_w << " " << a.view_h << "\n";
   o << "clean " << a.clean_is_binary << " " << escape(a.clean_image) << "\n";
   o << "ocr " << a.ocr << " " << a.lines.size() << "\n";
   for (const auto& l : a.lines) {
@@ -131,7 +134,23 @@ bool parse_page_artifact(const std::string& text, PageArtifact* a, std::string* 
       std::sscanf(v.c_str(), "%d %d %d %lf %d %d", &mw, &mh, &turn, &rot, &pw, &ph) != 6)
     return fail("bad geometry");
   a->geometry = make_page_geometry(mw, mh, turn, rot, pw, ph);
-  if (!field("clean", &v) || v.size() < 2) return fail("no clean image field");
+  a->region_x = a->region_y = a->region_w = a->region_h = 0;
+  a->view_x = a->view_y = a->view_w = a->view_h = 0;
+  if (!std::getline(in, line)) return fail("no clean image field");
+  if (line.rfind("region ", 0) == 0) {
+    if (std::sscanf(line.c_str() + 7, "%d %d %d %d %d %d %d %d", &a->region_x, &a->region_y,
+                    &a->region_w, &a->region_h, &a->view_x, &a->view_y, &a->view_w,
+                    &a->view_h) != 8 ||
+        a->region_w < 0 || a->region_h < 0 || a->view_w < 0 || a->view_h < 0)
+      return fail("bad region");
+    if (a->region_w > 0)
+      a->geometry = make_region_geometry(mw, mh, a->region_x, a->region_y, a->region_w, a->region_h,
+                                         turn, rot, pw, ph);
+    if (!std::getline(in, line)) return fail("no clean image field");
+  }
+  if (line.rfind("clean ", 0) != 0) return fail("no clean image field");
+  v = line.substr(6);
+  if (v.size() < 2) return fail("no clean image field");
   a->clean_is_binary = v[0] == '1';
   a->clean_image = unescape(v.substr(2));
   int ocr = 0;

@@ -11,7 +11,9 @@
 ///
 /// Format (UTF-8 text, one field per line, version line first): the journal
 /// key, the master's path and page, its size, DPI, format and PDF placement,
-/// the processed page's size and its map to the master, the cleaned image's
+/// the processed page's size and its map to the master (with the region of
+/// the master it was made from, and the part a split half's page shows, on an
+/// optional "region" line: artifacts without it are of whole pages), the cleaned image's
 /// output path, the OCR words by line in processed coordinates, and the page
 /// text. Strings are escaped (\\, \n), so every record is one line.
 #pragma once
@@ -38,6 +40,13 @@ struct PageArtifact {
   int32_t source_depth_bits = 8;
   PdfPlacement pdf;  ///< PDF masters
   PageGeometry geometry;
+  /// The box of the master the page was processed from (crop and split half,
+  /// master pixels); w == 0: the whole master. Stored so `geometry` keeps its
+  /// offset onto the master.
+  int32_t region_x = 0, region_y = 0, region_w = 0, region_h = 0;
+  /// The part of the master the document's page shows: a split half's
+  /// source_box (--split auto); w == 0: the whole master.
+  int32_t view_x = 0, view_y = 0, view_w = 0, view_h = 0;
   std::string clean_image;  ///< the cleaned page's output, relative to OUTDIR ("" none)
   bool clean_is_binary = false;
   bool ocr = false;  ///< false: no OCR ran (no text layer)

@@ -5,6 +5,18 @@
 
 namespace pageprep::host {
 
+PageGeometry make_region_geometry(int32_t master_w, int32_t master_h, int32_t x, int32_t y,
+                                  int32_t w, int32_t h, int32_t turn_deg, double rotation_deg,
+                                  int32_t processed_w, int32_t processed_h) {
+  PageGeometry g = make_page_geometry(w, h, turn_deg, rotation_deg, processed_w, processed_h);
+  if (x != 0 || y != 0 || w != master_w || h != master_h) {
+    g.processed_to_master = then(g.processed_to_master, Affine::translate(x, y));
+    g.master_w = master_w;
+    g.master_h = master_h;
+  }
+  return g;
+}
+
 PageGeometry make_page_geometry(int32_t master_w, int32_t master_h, int32_t turn_deg,
                                 double rotation_deg, int32_t processed_w, int32_t processed_h) {
   PageGeometry g;

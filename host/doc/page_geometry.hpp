@@ -37,6 +37,13 @@ struct PageGeometry {
 PageGeometry make_page_geometry(int32_t master_w, int32_t master_h, int32_t turn_deg,
                                 double rotation_deg, int32_t processed_w, int32_t processed_h);
 
+/// The geometry of a page processed from the box [x, x + w) x [y, y + h) of
+/// a master of master_w x master_h (a split half, a crop, or both): as
+/// make_page_geometry of a w x h master, then moved by (x, y) onto the master.
+PageGeometry make_region_geometry(int32_t master_w, int32_t master_h, int32_t x, int32_t y,
+                                  int32_t w, int32_t h, int32_t turn_deg, double rotation_deg,
+                                  int32_t processed_w, int32_t processed_h);
+
 /// An integer box, pixel edges: [x0, x1) x [y0, y1).
 struct PixelBox {
   int32_t x0 = 0, y0 = 0, x1 = 0, y1 = 0;

@@ -96,4 +96,10 @@ std::string page_stem(const std::string& base, int32_t page, int32_t pages) {
   return base + buf;
 }
 
+std::string half_stem(const std::string& base, int32_t page, bool left) {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "/p%04d%c", page + 1, left ? 'L' : 'R');
+  return base + buf;
+}
+
 }  // namespace pageprep::host

@@ -67,4 +67,9 @@ std::string document_base(const InputFile& input, SiblingIndex& siblings);
 /// The stem of page `page` (0-based) of a document of `pages` pages: B or B/p0001.
 std::string page_stem(const std::string& base, int32_t page, int32_t pages);
 
+/// The stem of one half of page `page` (0-based) of a split spread (--split
+/// auto): B/p0001L or B/p0001R, whatever the document's page count, so a
+/// one-image document's halves sit in a folder B beside B.pdf.
+std::string half_stem(const std::string& base, int32_t page, bool left);
+
 }  // namespace pageprep::host

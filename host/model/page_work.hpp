@@ -38,6 +38,15 @@ struct DewarpInfo {
   double ms = 0;          ///< model and remap time
 };
 
+/// Split of a two-page spread (--split auto; pipeline/split_step.hpp).
+struct SplitInfo {
+  std::string part;   ///< "" whole page, "left" or "right": this page is that half
+  int32_t parts = 1;  ///< records its task makes: 2 for each half of a split spread
+  int32_t x = 0, y = 0, w = 0, h = 0;  ///< source_box: the half on the master (pixels)
+  double confidence = 0;               ///< the gutter's (kernels/gutter.hpp), when split
+  std::string note;                    ///< why a spread candidate was left whole
+};
+
 struct PageWork {
   PageId id;
   std::string stem;      ///< the page's output stem, relative to OUTDIR (output_names.hpp)
@@ -48,9 +57,11 @@ struct PageWork {
   int32_t width = 0;    ///< decoded size, kept for the report
   int32_t height = 0;
 
+  SplitInfo split;  ///< a half's box on the master; decoded.gray then holds only the half
+
   // Crop to the page (--crop page; crop_step.hpp): the box in master pixels.
   bool cropped = false;
-  int32_t crop_x = 0, crop_y = 0, crop_w = 0, crop_h = 0;
+  int32_t crop_x = 0, crop_y = 0, crop_w = 0, crop_h = 0;  ///< in the (half) page's pixels
   std::string crop_note;  ///< why a --crop page run left the page uncropped
 
   // Preprocessing results.

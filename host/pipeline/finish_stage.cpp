@@ -150,7 +150,17 @@ void FinishStage::finish(PageWork& w) {
     w.text = std::move(r.text);
     w.ocr_confidence = r.mean_confidence;
     bool found = false;
-    const std::string truth = read_truth_for(w.id.input, &found);
+    // A split half's truth is the master's NAME-L.gt.txt or NAME-R.gt.txt.
+    std::string truth_of = w.id.input;
+    if (!w.split.part.empty()) {
+      const size_t slash = truth_of.find_last_of('/');
+      const size_t dot = truth_of.find_last_of('.');
+      const size_t at = dot != std::string::npos && (slash == std::string::npos || dot > slash + 1)
+                            ? dot
+                            : truth_of.size();
+      truth_of.insert(at, w.split.part == "left" ? "-L" : "-R");
+    }
+    const std::string truth = read_truth_for(truth_of, &found);
     if (found) {
       w.have_truth = true;
       const TextScore s = score_text(w.text, truth);
@@ -218,17 +228,22 @@ void FinishStage::finish(PageWork& w) {
 }
 
 PageGeometry FinishStage::geometry_of(const PageWork& w) {
-  // A cropped page (crop_step.hpp) was turned and deskewed as the crop box;
-  // the box's offset takes its boxes back onto the whole master.
-  PageGeometry g = make_page_geometry(
-      w.cropped ? w.crop_w : w.width, w.cropped ? w.crop_h : w.height, w.upright_turn_deg,
+  // A split half (split_step.hpp) and a cropped page (crop_step.hpp) were
+  // turned and deskewed as their box; its offset takes their boxes back onto
+  // the whole master.
+  const PixelBox r = region_of(w);
+  return make_region_geometry(
+      w.width, w.height, r.x0, r.y0, r.x1 - r.x0, r.y1 - r.y0, w.upright_turn_deg,
       w.rotated ? -static_cast<double>(w.skew_deg) : 0.0, w.gray.cols, w.gray.rows);
-  if (w.cropped) {
-    g.processed_to_master = then(g.processed_to_master, Affine::translate(w.crop_x, w.crop_y));
-    g.master_w = w.width;
-    g.master_h = w.height;
-  }
-  return g;
+}
+
+PixelBox FinishStage::region_of(const PageWork& w) {
+  const bool half = !w.split.part.empty();
+  PixelBox b{0, 0, half ? w.split.w : w.width, half ? w.split.h : w.height};
+  if (half) b = {w.split.x, w.split.y, w.split.x + w.split.w, w.split.y + w.split.h};
+  if (w.cropped)
+    b = {b.x0 + w.crop_x, b.y0 + w.crop_y, b.x0 + w.crop_x + w.crop_w, b.y0 + w.crop_y + w.crop_h};
+  return b;
 }
 
 void FinishStage::write_ocr_outputs(PageWork& w, const OcrResult& r) {
@@ -257,6 +272,19 @@ void FinishStage::write_page_artifact(PageWork& w, std::vector<OcrLine> lines,
   a.source_depth_bits = w.decoded.source_depth_bits;
   a.pdf = w.decoded.pdf;
   a.geometry = geometry_of(w);
+  const PixelBox r = region_of(w);
+  if (r.x0 != 0 || r.y0 != 0 || r.x1 != w.width || r.y1 != w.height) {
+    a.region_x = r.x0;
+    a.region_y = r.y0;
+    a.region_w = r.x1 - r.x0;
+    a.region_h = r.y1 - r.y0;
+  }
+  if (!w.split.part.empty()) {
+    a.view_x = w.split.x;
+    a.view_y = w.split.y;
+    a.view_w = w.split.w;
+    a.view_h = w.split.h;
+  }
   a.clean_image = clean_rel;
   a.clean_is_binary = clean_is_binary;
   a.ocr = cfg_.ocr == OcrMode::kTesseract;

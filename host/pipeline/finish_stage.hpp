@@ -55,6 +55,8 @@ class FinishStage {
                     const std::vector<uint8_t>& bytes);
   /// The page's map back to the master (doc/page_geometry.hpp).
   static PageGeometry geometry_of(const PageWork& w);
+  /// The box of the master the page was processed from (split half, crop).
+  static PixelBox region_of(const PageWork& w);
   /// Per-page OCR outputs (--page-formats), on the master.
   void write_ocr_outputs(PageWork& w, const OcrResult& r);
   /// The page's record for assemble_document(), after its other outputs.

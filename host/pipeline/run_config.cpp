@@ -99,6 +99,8 @@ std::string StepConfig::canonical() const {
     << ";crop=" << crop_page;
   // Only when on, so the keys of runs without --dewarp stay as they were.
   if (dewarp) s << ";dewarp=auto";
+  // Only when on, so the keys (and resumes) of runs without --split stay as they were.
+  if (split) s << ";split=auto;order=" << (right_to_left ? "rtl" : "ltr");
   return s.str();
 }
 

@@ -36,6 +36,8 @@ struct StepConfig {
   bool remove_border = false;      ///< remove dark scanner borders from the binary page
   bool crop_page = false;          ///< --crop page: crop to the page on a dark bed (crop_step.hpp)
   bool dewarp = false;             ///< --dewarp auto: flatten curled pages (dewarp_step.hpp)
+  bool split = false;              ///< --split auto: two pages of a spread (split_step.hpp)
+  bool right_to_left = false;      ///< --page-order rtl: a spread's right page comes first
 
   /// Canonical text of every field; hashed into the journal keys.
   std::string canonical() const;

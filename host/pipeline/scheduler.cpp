@@ -22,6 +22,7 @@
 #include "io/codec.hpp"
 #include "io/file_read.hpp"
 #include "io/inputs.hpp"
+#include "io/output_names.hpp"
 #include "model/page_work.hpp"
 #include "model/run_stats.hpp"
 #include "ocr/ocr_engine.hpp"
@@ -33,6 +34,7 @@
 #include "pipeline/finish_stage.hpp"
 #include "pipeline/page_signals.hpp"
 #include "pipeline/page_task.hpp"
+#include "pipeline/split_step.hpp"
 #include "report/journal.hpp"
 #include "report/live_feed.hpp"
 #include "report/manifest.hpp"
@@ -102,8 +104,9 @@ class Pipeline {
   // thread, once the journal thread has recorded the last of its pages.
   bool documents_on_ = false;
   std::vector<DocumentSpec> docs_;
-  std::vector<size_t> doc_of_ordinal_;  // a page's document, by PageId::ordinal
-  std::vector<int64_t> doc_remaining_;  // journal thread only, once started
+  std::vector<size_t> doc_of_ordinal_;     // a page's document, by PageId::ordinal
+  std::vector<int64_t> doc_remaining_;     // journal thread only, once started
+  std::map<int64_t, int32_t> parts_seen_;  // journal thread only: halves recorded, by ordinal
   std::unique_ptr<BoundedQueue<size_t>> doc_q_;
   std::vector<DocumentResult> doc_results_;  // assembler thread only
 };
@@ -173,6 +176,11 @@ bool Pipeline::claim_outputs() {
   std::vector<DocumentNames> names(docs_.size());
   for (size_t d = 0; d < docs_.size(); ++d)
     names[d] = {docs_[d].input, docs_[d].base, docs_[d].page_stems};
+  if (cfg_.steps.split)  // any page may come out as two halves (B/p0001L, B/p0001R)
+    for (size_t d = 0; d < docs_.size(); ++d)
+      for (size_t p = 0; p < docs_[d].page_stems.size(); ++p)
+        for (bool left : {true, false})
+          names[d].stems.push_back(half_stem(docs_[d].base, static_cast<int32_t>(p), left));
   const std::vector<std::string> shared = conflicts_within_run(names);
   for (auto& t : tasks_) {
     const std::string& why = shared[static_cast<size_t>(t.doc)];
@@ -319,23 +327,45 @@ void Pipeline::decode_loop(cv::MatAllocator* page_allocator) {
           w->decoded = std::move(r.page);
         w->width = w->decoded.gray.cols;
         w->height = w->decoded.gray.rows;
-        if (cfg_.steps.crop_page) crop_to_page(*w, pool, page_allocator);
-        if (cfg_.ocr == OcrMode::kTesseract && cfg_.ocr_input == OcrInput::kAuto) {
-          const PageSignals sig = measure_page_signals(w->decoded.gray, w->decoded.dpi_x);
-          w->signals_measured = true;
-          w->background_spread = sig.background_spread;
-          w->noise_sigma = sig.noise_sigma;
-        }
       } catch (const std::exception& e) {
         w->fail(error_for_exception(e), std::string("decoder threw: ") + e.what());
       }
     }
+    // The split comes first: each half is then cropped and processed as a page.
+    std::vector<std::unique_ptr<PageWork>> pages;
+    try {
+      if (cfg_.steps.split && w->ok()) {
+        pages = split_spread(w, plan_.documents[static_cast<size_t>(t.doc)].base,
+                             cfg_.steps.right_to_left, pool, page_allocator);
+      } else {
+        pages.push_back(std::move(w));
+      }
+    } catch (const std::exception& e) {  // w is still whole (split_step.hpp)
+      pages.clear();
+      w->fail(error_for_exception(e), std::string("split threw: ") + e.what());
+      pages.push_back(std::move(w));
+    }
+    for (auto& p : pages) {
+      try {
+        if (p->ok() && cfg_.steps.crop_page) crop_to_page(*p, pool, page_allocator);
+        if (p->ok() && cfg_.ocr == OcrMode::kTesseract && cfg_.ocr_input == OcrInput::kAuto) {
+          const PageSignals sig = measure_page_signals(p->decoded.gray, p->decoded.dpi_x);
+          p->signals_measured = true;
+          p->background_spread = sig.background_spread;
+          p->noise_sigma = sig.noise_sigma;
+        }
+      } catch (const std::exception& e) {
+        p->fail(error_for_exception(e), std::string("preparing the page threw: ") + e.what());
+      }
+    }
     const auto t1 = Clock::now();
-    w->times.decode_ms = ms_between(t0, t1);
     stats_.decode.add(t1 - t0);
-    // Failed pages skip preprocessing but still get a record.
-    auto& q = w->ok() ? *batch_q_ : *finish_q_;
-    q.push(w);
+    for (auto& p : pages) {
+      p->times.decode_ms = ms_between(t0, t1) / static_cast<double>(pages.size());
+      // Failed pages skip preprocessing but still get a record.
+      auto& q = p->ok() ? *batch_q_ : *finish_q_;
+      q.push(p);
+    }
   }
 }
 
@@ -472,7 +502,7 @@ void Pipeline::journal_loop() {
       std::string source;
       if (r.ordinal >= 0 && static_cast<size_t>(r.ordinal) < doc_of_ordinal_.size())
         source = plan_.documents[doc_of_ordinal_[static_cast<size_t>(r.ordinal)]].identity.path;
-      lines.push_back({r.key, r.ok, r.doc, r.page, r.json, source});
+      lines.push_back({r.key, r.ok, r.doc, r.page, r.json, source, r.part});
       records.push_back(&r.json);
     }
     std::string jerr;
@@ -504,8 +534,16 @@ void Pipeline::journal_loop() {
       }
       stats_.pages_script_mismatch += r.script_mismatch;
       stats_.pages_model_missing += r.model_missing;
-      progress_->page_done(r.ok);
-      if (documents_on_ && r.ordinal >= 0 &&
+      // A split page (the run's unit of progress and of documents) is done
+      // when the records of both its halves are in.
+      bool page_done = true;
+      if (r.parts > 1) {
+        int32_t& seen = parts_seen_[r.ordinal];
+        page_done = ++seen >= r.parts;
+        if (page_done) parts_seen_.erase(r.ordinal);
+      }
+      if (page_done) progress_->page_done(r.ok);
+      if (page_done && documents_on_ && r.ordinal >= 0 &&
           static_cast<size_t>(r.ordinal) < doc_of_ordinal_.size()) {
         size_t d = doc_of_ordinal_[static_cast<size_t>(r.ordinal)];
         if (--doc_remaining_[d] == 0) doc_q_->push(d);
@@ -530,6 +568,8 @@ void Pipeline::list_documents() {
     // when the records of all its pages are there (by whichever shard ends
     // last, or by `pageprep report`).
     docs_[d].complete_only = cfg_.shard.sharded();
+    docs_[d].split = cfg_.steps.split;
+    docs_[d].right_to_left = cfg_.steps.right_to_left;
   }
   doc_of_ordinal_.assign(plan_.pages.size(), 0);
   for (const PageTask& t : plan_.pages) {
@@ -671,9 +711,24 @@ RunSummary Pipeline::run() {
   std::vector<size_t> todo;
   int64_t outputs_lost = 0;
   for (size_t i = 0; i < tasks_.size(); ++i) {
-    const JournalEntry* e = cfg_.force || tasks_[i].pre_error != PageError::kNone
-                                ? nullptr
-                                : journal_.find(tasks_[i].key);
+    const bool lookup = !cfg_.force && tasks_[i].pre_error == PageError::kNone;
+    const JournalEntry* e = lookup ? journal_.find(tasks_[i].key) : nullptr;
+    if (lookup && cfg_.steps.split && !(e && e->ok)) {
+      // A split page is done when both its halves are (split_step.hpp); one
+      // half alone (a run stopped between them) redoes the page.
+      const JournalEntry* l = journal_.find(half_key(tasks_[i].key, true));
+      const JournalEntry* r = journal_.find(half_key(tasks_[i].key, false));
+      if (l && r) {
+        const bool both = l->ok && r->ok && outputs_present(*l) && outputs_present(*r);
+        if (both) {
+          ++s.pages_resumed;
+          continue;
+        }
+        if (l->ok && r->ok) ++outputs_lost;
+        todo.push_back(i);
+        continue;
+      }
+    }
     if (e && e->ok && outputs_present(*e)) {
       ++s.pages_resumed;
     } else {

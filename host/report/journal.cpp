@@ -49,6 +49,7 @@ bool parse_line(const std::string& line, int64_t offset, std::string* key, Journ
   e->doc = v->str("doc");
   e->source = v->str("src");
   e->page = static_cast<int32_t>(v->num("page"));
+  e->part = v->str("part");
   e->outputs.clear();
   if (const JsonValue* outs = rec->get("outputs"))
     for (const auto& [kind, path] : outs->members())
@@ -143,7 +144,9 @@ bool Journal::append(const std::vector<JournalLine>& lines, std::string* error) 
     JsonWriter w;
     w.begin_object().str("key", l.key).boolean("ok", l.ok).str("doc", l.doc);
     if (!l.source.empty()) w.str("src", l.source);
-    w.num("page", static_cast<int64_t>(l.page)).num("t", t).raw("record", l.record_json);
+    w.num("page", static_cast<int64_t>(l.page));
+    if (!l.part.empty()) w.str("part", l.part);
+    w.num("t", t).raw("record", l.record_json);
     w.end_object();
     const std::string line = w.take() + "\n";
     std::string key;
@@ -185,42 +188,54 @@ std::vector<const JournalEntry*> Journal::latest_pages() const {
            : a->file != b->file     ? a->file > b->file
                                     : a->offset > b->offset;
   };
-  // The latest entry of every (document, page, input); an old line without
-  // "src" stands for its document's input.
-  std::map<std::tuple<std::string, int32_t, std::string>, const JournalEntry*> latest;
+  // The latest entry of every (document, page, part, input); an old line
+  // without "src" stands for its document's input.
+  using Slot = std::tuple<std::string, int32_t, std::string, std::string>;
+  std::map<Slot, const JournalEntry*> latest;
   for (const auto& [key, e] : entries_) {
-    auto& slot = latest[{e.doc, e.page, e.source}];
+    auto& slot = latest[{e.doc, e.page, e.part, e.source}];
     if (!slot || later(&e, slot)) slot = &e;
   }
   // One input page is listed once: when its document base changed (a file
   // with the same stem appeared beside it, so its base now keeps the
   // extension, output_names.hpp), the entry under the old base names outputs
-  // the input no longer owns, and only the latest entry of (input, page)
+  // the input no longer owns, and only the latest entry of (input, page, part)
   // stands. Old lines without "src" cannot be matched to an input and stay.
-  std::map<std::pair<std::string, int32_t>, const JournalEntry*> newest_of_input;
+  std::map<std::tuple<std::string, int32_t, std::string>, const JournalEntry*> newest_of_input;
   for (const auto& [k, e] : latest) {
     if (e->source.empty()) continue;
-    auto& slot = newest_of_input[{e->source, e->page}];
+    auto& slot = newest_of_input[{e->source, e->page, e->part}];
     if (!slot || later(e, slot)) slot = e;
   }
   for (auto it = latest.begin(); it != latest.end();) {
     const JournalEntry* e = it->second;
-    if (!e->source.empty() && newest_of_input[{e->source, e->page}] != e)
+    if (!e->source.empty() && newest_of_input[{e->source, e->page, e->part}] != e)
       it = latest.erase(it);
     else
       ++it;
   }
-  // Ok entries of one (document, page) share its outputs: the latest wrote them.
-  std::map<std::pair<std::string, int32_t>, const JournalEntry*> owner;
+  // Of a page's whole entry and its halves, the later kind wins.
+  const auto superseded = [&](const Slot& k, const JournalEntry* e) {
+    const auto& [doc, page, part, source] = k;
+    const std::vector<std::string> others =
+        part.empty() ? std::vector<std::string>{"L", "R"} : std::vector<std::string>{""};
+    for (const auto& o : others) {
+      const auto it = latest.find({doc, page, o, source});
+      if (it != latest.end() && later(it->second, e)) return true;
+    }
+    return false;
+  };
+  // Ok entries of one (document, page, part) share its outputs: the latest wrote them.
+  std::map<std::tuple<std::string, int32_t, std::string>, const JournalEntry*> owner;
   for (const auto& [k, e] : latest) {
     if (!e->ok) continue;
-    auto& slot = owner[{e->doc, e->page}];
+    auto& slot = owner[{e->doc, e->page, e->part}];
     if (!slot || later(e, slot)) slot = e;
   }
   std::vector<const JournalEntry*> out;
   out.reserve(latest.size());
   for (const auto& [k, e] : latest)
-    if (!e->ok || owner[{e->doc, e->page}] == e) out.push_back(e);
+    if ((!e->ok || owner[{e->doc, e->page, e->part}] == e) && !superseded(k, e)) out.push_back(e);
   return out;
 }
 

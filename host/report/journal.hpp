@@ -4,10 +4,11 @@
 ///
 /// OUTDIR/.pageprep/ holds one journal per writer: journal.jsonl for a whole
 /// run, journal.shard-K-of-N.jsonl for shard K of N (outdir.hpp). Each line is
-///   {"key":K,"ok":B,"doc":D,"src":S,"page":P,"t":MS,"record":R}
+///   {"key":K,"ok":B,"doc":D,"src":S,"page":P,"part":H,"t":MS,"record":R}
 /// with K the page key, D the document base (output_names.hpp), S the input's
 /// path (absolute, lexically normal: identify_input), P the page index, MS the
-/// time in ms since the epoch and R the page's pages.jsonl object. (Journals
+/// time in ms since the epoch and R the page's pages.jsonl object. H is "L" or
+/// "R" for a half of a split spread (--split auto) and absent for a whole page. (Journals
 /// written before "src" existed lack it; their lines are keyed by D instead.) A line is appended
 /// (and fsync'ed) only after every output of that page has been written atomically, so a line means
 /// the outputs are durable. A line cut short by a crash has no trailing newline and is ignored on
@@ -43,6 +44,7 @@ struct JournalEntry {
   std::string doc;     ///< document base
   std::string source;  ///< the input's absolute path ("" in old journals)
   int32_t page = 0;
+  std::string part;                  ///< "L"/"R": a half of a split spread; "" whole
   std::vector<std::string> outputs;  ///< output paths relative to OUTDIR
   int32_t file = 0;                  ///< which journal file holds the record
   int64_t offset = 0;                ///< where its record starts in that file
@@ -57,6 +59,7 @@ struct JournalLine {
   int32_t page = 0;
   std::string record_json;  ///< the page's pages.jsonl object
   std::string source;       ///< the input's absolute path (identify_input)
+  std::string part;         ///< "L"/"R" for a half of a split spread, "" whole
 };
 
 class Journal {
@@ -89,9 +92,12 @@ class Journal {
   /// journals, so an input refused with output_conflict keeps its own failed
   /// record beside the ok record of the input that owns the name. Of the ok
   /// entries that share one (document, page), only the latest is kept: it
-  /// wrote the outputs they share (a moved input, redone). Of the entries of
-  /// one (input, page) under different document bases (a same-stem file
-  /// appeared beside the input and its base changed), only the latest is kept.
+  /// wrote the outputs they share (a moved input, redone). The halves of a
+  /// split page ("part") are pages of their own; of a page's whole entry and
+  /// its halves, only the later kind is kept (a run with --split after one
+  /// without, or the other way round). Of the entries of one (input, page,
+  /// part) under different document bases (a same-stem file appeared beside
+  /// the input and its base changed), only the latest is kept.
   std::vector<const JournalEntry*> latest_pages() const;
 
   /// Every key's latest entry.

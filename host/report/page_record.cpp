@@ -33,6 +33,14 @@ std::string page_record_json(const PageWork& w) {
   if (!w.skew_note.empty()) j.str("skew_note", w.skew_note);
   j.num("specks_removed", w.specks_removed);
   if (w.border_pixels_removed) j.num("border_pixels_removed", w.border_pixels_removed);
+  if (!w.split.part.empty()) {
+    j.str("split_part", w.split.part);
+    j.begin_array("source_box");
+    for (int32_t v : {w.split.x, w.split.y, w.split.w, w.split.h}) j.raw_value(std::to_string(v));
+    j.end_array();
+    j.num("split_confidence", w.split.confidence, 3);
+  }
+  if (!w.split.note.empty()) j.str("split_note", w.split.note);
   if (w.cropped) {
     j.begin_array("crop_box");
     for (int32_t v : {w.crop_x, w.crop_y, w.crop_w, w.crop_h}) j.raw_value(std::to_string(v));
@@ -129,6 +137,8 @@ PageRecord make_page_record(const PageWork& w) {
   r.input = w.id.input;
   r.doc = w.doc_stem;
   r.page = w.id.page;
+  r.part = w.split.part.empty() ? "" : w.split.part == "left" ? "L" : "R";
+  r.parts = w.split.parts;
   r.error_code = error_code_name(w.error);
   r.message = w.message;
   r.skew_deg = w.skew_deg;

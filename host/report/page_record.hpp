@@ -18,6 +18,8 @@ struct PageRecord {
   std::string input;
   std::string doc;  ///< document base
   int32_t page = 0;
+  std::string part;   ///< "L"/"R": a half of a split spread (journal.hpp); "" whole
+  int32_t parts = 1;  ///< records its page makes (2 for a split spread's halves)
   std::string error_code;
   std::string message;
   double skew_deg = 0;

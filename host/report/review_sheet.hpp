@@ -74,7 +74,9 @@ struct ReviewCell {
 /// Thresholds for "doubtful" (README "Review sheet").
 constexpr double kReviewLargeAngleDeg = 2.0;
 constexpr double kReviewLowSplitConfidence = 0.8;
-constexpr double kReviewLowDewarpConfidence = 0.5;
+/// Dewarp applies from 0.6 (kernels/dewarp.hpp): a remapped page under 0.7 is close
+/// to the line, so it is shown for review.
+constexpr double kReviewLowDewarpConfidence = 0.7;
 
 /// Parses one record (a pages.jsonl object).
 ReviewPart review_part(const JsonValue& record);
