@@ -34,7 +34,7 @@ using pageprep::testsupport::Rng;
 void usage(std::ostream& os) {
   os << "usage: pageprep-synth --out DIR [--count N] [--seed S] [--dpi 300]\n"
         "  [--layout single|two|table|figure|sparse|blank|photo|chart|signature|\n"
-        "   pagenumber|word|mix] [--font NAME|mix] [--font-pt 11] [--sparse-lines N]\n"
+        "   pagenumber|word|engraving|mix] [--font NAME|mix] [--font-pt 11] [--sparse-lines N]\n"
         "  [--skew-max DEG | --skew DEG] [--noise SIGMA] [--specks PER_MPX] [--blur SIGMA]\n"
         "  [--illumination 0..1] [--yellow 0..1] [--contrast 0..1] [--border PX] [--jpeg Q]\n"
         "  [--color] [--lang eng|rus|chi_sim] [--rotate90 0|90|180|270] [--format png|tif|jpg]\n"
@@ -44,6 +44,8 @@ void usage(std::ostream& os) {
         "--clean-out also writes the clean pages under DIR2 with the same names.\n"
         "--bed puts each degraded page on a scanner bed of that gray level (60-240 px each\n"
         "side; textured with --bed-texture); the manifest gives its page_box [x,y,w,h].\n"
+        "The manifest gives picture_boxes [[x,y,w,h],...] of photo/figure/engraving blocks\n"
+        "on unskewed, unturned pages ([] otherwise).\n"
         "Presets set defaults that explicit flags override:\n"
         "  clean     no degradation\n"
         "  demo      6 pages, mixed layouts and fonts, skew +-[1,5] deg, mild noise and specks,\n"
@@ -398,7 +400,16 @@ int main(int argc, char** argv) {
              << ",\"dark_border_px\":" << d.dark_border_px << ",\"jpeg_quality\":" << d.jpeg_quality
              << ",\"color\":" << (d.color ? "true" : "false") << ",\"margin_px\":" << page.margin_px
              << ",\"glyphs\":" << page.glyphs << ",\"page_box\":[" << page_box.x << ","
-             << page_box.y << "," << page_box.width << "," << page_box.height << "]}\n";
+             << page_box.y << "," << page_box.width << "," << page_box.height << "]"
+             << ",\"picture_boxes\":[";
+    // On the degraded page: only where it is neither skewed nor turned (else []).
+    const bool boxes_hold = d.skew_deg == 0 && d.rotate90 == 0;
+    for (size_t b = 0; boxes_hold && b < page.picture_boxes.size(); ++b) {
+      const cv::Rect& r = page.picture_boxes[b];
+      manifest << (b ? "," : "") << "[" << r.x + page_box.x << "," << r.y + page_box.y << ","
+               << r.width << "," << r.height << "]";
+    }
+    manifest << "]}\n";
   }
   manifest.flush();
   if (!manifest) {
