@@ -152,10 +152,13 @@ int main(int argc, char** argv) {
                         {"engraving", Layout::kEngraving, -1},
                         {"photo page, halftone", Layout::kPhoto, 1},
                         {"photo page, continuous tone", Layout::kPhoto, 0}};
-  std::printf("## Pictures: per kind, one page in each of the quality corpus's %zu degradation "
-              "classes\n\n",
-              q::degradation_classes().size());
-  std::printf("| kind | pages | ours P / R / F / IoU | ours pages with 1 zone | Leptonica P / R / F / IoU | Leptonica pages with 1 zone |\n|---|---|---|---|---|---|\n");
+  std::printf(
+      "## Pictures: per kind, one page in each of the quality corpus's %zu degradation "
+      "classes\n\n",
+      q::degradation_classes().size());
+  std::printf(
+      "| kind | pages | ours P / R / F / IoU | ours pages with 1 zone | Leptonica P / R / F / IoU "
+      "| Leptonica pages with 1 zone |\n|---|---|---|---|---|---|\n");
   for (const Kind& k : kinds) {
     Score o, l;
     for (int c = 0; c < static_cast<int>(q::degradation_classes().size()); ++c) {
@@ -207,16 +210,20 @@ int main(int argc, char** argv) {
   }
   std::printf("\n## False zones on the text-only pages of the quality corpus (%d per class)\n\n",
               per_class);
-  std::printf("| pages | ours: zones (pages with any) | Leptonica: zones (pages with any) |\n|---|---|---|\n");
+  std::printf(
+      "| pages | ours: zones (pages with any) | Leptonica: zones (pages with any) "
+      "|\n|---|---|---|\n");
   std::printf("| %d | %d (%d) | %d (%d) |\n", pages, ours_false, ours_pages, lept_false,
               lept_pages);
   // 3. Real scans.
-  std::printf("\n## Real scans (%s/data/real-scans)\n\n| file | dpi used | ours | Leptonica |\n|---|---|---|---|\n",
-              shared.c_str());
-  for (const char* f : {"1555.007.jpg", "cavalerie.11.jpg", "lighttext.jpg", "wyom.jpg",
-                        "warped_paper.jpg", "dreyfus8.png", "rabi.png", "pageseg1.tif",
-                        "pageseg2.tif", "scots-frag.tif", "arabic.tif",
-                        "devatest-rotated-270.png"}) {
+  std::printf(
+      "\n## Real scans (%s/data/real-scans)\n\n| file | dpi used | ours | Leptonica "
+      "|\n|---|---|---|---|\n",
+      shared.c_str());
+  for (const char* f :
+       {"1555.007.jpg", "cavalerie.11.jpg", "lighttext.jpg", "wyom.jpg", "warped_paper.jpg",
+        "dreyfus8.png", "rabi.png", "pageseg1.tif", "pageseg2.tif", "scots-frag.tif", "arabic.tif",
+        "devatest-rotated-270.png"}) {
     const std::string path = shared + "/data/real-scans/" + f;
     cv::Mat g = cv::imread(path, cv::IMREAD_GRAYSCALE);
     if (g.empty()) {

@@ -15,8 +15,7 @@ cv::Rect clipped(const ZoneBox& z, int32_t w, int32_t h) {
 
 }  // namespace
 
-std::vector<ZoneBox> zones_on_master(const std::vector<ZoneBox>& processed,
-                                     const PageGeometry& g) {
+std::vector<ZoneBox> zones_on_master(const std::vector<ZoneBox>& processed, const PageGeometry& g) {
   std::vector<ZoneBox> out;
   for (const ZoneBox& z : processed) {
     const PixelBox b = map_box(g.processed_to_master, z[0], z[1], z[0] + z[2], z[1] + z[3],
@@ -68,8 +67,7 @@ cv::Mat colour_zones_on_processed(const cv::Mat& master_bgr, const PageGeometry&
   return out;
 }
 
-cv::Mat read_colour_master(const std::string& path, int32_t page, int32_t width,
-                           int32_t height) {
+cv::Mat read_colour_master(const std::string& path, int32_t page, int32_t width, int32_t height) {
   cv::Mat m;
   std::vector<cv::Mat> pages;
   if (cv::imreadmulti(path, pages, page, 1, cv::IMREAD_COLOR) && !pages.empty())

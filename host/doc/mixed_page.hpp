@@ -34,8 +34,7 @@ namespace pageprep::host {
 
 using ZoneBox = std::array<int32_t, 4>;  ///< x, y, width, height
 
-std::vector<ZoneBox> zones_on_master(const std::vector<ZoneBox>& processed,
-                                     const PageGeometry& g);
+std::vector<ZoneBox> zones_on_master(const std::vector<ZoneBox>& processed, const PageGeometry& g);
 
 cv::Mat compose_mixed_page(const cv::Mat& binary, const cv::Mat& gray, const cv::Mat& colour,
                            const std::vector<ZoneBox>& zones);
@@ -43,7 +42,6 @@ cv::Mat compose_mixed_page(const cv::Mat& binary, const cv::Mat& gray, const cv:
 cv::Mat colour_zones_on_processed(const cv::Mat& master_bgr, const PageGeometry& g,
                                   const std::vector<ZoneBox>& zones);
 
-cv::Mat read_colour_master(const std::string& path, int32_t page, int32_t width,
-                           int32_t height);
+cv::Mat read_colour_master(const std::string& path, int32_t page, int32_t width, int32_t height);
 
 }  // namespace pageprep::host

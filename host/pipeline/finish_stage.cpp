@@ -264,7 +264,8 @@ EncodeResult FinishStage::encode_mixed_page(PageWork& w) {
   if (w.decoded.source_channels >= 3 && w.decoded.format != "pdf") {
     const cv::Mat master =
         read_colour_master(w.id.input, w.id.page, w.width, w.height);  // empty: keep gray
-    if (!master.empty()) colour = colour_zones_on_processed(master, geometry_of(w), w.zones_processed);
+    if (!master.empty())
+      colour = colour_zones_on_processed(master, geometry_of(w), w.zones_processed);
   }
   w.mixed_image = colour.empty() ? "gray" : "rgb";
   return encode_page(compose_mixed_page(w.binary, w.gray, colour, w.zones_processed),

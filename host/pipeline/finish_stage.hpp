@@ -20,12 +20,12 @@
 #include <vector>
 
 #include "doc/page_geometry.hpp"
+#include "io/codec.hpp"
 #include "model/page_work.hpp"
 #include "model/run_stats.hpp"
 #include "ocr/ocr_engine.hpp"
 #include "ocr/orientation.hpp"
 #include "ocr/page_reader.hpp"
-#include "io/codec.hpp"
 #include "pageprep/kernels/cpu/thread_pool.hpp"
 #include "pipeline/executor.hpp"
 #include "pipeline/run_config.hpp"

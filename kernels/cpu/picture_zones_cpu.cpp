@@ -44,17 +44,17 @@ void peel_side_bands(std::vector<uint8_t>* grid, int32_t w, int32_t h, int32_t d
   std::vector<uint8_t>& g = *grid;
   auto at = [&](int32_t x, int32_t y) -> uint8_t& { return g[static_cast<size_t>(y) * w + x]; };
   for (int round = 0; round < 2; ++round)  // a side peeled can complete another's band
-  for (int side = 0; side < 4; ++side) {
-    const bool vertical = side < 2;  // a column (left/right side) or a row (top/bottom)
-    const int32_t lines = vertical ? w : h, len = vertical ? h : w;
-    for (int32_t k = 0; k < std::min(depth, lines); ++k) {
-      const int32_t line = (side % 2 == 0) ? k : lines - 1 - k;
-      int32_t set = 0;
-      for (int32_t i = 0; i < len; ++i) set += vertical ? at(line, i) : at(i, line);
-      if (10 * set < 9 * len) break;
-      for (int32_t i = 0; i < len; ++i) (vertical ? at(line, i) : at(i, line)) = 0;
+    for (int side = 0; side < 4; ++side) {
+      const bool vertical = side < 2;  // a column (left/right side) or a row (top/bottom)
+      const int32_t lines = vertical ? w : h, len = vertical ? h : w;
+      for (int32_t k = 0; k < std::min(depth, lines); ++k) {
+        const int32_t line = (side % 2 == 0) ? k : lines - 1 - k;
+        int32_t set = 0;
+        for (int32_t i = 0; i < len; ++i) set += vertical ? at(line, i) : at(i, line);
+        if (10 * set < 9 * len) break;
+        for (int32_t i = 0; i < len; ++i) (vertical ? at(line, i) : at(i, line)) = 0;
+      }
     }
-  }
 }
 
 /// Sets every unset cell that no path of unset cells joins to the grid's edge.
@@ -111,8 +111,8 @@ bool has_edge(const std::vector<int32_t>& label, const std::vector<int32_t>& mea
         if (label[static_cast<size_t>(y1) * cw + x1] == id) continue;
         const bool far_ok = x2 >= 0 && y2 >= 0 && x2 < cw && y2 < ch &&
                             label[static_cast<size_t>(y2) * cw + x2] != id;
-        const size_t o = far_ok ? static_cast<size_t>(y2) * cw + x2
-                                : static_cast<size_t>(y1) * cw + x1;
+        const size_t o =
+            far_ok ? static_cast<size_t>(y2) * cw + x2 : static_cast<size_t>(y1) * cw + x1;
         step += mean[o] - mean[i];
         ++n;
       }
@@ -124,8 +124,8 @@ bool has_edge(const std::vector<int32_t>& label, const std::vector<int32_t>& mea
 /// Whether a box holds lines of text: its row profile (mean gray of each
 /// pixel row across the box) has a bright peak (an interline gap) standing at
 /// least kPictureZoneGapPercent of the range above the darkest rows within
-/// 0.1 inch on both sides (half the line pitch of 12-point type), at least kPictureZoneGapsPerInch times per inch of
-/// its height. Photos, halftones and engravings average out across the box.
+/// 0.1 inch on both sides (half the line pitch of 12-point type), at least kPictureZoneGapsPerInch
+/// times per inch of its height. Photos, halftones and engravings average out across the box.
 bool looks_like_text(ConstGrayView page, const Box& b, int32_t cell, float dpi, int32_t range) {
   const int32_t x0 = b.x0 * cell, x1 = std::min(page.width, (b.x1 + 1) * cell);
   const int32_t y0 = b.y0 * cell, y1 = std::min(page.height, (b.y1 + 1) * cell);
@@ -143,11 +143,12 @@ bool looks_like_text(ConstGrayView page, const Box& b, int32_t cell, float dpi, 
   const int32_t half = std::max(1, static_cast<int32_t>(std::lround(0.015 * dpi)));
   for (int pass = 0; pass < 2; ++pass) {  // twice: a triangle filter, ripple under 5%
     std::vector<int64_t> acc(static_cast<size_t>(rows) + 1, 0);
-    for (int32_t y = 0; y < rows; ++y) acc[static_cast<size_t>(y) + 1] = acc[static_cast<size_t>(y)] + m[static_cast<size_t>(y)];
+    for (int32_t y = 0; y < rows; ++y)
+      acc[static_cast<size_t>(y) + 1] = acc[static_cast<size_t>(y)] + m[static_cast<size_t>(y)];
     for (int32_t y = 0; y < rows; ++y) {
       const int32_t a = std::max(0, y - half), z = std::min(rows, y + half + 1);
-      m[static_cast<size_t>(y)] =
-          static_cast<int32_t>((acc[static_cast<size_t>(z)] - acc[static_cast<size_t>(a)]) / (z - a));
+      m[static_cast<size_t>(y)] = static_cast<int32_t>(
+          (acc[static_cast<size_t>(z)] - acc[static_cast<size_t>(a)]) / (z - a));
     }
   }
   const int32_t w = std::max(2, static_cast<int32_t>(std::lround(0.1 * dpi)));
@@ -168,11 +169,6 @@ bool looks_like_text(ConstGrayView page, const Box& b, int32_t cell, float dpi, 
       ++y;
     }
   }
-  if (std::getenv("PZDEBUG")) {
-    std::fprintf(stderr, "  rows %d peaks %d need %d range %d:", rows, peaks, need, range);
-    for (int32_t y = 0; y < rows; y += 2) std::fprintf(stderr, " %d", m[static_cast<size_t>(y)]);
-    std::fprintf(stderr, "\n");
-  }
   return static_cast<double>(peaks) * dpi >= kPictureZoneGapsPerInch * rows;
 }
 
@@ -186,7 +182,8 @@ std::vector<PictureZone> find_picture_zones(const std::vector<ops::ZoneCell>& ce
   const int32_t width = page.width, height = page.height;
   if (width <= 0 || height <= 0 || page.data == nullptr || !(dpi > 0)) return zones;
   const int32_t cell = ops::picture_zone_cell_px(dpi);
-  const int32_t cw = ops::picture_zone_cells(width, cell), ch = ops::picture_zone_cells(height, cell);
+  const int32_t cw = ops::picture_zone_cells(width, cell),
+                ch = ops::picture_zone_cells(height, cell);
   if (cells.size() != static_cast<size_t>(cw) * ch) return zones;
   std::vector<int32_t> mean(cells.size());
   std::array<int64_t, 256> min_hist{};
@@ -214,7 +211,8 @@ std::vector<PictureZone> find_picture_zones(const std::vector<ops::ZoneCell>& ce
     stats->ink = ink;
   }
   if (page_paper - ink < kPictureZoneMinRange) return zones;  // no ink on this page
-  const int32_t r = std::max(1, static_cast<int32_t>(std::lround(kPictureZonePaperInches * dpi / cell)));
+  const int32_t r =
+      std::max(1, static_cast<int32_t>(std::lround(kPictureZonePaperInches * dpi / cell)));
   const std::vector<int32_t> paper =
       max_filter(max_filter(mean, cw, ch, r, true), cw, ch, r, false);
   const int32_t r_near =
@@ -229,26 +227,19 @@ std::vector<PictureZone> find_picture_zones(const std::vector<ops::ZoneCell>& ce
       const int32_t p = std::max(paper[i], ink + kPictureZoneMinRange / 2);
       // The tone test's paper: at most the nearby brightest cell plus a
       // margin, so a page darkened by uneven light is not a tone.
-      const int32_t tone_p =
-          std::min(p, near[i] + (p - ink) * kPictureZoneToneMarginPercent / 100);
+      const int32_t tone_p = std::min(p, near[i] + (p - ink) * kPictureZoneToneMarginPercent / 100);
       pic[i] = ops::is_picture_cell(cells[i], ops::zone_cell_area(width, height, cell, cx, cy), p,
                                     tone_p, ink)
                    ? 1
                    : 0;
       n_pic += pic[i];
-      if (std::getenv("PZCELL") && cx == std::atoi(std::getenv("PZCELL")) && cy < 45) {
-        const auto& c = cells[i];
-        const uint32_t a = ops::zone_cell_area(width, height, cell, cx, cy);
-        const double m = double(c.sum) / a, var = double(c.sum_sq) / a - m * m;
-        std::fprintf(stderr, "cell %d,%d mean %.0f var %.0f P %d near %d tone %d ink %d pic %d\n", cx, cy,
-                     m, var, p, near[i], tone_p, ink, pic[i]);
-      }
     }
   if (stats) stats->picture_cells = n_pic;
   if (n_pic == 0) return zones;
   std::vector<uint8_t> closed = pic;
-  peel_side_bands(&closed, cw, ch, std::max(1, static_cast<int32_t>(std::lround(
-                                                   kPictureZoneBandInches * dpi / cell))));
+  peel_side_bands(
+      &closed, cw, ch,
+      std::max(1, static_cast<int32_t>(std::lround(kPictureZoneBandInches * dpi / cell))));
   fill_holes(&closed, cw, ch);  // flat tones deep inside a photo
   // 8-connected groups of the closed picture cells.
   const int32_t min_cells =
@@ -283,21 +274,14 @@ std::vector<PictureZone> find_picture_zones(const std::vector<ops::ZoneCell>& ce
         }
     }
     const int64_t bw = b.x1 - b.x0 + 1, bh = b.y1 - b.y0 + 1;
-    if (std::getenv("PZDEBUG") && bw >= min_cells && bh >= min_cells)
-      std::fprintf(stderr, "cand %d,%d-%d,%d of %dx%d count %ld paper %d ink %d\n", b.x0, b.y0, b.x1, b.y1, cw, ch, long(count), page_paper, ink);
     if (bw < min_cells || bh < min_cells || 2 * count < bw * bh) continue;
     // A band along a page side (a scanner border, a bed shadow) is no picture.
     if ((b.x0 == 0 || b.x1 == cw - 1) && 10 * bh >= 9 * ch) continue;
     if ((b.y0 == 0 || b.y1 == ch - 1) && 10 * bw >= 9 * cw) continue;
-    const int32_t range = std::max(1, paper[static_cast<size_t>((b.y0 + b.y1) / 2) * cw +
-                                           (b.x0 + b.x1) / 2] -
-                                          ink);
-    if (std::getenv("PZDEBUG"))
-      std::fprintf(stderr, "group %d,%d %dx%d cells: edge %d text %d\n", b.x0, b.y0, int(bw), int(bh),
-                   has_edge(label, mean, id, b, cw, ch, range),
-                   looks_like_text(page, b, cell, dpi, range));
+    const int32_t range =
+        std::max(1, paper[static_cast<size_t>((b.y0 + b.y1) / 2) * cw + (b.x0 + b.x1) / 2] - ink);
     if (!has_edge(label, mean, id, b, cw, ch, range)) continue;  // uneven light
-    if (looks_like_text(page, b, cell, dpi, range)) continue;     // lines of text
+    if (looks_like_text(page, b, cell, dpi, range)) continue;    // lines of text
     boxes.push_back(b);
   }
   // Merge overlapping boxes until none overlap.
@@ -313,9 +297,8 @@ std::vector<PictureZone> find_picture_zones(const std::vector<ops::ZoneCell>& ce
           break;
         }
   }
-  std::sort(boxes.begin(), boxes.end(), [](const Box& a, const Box& b) {
-    return a.y0 != b.y0 ? a.y0 < b.y0 : a.x0 < b.x0;
-  });
+  std::sort(boxes.begin(), boxes.end(),
+            [](const Box& a, const Box& b) { return a.y0 != b.y0 ? a.y0 < b.y0 : a.x0 < b.x0; });
   for (const Box& b : boxes) {
     PictureZone z;
     z.x = b.x0 * cell;

@@ -27,7 +27,8 @@ bool have_tool(const std::string& name) {
       GTEST_SKIP() << tool << " is not installed (Debian packages: .ci/setup-debian.sh)";
 
 std::string output_of(const std::string& cmd) {
-  const fs::path o = fs::temp_directory_path() / ("pageprep_zones_out_" + std::to_string(::getpid()));
+  const fs::path o =
+      fs::temp_directory_path() / ("pageprep_zones_out_" + std::to_string(::getpid()));
   std::system((cmd + " >" + o.string() + " 2>/dev/null").c_str());
   std::string s = read_file(o);
   fs::remove(o);
@@ -52,8 +53,8 @@ std::vector<Box> boxes_after(const std::string& line, const std::string& key) {
   const std::string part = line.substr(at, end == std::string::npos ? 0 : end - at + 2);
   static const std::regex kBox(R"re(\[(-?\d+),(-?\d+),(-?\d+),(-?\d+)\])re");
   for (std::sregex_iterator it(part.begin(), part.end(), kBox), e; it != e; ++it)
-    out.push_back({std::stoi((*it)[1]), std::stoi((*it)[2]), std::stoi((*it)[3]),
-                   std::stoi((*it)[4])});
+    out.push_back(
+        {std::stoi((*it)[1]), std::stoi((*it)[2]), std::stoi((*it)[3]), std::stoi((*it)[4])});
   return out;
 }
 
@@ -72,7 +73,8 @@ int64_t tone_pixels(const cv::Mat& m) {
 
 TEST(PictureZones, MixedPageKeepsAFigureInGrayAndTheTextBilevel) {
   REQUIRE_TOOLS("xmllint");
-  const fs::path pages = make_pages("zones_fig_src", "--count 1 --seed 3 --layout figure --noise 4");
+  const fs::path pages =
+      make_pages("zones_fig_src", "--count 1 --seed 3 --layout figure --noise 4");
   const fs::path out = fresh_dir("zones_fig_out");
   const auto r = run(cli() + " run " + q(pages / "page-0001.png") + " -o " + q(out) +
                      " -q --image-format mixed --page-formats txt,alto");
@@ -170,7 +172,8 @@ TEST(PictureZones, ColourMasterKeepsColourInZonesAndInThePdf) {
 
 TEST(PictureZones, TesseractReadsTheMixedPageAsWellAsTheBilevelOne) {
   REQUIRE_TOOLS("tesseract");
-  const fs::path pages = make_pages("zones_cer_src", "--count 1 --seed 4 --layout figure --noise 6");
+  const fs::path pages =
+      make_pages("zones_cer_src", "--count 1 --seed 4 --layout figure --noise 6");
   const fs::path mixed = fresh_dir("zones_cer_mixed"), bilevel = fresh_dir("zones_cer_bilevel");
   const std::string in = q(pages / "page-0001.png");
   ASSERT_EQ(run(cli() + " run " + in + " -o " + q(mixed) + " -q --ocr none --image-format mixed")
@@ -201,9 +204,10 @@ TEST(PictureZones, CavalerieKeepsItsEngravingInTone) {
   const fs::path scan = fs::path(shared) / "data" / "real-scans" / "cavalerie.11.jpg";
   ASSERT_TRUE(fs::exists(scan)) << scan;
   const fs::path mixed = fresh_dir("zones_cav_mixed"), bilevel = fresh_dir("zones_cav_bilevel");
-  ASSERT_EQ(run(cli() + " run " + q(scan) + " -o " + q(mixed) + " -q --ocr none --image-format mixed")
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      run(cli() + " run " + q(scan) + " -o " + q(mixed) + " -q --ocr none --image-format mixed")
+          .exit_code,
+      0);
   ASSERT_EQ(run(cli() + " run " + q(scan) + " -o " + q(bilevel) + " -q --ocr none").exit_code, 0);
   const auto lines = read_pages(mixed);
   ASSERT_EQ(lines.size(), 1u);

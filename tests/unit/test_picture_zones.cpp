@@ -236,8 +236,8 @@ TEST(PictureZones, RejectsBadArguments) {
   EXPECT_FALSE(kernels::cpu::picture_zone_cells(pool, cview(img), 0, &cells).is_ok());
   // Cells of the wrong count: no zones, not a crash.
   cv::Mat page(100, 100, CV_8UC1, cv::Scalar(255));
-  EXPECT_TRUE(
-      kernels::find_picture_zones(std::vector<kernels::ops::ZoneCell>(5), cview(page), 300).empty());
+  EXPECT_TRUE(kernels::find_picture_zones(std::vector<kernels::ops::ZoneCell>(5), cview(page), 300)
+                  .empty());
 }
 
 }  // namespace

@@ -66,9 +66,9 @@ constexpr double kPictureZoneGapsPerInch = 1.5;
 
 /// What the decision saw, for reports and tests.
 struct PictureZoneStats {
-  int32_t paper = 0;           ///< brightest cell mean of the page
-  int32_t ink = 0;             ///< the ink level used
-  int64_t picture_cells = 0;   ///< cells that passed ops::is_picture_cell
+  int32_t paper = 0;          ///< brightest cell mean of the page
+  int32_t ink = 0;            ///< the ink level used
+  int64_t picture_cells = 0;  ///< cells that passed ops::is_picture_cell
 };
 
 /// The zones from the cells of a width x height page at `dpi` (see the contract).

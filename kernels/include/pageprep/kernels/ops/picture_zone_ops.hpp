@@ -54,9 +54,8 @@ PAGEPREP_HD PAGEPREP_FORCEINLINE uint32_t zone_cell_area(int32_t width, int32_t 
 
 /// The sums of cell (cx, cy) of a width x height page whose row y starts at row(y).
 template <class RowFn>
-PAGEPREP_HD PAGEPREP_FORCEINLINE ZoneCell zone_cell_stats(RowFn row, int32_t width,
-                                                          int32_t height, int32_t cell,
-                                                          int32_t cx, int32_t cy) {
+PAGEPREP_HD PAGEPREP_FORCEINLINE ZoneCell zone_cell_stats(RowFn row, int32_t width, int32_t height,
+                                                          int32_t cell, int32_t cx, int32_t cy) {
   const int32_t x0 = cx * cell, y0 = cy * cell;
   const int32_t x1 = x0 + cell < width ? x0 + cell : width;
   const int32_t y1 = y0 + cell < height ? y0 + cell : height;
