@@ -12,7 +12,7 @@
 #include <regex>
 
 #include "e2e/cli_harness.hpp"
-#include "report/text_metrics.hpp"
+#include "util/text_metrics.hpp"
 
 namespace pageprep::e2e {
 namespace {
