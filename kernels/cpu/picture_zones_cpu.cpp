@@ -121,6 +121,41 @@ bool has_edge(const std::vector<int32_t>& label, const std::vector<int32_t>& mea
   return step * 100 >= n * static_cast<int64_t>(range) * kPictureZoneMinEdgePercent;
 }
 
+/// Whether cell i is textured: its standard deviation is at least
+/// kPictureZoneTexturePercent of the paper-to-ink range (engraving lines,
+/// halftone dots, photo detail; shading and uneven light are far below).
+bool textured_cell(const ops::ZoneCell& c, uint32_t area, int32_t range) {
+  if (area == 0) return false;
+  const int64_t n = area, s = c.sum;
+  const int64_t var_n2 = n * static_cast<int64_t>(c.sum_sq) - s * s;
+  const int64_t t = static_cast<int64_t>(kPictureZoneTexturePercent) * range * n;
+  return var_n2 * 10000 >= t * t;
+}
+
+/// The box shrunk from each side while less than kPictureZoneTrimPercent of
+/// its outer line of cells pass `tex(cx, cy)` (textured picture cells).
+template <class TexFn>
+Box trim_smooth_margins(Box b, TexFn tex) {
+  auto line_ok = [&](bool vertical, int32_t at) {
+    int64_t n = 0, t = 0;
+    const int32_t lo = vertical ? b.y0 : b.x0, hi = vertical ? b.y1 : b.x1;
+    for (int32_t k = lo; k <= hi; ++k) {
+      const int32_t cx = vertical ? at : k, cy = vertical ? k : at;
+      ++n;
+      t += tex(cx, cy);
+    }
+    return n > 0 && t * 100 >= n * kPictureZoneTrimPercent;
+  };
+  for (bool moved = true; moved && b.x0 < b.x1 && b.y0 < b.y1;) {
+    moved = false;
+    if (!line_ok(true, b.x0)) ++b.x0, moved = true;
+    if (b.x1 > b.x0 && !line_ok(true, b.x1)) --b.x1, moved = true;
+    if (!line_ok(false, b.y0)) ++b.y0, moved = true;
+    if (b.y1 > b.y0 && !line_ok(false, b.y1)) --b.y1, moved = true;
+  }
+  return b;
+}
+
 /// Whether a box holds lines of text: its row profile (mean gray of each
 /// pixel row across the box) has a bright peak (an interline gap) standing at
 /// least kPictureZoneGapPercent of the range above the darkest rows within
@@ -280,8 +315,29 @@ std::vector<PictureZone> find_picture_zones(const std::vector<ops::ZoneCell>& ce
     if ((b.y0 == 0 || b.y1 == ch - 1) && 10 * bw >= 9 * cw) continue;
     const int32_t range =
         std::max(1, paper[static_cast<size_t>((b.y0 + b.y1) / 2) * cw + (b.x0 + b.x1) / 2] - ink);
-    if (!has_edge(label, mean, id, b, cw, ch, range)) continue;  // uneven light
-    if (looks_like_text(page, b, cell, dpi, range)) continue;    // lines of text
+    const auto tex = [&](int32_t cx, int32_t cy) {
+      return textured_cell(cells[static_cast<size_t>(cy) * cw + cx],
+                           ops::zone_cell_area(width, height, cell, cx, cy), range);
+    };
+    if (!has_edge(label, mean, id, b, cw, ch, range)) {
+      // No step around it: uneven light, unless it runs off the page and is
+      // textured (a plate joined to a dark gutter or bed): then it is kept,
+      // its smooth margins trimmed.
+      const bool at_side = b.x0 == 0 || b.y0 == 0 || b.x1 == cw - 1 || b.y1 == ch - 1;
+      if (!at_side) continue;
+      int64_t n_tex = 0;
+      for (int32_t cy = b.y0; cy <= b.y1; ++cy)
+        for (int32_t cx = b.x0; cx <= b.x1; ++cx)
+          if (label[static_cast<size_t>(cy) * cw + cx] == id) n_tex += tex(cx, cy);
+      if (n_tex * 100 < count * kPictureZoneTexturedPercent) continue;
+      // Trimmed to its textured picture cells: a caption or text line along
+      // the plate has textured cells, but few picture (dense) ones.
+      b = trim_smooth_margins(b, [&](int32_t cx, int32_t cy) {
+        return pic[static_cast<size_t>(cy) * cw + cx] && tex(cx, cy);
+      });
+      if (b.x1 - b.x0 + 1 < min_cells || b.y1 - b.y0 + 1 < min_cells) continue;
+    }
+    if (looks_like_text(page, b, cell, dpi, range)) continue;  // lines of text
     boxes.push_back(b);
   }
   // Merge overlapping boxes until none overlap.

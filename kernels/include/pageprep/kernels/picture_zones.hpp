@@ -63,6 +63,9 @@ constexpr int32_t kPictureZoneMinRange = 96;
 constexpr int32_t kPictureZoneMinEdgePercent = 8;
 constexpr int32_t kPictureZoneGapPercent = 4;
 constexpr double kPictureZoneGapsPerInch = 1.5;
+constexpr int32_t kPictureZoneTexturePercent = 8;
+constexpr int32_t kPictureZoneTexturedPercent = 50;
+constexpr int32_t kPictureZoneTrimPercent = 40;
 
 /// What the decision saw, for reports and tests.
 struct PictureZoneStats {
