@@ -27,7 +27,12 @@
 ///     fills at least half of it; (b) it is not a band along a page side
 ///     (>= 90% of that side: a scanner border); (c) it ends in a step: the
 ///     cells two out of its boundary are on average kPictureZoneMinEdgePercent
-///     of the range brighter (uneven light fades out without one); (d) its
+///     of the range brighter (uneven light fades out without one), or it
+///     touches a page side and at least kPictureZoneTexturedPercent of its
+///     cells are textured (std >= kPictureZoneTexturePercent of the range: a
+///     plate joined to a dark gutter or bed, cavalerie.11.jpg), its box then
+///     trimmed from each side while the outer line is under
+///     kPictureZoneTrimPercent textured picture cells; (d) its
 ///     row profile has fewer than kPictureZoneGapsPerInch bright interline
 ///     gaps per inch (kPictureZoneGapPercent of the range deep): dense or
 ///     blurred text merges into blocks of picture cells, but keeps its gaps.
