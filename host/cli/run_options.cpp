@@ -91,8 +91,11 @@ Options:
   --ocr-input auto|gray|binary
                           what Tesseract reads (default auto: the binarized page
                           on unevenly lit or speckled pages, else the deskewed gray)
-  --image-format tiff|png|pnm
-                          format of bilevel outputs (default tiff = CCITT G4)
+  --image-format tiff|png|pnm|mixed
+                          format of bilevel outputs (default tiff = CCITT G4);
+                          mixed: a PNG with the text binarized and the picture
+                          zones (photos, halftones, engravings) kept in gray, or
+                          in colour from a colour master
   --gray-format png|pnm   format of gray outputs (default png)
   --save-gray             also write the cleaned gray page
   --page-formats LIST     per-page OCR outputs, from txt,hocr,alto,tsv (Tesseract's
@@ -287,8 +290,11 @@ RunConfig parse_run(const std::vector<std::string>& args) {
         c.binary_format = host::OutputFormat::kPng;
       else if (v == "pnm")
         c.binary_format = host::OutputFormat::kPnm;
+      else if (v == "mixed")
+        c.binary_format = host::OutputFormat::kPng;
       else
-        throw UsageError{"--image-format must be tiff, png or pnm"};
+        throw UsageError{"--image-format must be tiff, png, pnm or mixed"};
+      c.mixed_image = v == "mixed";
     } else if (a == "--gray-format") {
       const std::string v = value();
       if (v == "png")
@@ -384,6 +390,8 @@ RunConfig parse_run(const std::vector<std::string>& args) {
     c.documents.sidecar = false;
     if (!output_type_given) c.documents.pdf = false;
   }
+  if (c.mixed_image && !c.steps.binarize)
+    throw UsageError{"--image-format mixed binarizes the text: drop --binarize none"};
   if (c.outdir.empty()) throw UsageError{"-o OUTDIR is required"};
   if (c.inputs.empty()) throw UsageError{"no INPUT given"};
   // The dewarp step runs in the CPU executor only (pipeline/dewarp_step.hpp):

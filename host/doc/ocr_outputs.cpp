@@ -179,8 +179,46 @@ std::string hocr_on_master(const std::string& hocr, const PageGeometry& g) {
   return xml_safe_utf8(out);
 }
 
+namespace {
+
+// The picture zones as ALTO Illustration blocks, last in the PrintSpace (a
+// PrintSpace over the whole master is made when Tesseract wrote none, or
+// wrote it self-closing).
+void insert_illustrations(std::string* body, const std::vector<std::array<int32_t, 4>>& zones,
+                          const PageGeometry& g) {
+  std::string blocks;
+  int n = 0;
+  for (const auto& z : zones)
+    blocks += "\t\t\t\t<Illustration ID=\"pageprep_illustration_" + std::to_string(++n) +
+              "\" HPOS=\"" + std::to_string(z[0]) + "\" VPOS=\"" + std::to_string(z[1]) +
+              "\" WIDTH=\"" + std::to_string(z[2]) + "\" HEIGHT=\"" + std::to_string(z[3]) +
+              "\"/>\n";
+  const size_t close = body->rfind("</PrintSpace>");
+  if (close != std::string::npos) {
+    body->insert(close, blocks);
+    return;
+  }
+  const std::string space = "<PrintSpace HPOS=\"0\" VPOS=\"0\" WIDTH=\"" +
+                            std::to_string(g.master_w) + "\" HEIGHT=\"" +
+                            std::to_string(g.master_h) + "\">\n";
+  const size_t open = body->find("<PrintSpace");
+  if (open != std::string::npos) {  // self-closing: <PrintSpace .../>
+    const size_t end = body->find("/>", open);
+    if (end != std::string::npos) {
+      body->replace(open, end + 2 - open, space + blocks + "\t\t\t</PrintSpace>");
+      return;
+    }
+  }
+  const size_t page_end = body->rfind("</Page>");
+  if (page_end != std::string::npos)
+    body->insert(page_end, "\t\t\t" + space + blocks + "\t\t\t</PrintSpace>\n\t\t");
+}
+
+}  // namespace
+
 std::string alto_on_master(const std::string& alto_page, const PageGeometry& g,
-                           const std::string& source_name) {
+                           const std::string& source_name,
+                           const std::vector<std::array<int32_t, 4>>& illustrations) {
   const double rotation = master_text_rotation(g);
   char rot[32];
   std::snprintf(rot, sizeof rot, "%.2f", rotation);
@@ -239,6 +277,7 @@ std::string alto_on_master(const std::string& alto_page, const PageGeometry& g,
     body += self_closing ? "/>" : ">";
   }
   body.append(alto_page, pos, std::string::npos);
+  if (!illustrations.empty()) insert_illustrations(&body, illustrations, g);
   // The document around the page, as TessAltoRenderer writes it.
   std::string doc =
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"

@@ -23,7 +23,10 @@
 ///   OcrEngine::set_source told Tesseract.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "doc/page_geometry.hpp"
 
@@ -35,9 +38,13 @@ std::string hocr_on_master(const std::string& hocr, const PageGeometry& g);
 
 /// A complete ALTO document from Tesseract's <Page> element, on the master.
 /// `source_name` is the master's file name (sourceImageInformation),
-/// escaped, with "\\xNN" for bytes that XML rejects.
+/// escaped, with "\\xNN" for bytes that XML rejects. Each of
+/// `illustrations` ([x, y, w, h] on the master: the page's picture zones) is
+/// an <Illustration> block at the end of the PrintSpace (one is made when
+/// Tesseract wrote none), with ID "pageprep_illustration_N" from 1.
 std::string alto_on_master(const std::string& alto_page, const PageGeometry& g,
-                           const std::string& source_name);
+                           const std::string& source_name,
+                           const std::vector<std::array<int32_t, 4>>& illustrations = {});
 
 /// TSV with its header row, on the master.
 std::string tsv_on_master(const std::string& tsv_rows, const PageGeometry& g);

@@ -179,7 +179,8 @@ struct EncodeResult {
   std::string message;
 };
 
-/// Encodes a CV_8UC1 page. When `is_binary`, pixels >= 128 are white and the
+/// Encodes a CV_8UC1 page (or, as PNG and not `is_binary`, a CV_8UC3 BGR page
+/// as 8-bit RGB). When `is_binary`, pixels >= 128 are white and the
 /// rest black (a 0/255 page round-trips exactly). `dpi` <= 0 writes no
 /// resolution. Errors: kInternal for an empty or non-CV_8UC1 Mat, kWriteFailed
 /// when the encoder fails.

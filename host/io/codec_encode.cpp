@@ -109,7 +109,9 @@ const char* output_extension(OutputFormat fmt, bool is_binary) {
 EncodeResult encode_page(const cv::Mat& page, OutputFormat fmt, double dpi, bool is_binary) {
   silence_libraries_once();
   EncodeResult r;
-  if (page.empty() || page.type() != CV_8UC1) {
+  // Colour (BGR) only as an 8-bit RGB PNG: the mixed page with colour zones.
+  const bool colour_png = page.type() == CV_8UC3 && fmt == OutputFormat::kPng && !is_binary;
+  if (page.empty() || (page.type() != CV_8UC1 && !colour_png)) {
     r.error = PageError::kInternal;
     r.message = "encode: expected a non-empty CV_8UC1 page, got type " +
                 std::to_string(page.type()) + " size " + std::to_string(page.cols) + "x" +

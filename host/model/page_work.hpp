@@ -8,6 +8,7 @@
 
 #include <opencv2/core/mat.hpp>
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -112,6 +113,12 @@ struct PageWork {
   double background_spread = 0;
   double noise_sigma = 0;
   std::string ocr_input;  ///< "gray" or "binary": what Tesseract read
+
+  // Picture zones (kernels/picture_zones.hpp; doc/mixed_page.hpp), when looked for.
+  bool zones_checked = false;
+  std::vector<std::array<int32_t, 4>> picture_zones;  ///< [x, y, w, h] on the master
+  std::vector<std::array<int32_t, 4>> zones_processed;  ///< the same boxes on `gray`
+  std::string mixed_image;  ///< --image-format mixed: "bilevel", "gray" or "rgb"
 
   // OCR and evaluation.
   std::string text;

@@ -43,7 +43,7 @@ void unpack_results(PageWork& page) {
 }
 
 bool binary_packed_suffices(const RunConfig& cfg) {
-  return cfg.ocr == OcrMode::kNone && !detects_orientation(cfg);
+  return cfg.ocr == OcrMode::kNone && !detects_orientation(cfg) && !cfg.mixed_image;
 }
 
 bool executor_accepts(int32_t width, int32_t height, std::string* why) {
@@ -68,7 +68,7 @@ kernels::BatchLimits executor_limits(int max_batch) {
 
 bool gray_output_needed(const RunConfig& cfg) {
   return cfg.ocr == OcrMode::kTesseract || cfg.save_gray || !cfg.steps.binarize ||
-         detects_orientation(cfg);
+         detects_orientation(cfg) || cfg.mixed_image;
 }
 
 ExecutorFactories default_executor_factories() {

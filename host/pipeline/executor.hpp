@@ -68,7 +68,7 @@ class Executor {
 void unpack_results(PageWork& page);
 
 /// True when a run's finishing step needs the binary page only to encode it
-/// (no OCR, no orientation detection): its writers then encode G4/PBM
+/// (no OCR, no orientation detection, no mixed page): its writers then encode G4/PBM
 /// straight from `binary_packed` (encode_packed_page(), the same bytes) and
 /// skip unpack_results(); the page's executor memory is released with it.
 bool binary_packed_suffices(const RunConfig& cfg);

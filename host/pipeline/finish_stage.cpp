@@ -3,11 +3,13 @@
 #include <cmath>
 #include <filesystem>
 
+#include "doc/mixed_page.hpp"
 #include "doc/ocr_outputs.hpp"
 #include "doc/page_artifact.hpp"
 #include "doc/page_geometry.hpp"
 #include "io/atomic_file.hpp"
 #include "io/codec.hpp"
+#include "pageprep/kernels/picture_zones.hpp"
 #include "pipeline/orientation_step.hpp"
 #include "pipeline/page_signals.hpp"
 #include "util/text_metrics.hpp"
@@ -145,6 +147,8 @@ void FinishStage::finish(PageWork& w) {
     OcrResult r;
     read_page(w, &r);
     if (!w.ok()) return;
+    find_zones(w);  // on the page as read (a turn redoes it), before ALTO names them
+    if (!w.ok()) return;
     std::string error;
     OcrEngine* ocr = reader_->engine(w.ocr_lang, &error);  // made by the read
     w.text = std::move(r.text);
@@ -185,13 +189,25 @@ void FinishStage::finish(PageWork& w) {
     ocr_lines = std::move(r.lines);
     w.times.write_ms += ms_between(tw, Clock::now());
   }
+  if (!w.zones_checked) find_zones(w);
+  if (!w.ok()) return;
   // Images.
   const auto tw = Clock::now();
   // The binary page as an executor delivered it (packed; see
-  // binary_packed_suffices), or unpacked.
+  // binary_packed_suffices, never with --image-format mixed), or unpacked.
   const bool packed = w.binary.empty() && !w.binary_packed.empty();
   const bool wrote_binary = cfg_.save_binary && (packed || !w.binary.empty());
-  if (wrote_binary) {
+  bool clean_is_binary = wrote_binary;
+  if (wrote_binary && cfg_.mixed_image && !packed) {
+    const int64_t cpu0 = thread_cpu_ns();
+    EncodeResult e = encode_mixed_page(w);
+    stats_.cpu.encode_ns += thread_cpu_ns() - cpu0;
+    clean_is_binary = w.mixed_image == "bilevel";
+    if (e.error != PageError::kNone)
+      w.fail(e.error, e.message);
+    else
+      write_output(w, "binary", w.stem + ".png", e.bytes);
+  } else if (wrote_binary) {
     const int64_t cpu0 = thread_cpu_ns();
     EncodeResult e = packed ? encode_packed_page(w.binary_packed, w.binary_packed_width,
                                                  cfg_.binary_format, w.decoded.dpi_x)
@@ -220,11 +236,50 @@ void FinishStage::finish(PageWork& w) {
     const std::string binary_rel =
         wrote_binary ? w.stem + output_extension(cfg_.binary_format, true) : std::string();
     write_page_artifact(w, std::move(ocr_lines), binary_rel.empty() ? gray_rel : binary_rel,
-                        !binary_rel.empty());
+                        !binary_rel.empty() && clean_is_binary);
   }
   const auto tw1 = Clock::now();
   w.times.write_ms += ms_between(tw, tw1);
   stats_.write.add(tw1 - tw);
+}
+
+void FinishStage::find_zones(PageWork& w) {
+  // Looked for where something uses them: ALTO and pages.jsonl with OCR, the
+  // mixed page. Cheap next to OCR (cell sums, one pass over the page).
+  if (w.gray.empty() || !(cfg_.mixed_image || cfg_.ocr == OcrMode::kTesseract)) return;
+  const auto t0 = Clock::now();
+  if (!zone_pool_) zone_pool_ = std::make_unique<kernels::cpu::ThreadPool>(1);
+  std::vector<kernels::PictureZone> zones;
+  const kernels::ConstGrayView view{w.gray.data, w.gray.cols, w.gray.rows,
+                                    static_cast<int64_t>(w.gray.step)};
+  const kernels::Status st = kernels::cpu::find_picture_zones(
+      *zone_pool_, view, static_cast<float>(w.decoded.dpi_x), &zones);
+  if (!st) {
+    w.fail(PageError::kInternal, "picture zones: " + st.message());
+    return;
+  }
+  w.zones_processed.clear();
+  for (const auto& z : zones) w.zones_processed.push_back({z.x, z.y, z.width, z.height});
+  w.picture_zones = zones_on_master(w.zones_processed, geometry_of(w));
+  w.zones_checked = true;
+  w.times.detect_ms += ms_between(t0, Clock::now());
+}
+
+EncodeResult FinishStage::encode_mixed_page(PageWork& w) {
+  if (w.zones_processed.empty()) {
+    w.mixed_image = "bilevel";  // a text page: the binary page, as a 1-bit PNG
+    return encode_page(w.binary, OutputFormat::kPng, w.decoded.dpi_x, true);
+  }
+  cv::Mat colour;
+  if (w.decoded.source_channels >= 3 && w.decoded.format != "pdf") {
+    const cv::Mat master =
+        read_colour_master(w.id.input, w.id.page, w.width, w.height);  // empty: keep gray
+    if (!master.empty())
+      colour = colour_zones_on_processed(master, geometry_of(w), w.zones_processed);
+  }
+  w.mixed_image = colour.empty() ? "gray" : "rgb";
+  return encode_page(compose_mixed_page(w.binary, w.gray, colour, w.zones_processed),
+                     OutputFormat::kPng, w.decoded.dpi_x, false);
 }
 
 PageGeometry FinishStage::geometry_of(const PageWork& w) {
@@ -253,7 +308,8 @@ void FinishStage::write_ocr_outputs(PageWork& w, const OcrResult& r) {
   if (f.txt) write_output(w, "text", w.stem + ".txt", bytes(w.text));
   if (f.hocr) write_output(w, "hocr", w.stem + ".hocr", bytes(hocr_on_master(r.hocr, g)));
   if (f.alto)
-    write_output(w, "alto", w.stem + ".xml", bytes(alto_on_master(r.alto, g, w.id.input)));
+    write_output(w, "alto", w.stem + ".xml",
+                 bytes(alto_on_master(r.alto, g, w.id.input, w.picture_zones)));
   if (f.tsv) write_output(w, "tsv", w.stem + ".tsv", bytes(tsv_on_master(r.tsv, g)));
 }
 

@@ -20,11 +20,13 @@
 #include <vector>
 
 #include "doc/page_geometry.hpp"
+#include "io/codec.hpp"
 #include "model/page_work.hpp"
 #include "model/run_stats.hpp"
 #include "ocr/ocr_engine.hpp"
 #include "ocr/orientation.hpp"
 #include "ocr/page_reader.hpp"
+#include "pageprep/kernels/cpu/thread_pool.hpp"
 #include "pipeline/executor.hpp"
 #include "pipeline/run_config.hpp"
 
@@ -53,6 +55,12 @@ class FinishStage {
   void read_page(PageWork& w, OcrResult* result);
   void write_output(PageWork& w, const std::string& kind, const std::string& rel,
                     const std::vector<uint8_t>& bytes);
+  /// Picture zones of the processed page (kernels/picture_zones.hpp), when a
+  /// run uses them: w.zones_processed, and w.picture_zones on the master.
+  void find_zones(PageWork& w);
+  /// --image-format mixed: the PNG of the page with its zones in tone
+  /// (doc/mixed_page.hpp); a 1-bit PNG when it has none. Sets w.mixed_image.
+  EncodeResult encode_mixed_page(PageWork& w);
   /// The page's map back to the master (doc/page_geometry.hpp).
   static PageGeometry geometry_of(const PageWork& w);
   /// The box of the master the page was processed from (split half, crop).
@@ -70,6 +78,7 @@ class FinishStage {
   std::unique_ptr<PageReader> reader_;
   std::unique_ptr<OrientationDetector> osd_;  ///< --ocr none only
   std::unique_ptr<Executor> redo_;            ///< CPU executor for pages turned a quarter
+  std::unique_ptr<kernels::cpu::ThreadPool> zone_pool_;  ///< one thread: the finish thread's own
 };
 
 }  // namespace pageprep::host

@@ -28,6 +28,7 @@ std::string output_parameters(const RunConfig& cfg) {
     << "|orient=" << detects_orientation(cfg) << "|fallback=" << cfg.auto_fallback_lang
     << "|formats=" << cfg.page_formats.canonical() << "|pdfdpi=" << cfg.limits.pdf_dpi
     << "|artifact=" << (cfg.documents.pdf || cfg.documents.sidecar);
+  if (cfg.mixed_image) s << "|mixed=1";  // appended only when on: older keys stay valid
   return s.str();
 }
 

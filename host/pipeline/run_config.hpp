@@ -82,6 +82,9 @@ struct RunConfig {
   int batch_latency_ms = 50;          ///< or when its first page has waited this long
   StepConfig steps;
   OutputFormat binary_format = OutputFormat::kTiffG4;
+  /// --image-format mixed: the cleaned page is a PNG with the text binarized
+  /// and the picture zones in gray or colour (doc/mixed_page.hpp).
+  bool mixed_image = false;
   OutputFormat gray_format = OutputFormat::kPng;
   bool save_gray = false;   ///< also write the cleaned gray page
   bool save_binary = true;  ///< write the binary page (when binarizing)

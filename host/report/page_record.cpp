@@ -53,6 +53,17 @@ std::string page_record_json(const PageWork& w) {
     if (w.dewarp.applied) j.num("dewarp_max_px", w.dewarp.max_px, 2);
     if (!w.dewarp.note.empty()) j.str("dewarp_note", w.dewarp.note);
   }
+  if (w.zones_checked) {
+    // Picture zones (kernels/picture_zones.hpp), [x, y, w, h] on the master.
+    j.begin_array("picture_zones");
+    for (const auto& z : w.picture_zones) {
+      j.begin_array();
+      for (int32_t v : z) j.raw_value(std::to_string(v));
+      j.end_array();
+    }
+    j.end_array();
+  }
+  if (!w.mixed_image.empty()) j.str("mixed_image", w.mixed_image);
   if (!w.executor.empty()) j.str("executor", w.executor);
   if (w.orientation_checked) {
     if (w.orientation_known)

@@ -282,7 +282,8 @@ void append_region(std::string* text, const TextFlow::Region& r) {
 /// A photo-like block: smooth gradient, soft blobs and hard shapes, printed
 /// either as a clustered-dot halftone (ink 0 / paper 255) or as continuous tone
 /// (`halftone` < 0: chosen by `rng`; 0: continuous tone; > 0: halftone).
-void draw_figure(cv::Mat& img, const cv::Rect& r, int dpi, Rng& rng, int halftone = -1) {
+/// The tone (0 black .. 1 white) of a photo-like block.
+cv::Mat1f picture_tone(const cv::Rect& r, Rng& rng) {
   cv::Mat1f tone(r.height, r.width);
   const double phi = rng.uniform(0.0, 2.0 * kPi);
   const double g0 = rng.uniform(0.55, 0.9), g1 = rng.uniform(-0.5, 0.5);
@@ -318,6 +319,11 @@ void draw_figure(cv::Mat& img, const cv::Rect& r, int dpi, Rng& rng, int halfton
       cv::rectangle(tone, cv::Rect(c.x - size, c.y - size / 2, 2 * size, size), v, cv::FILLED);
     }
   }
+  return tone;
+}
+
+void draw_figure(cv::Mat& img, const cv::Rect& r, int dpi, Rng& rng, int halftone = -1) {
+  const cv::Mat1f tone = picture_tone(r, rng);
   cv::Mat roi = img(r);
   const bool screen = rng.chance(0.5);  // drawn either way, so `halftone` keeps the rng stream
   if (halftone > 0 || (halftone < 0 && screen)) {
@@ -343,6 +349,29 @@ void draw_figure(cv::Mat& img, const cv::Rect& r, int dpi, Rng& rng, int halfton
     }
   }
   if (rng.chance(0.5)) cv::rectangle(img, r, cv::Scalar(0), std::max(1, dpi / 150));
+}
+
+/// A line engraving: the tone of a photo-like block cut as parallel hatching
+/// (~40 lines per inch) whose lines thicken with darkness, cross-hatched where
+/// it is darker than half, in pure ink on paper, inside a frame.
+void draw_engraving(cv::Mat& img, const cv::Rect& r, int dpi, Rng& rng) {
+  const cv::Mat1f tone = picture_tone(r, rng);
+  const double period = std::max(4.0, dpi / 40.0);
+  const double a0 = rng.uniform(0.2, 1.2), a1 = a0 + kPi / 2.5;
+  const double c0 = std::cos(a0), s0 = std::sin(a0), c1 = std::cos(a1), s1 = std::sin(a1);
+  cv::Mat roi = img(r);
+  for (int y = 0; y < r.height; ++y) {
+    const float* t = tone.ptr<float>(y);
+    uint8_t* row = roi.ptr<uint8_t>(y);
+    for (int x = 0; x < r.width; ++x) {
+      const double dark = 1.0 - std::clamp(static_cast<double>(t[x]), 0.03, 0.97);
+      const double u = (x * c0 + y * s0) / period, v = (x * c1 + y * s1) / period;
+      const bool line0 = u - std::floor(u) < std::min(0.9, 1.2 * dark);
+      const bool line1 = dark > 0.5 && v - std::floor(v) < 1.6 * (dark - 0.5);
+      row[x] = (line0 || line1) ? 0 : 255;
+    }
+  }
+  cv::rectangle(img, r, cv::Scalar(0), std::max(1, dpi / 150));
 }
 
 struct TableResult {
@@ -628,6 +657,8 @@ const char* layout_name(Layout l) {
       return "pagenumber";
     case Layout::kWord:
       return "word";
+    case Layout::kEngraving:
+      return "engraving";
   }
   return "?";
 }
@@ -635,7 +666,7 @@ const char* layout_name(Layout l) {
 bool parse_layout(const std::string& name, Layout* out) {
   for (Layout l : {Layout::kSingleColumn, Layout::kTwoColumn, Layout::kTable, Layout::kFigure,
                    Layout::kSparse, Layout::kBlank, Layout::kPhoto, Layout::kChart,
-                   Layout::kSignature, Layout::kPageNumber, Layout::kWord})
+                   Layout::kSignature, Layout::kPageNumber, Layout::kWord, Layout::kEngraving})
     if (name == layout_name(l)) {
       *out = l;
       return true;
@@ -820,7 +851,8 @@ bool generate_page(const PageSpec& spec_in, const Degradation& deg, GeneratedPag
                                                             body.y + body.height - below)));
       break;
     }
-    case Layout::kFigure: {
+    case Layout::kFigure:
+    case Layout::kEngraving: {
       const int fig_w = static_cast<int>(body.width * rng.uniform(0.7, 1.0));
       const int fig_h =
           std::min(static_cast<int>(static_cast<double>(w) * h / 4.0 / fig_w), body.height / 2);
@@ -830,7 +862,12 @@ bool generate_page(const PageSpec& spec_in, const Degradation& deg, GeneratedPag
       if (fig_y - gap > body.y)
         append_region(&text, flow.fill(page.clean,
                                        cv::Rect(body.x, body.y, body.width, fig_y - gap - body.y)));
-      draw_figure(page.clean, cv::Rect(fig_x, fig_y, fig_w, fig_h), spec.dpi, rng);
+      const cv::Rect fig(fig_x, fig_y, fig_w, fig_h);
+      if (spec.layout == Layout::kEngraving)
+        draw_engraving(page.clean, fig, spec.dpi, rng);
+      else
+        draw_figure(page.clean, fig, spec.dpi, rng);
+      page.picture_boxes.push_back(fig);
       const int below = fig_y + fig_h + gap + font.pitch() / 2;
       if (below < body.y + body.height)
         append_region(&text, flow.fill(page.clean, cv::Rect(body.x, below, body.width,
@@ -853,6 +890,7 @@ bool generate_page(const PageSpec& spec_in, const Degradation& deg, GeneratedPag
       break;
     case Layout::kPhoto:
       draw_figure(page.clean, body, spec.dpi, rng, static_cast<int>(spec.seed & 1));
+      page.picture_boxes.push_back(body);
       break;
     case Layout::kChart:
       draw_chart(page.clean, body, spec.dpi, font, rng);

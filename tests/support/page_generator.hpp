@@ -27,6 +27,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace pageprep::testsupport {
 
@@ -45,10 +46,11 @@ enum class Layout {
   kSignature,   ///< a handwritten-looking signature stroke in the lower right (text "")
   kPageNumber,  ///< a level page number alone at the foot of the page (text: the number)
   kWord,        ///< one word alone in the middle of the page (text: the word)
+  kEngraving,   ///< as kFigure, with a line engraving (hatching, cross-hatching) in a frame
 };
 
 /// Stable names: "single", "two", "table", "figure", "sparse", "blank", "photo",
-/// "chart", "signature", "pagenumber", "word".
+/// "chart", "signature", "pagenumber", "word", "engraving".
 const char* layout_name(Layout l);
 /// Parses a layout_name(); false if unknown.
 bool parse_layout(const std::string& name, Layout* out);
@@ -105,6 +107,9 @@ struct GeneratedPage {
   double skew_deg = 0;   ///< the skew applied
   int glyphs = 0;        ///< non-space characters drawn (== non-space code points of text)
   int margin_px = 0;     ///< the margin used (>= dpi)
+  /// The photo, halftone or engraving blocks (kFigure, kEngraving, kPhoto), on
+  /// `clean` (and on `degraded` when it is neither skewed nor turned).
+  std::vector<cv::Rect> picture_boxes;
 };
 
 /// Generates one page. Returns false and sets *error (if non-null) when the font

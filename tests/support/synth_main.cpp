@@ -35,7 +35,7 @@ using pageprep::testsupport::Rng;
 void usage(std::ostream& os) {
   os << "usage: pageprep-synth --out DIR [--count N] [--seed S] [--dpi 300]\n"
         "  [--layout single|two|table|figure|sparse|blank|photo|chart|signature|\n"
-        "   pagenumber|word|mix] [--font NAME|mix] [--font-pt 11] [--sparse-lines N]\n"
+        "   pagenumber|word|engraving|mix] [--font NAME|mix] [--font-pt 11] [--sparse-lines N]\n"
         "  [--skew-max DEG | --skew DEG] [--noise SIGMA] [--specks PER_MPX] [--blur SIGMA]\n"
         "  [--illumination 0..1] [--yellow 0..1] [--contrast 0..1] [--border PX] [--jpeg Q]\n"
         "  [--color] [--lang eng|rus|chi_sim] [--rotate90 0|90|180|270] [--format png|tif|jpg]\n"
@@ -52,6 +52,8 @@ void usage(std::ostream& os) {
         "the width stays flat, default 0.4; the foot bends by 1+K, the head by 1-K, default\n"
         "0.3; optional gutter shadow 0..1); the manifest's \"curl\" gives the field's\n"
         "parameters. --flat-out writes the same degraded pages before the curl.\n"
+        "The manifest gives picture_boxes [[x,y,w,h],...] of photo/figure/engraving blocks\n"
+        "on unskewed, unturned pages ([] otherwise).\n"
         "Presets set defaults that explicit flags override:\n"
         "  clean     no degradation\n"
         "  demo      6 pages, mixed layouts and fonts, skew +-[1,5] deg, mild noise and specks,\n"
@@ -443,7 +445,16 @@ int main(int argc, char** argv) {
              << ",\"dark_border_px\":" << d.dark_border_px << ",\"jpeg_quality\":" << d.jpeg_quality
              << ",\"color\":" << (d.color ? "true" : "false") << ",\"margin_px\":" << page.margin_px
              << ",\"glyphs\":" << page.glyphs << ",\"page_box\":[" << page_box.x << ","
-             << page_box.y << "," << page_box.width << "," << page_box.height << "]";
+             << page_box.y << "," << page_box.width << "," << page_box.height << "]"
+             << ",\"picture_boxes\":[";
+    // On the degraded page: only where it is neither skewed, turned nor curled (else []).
+    const bool boxes_hold = d.skew_deg == 0 && d.rotate90 == 0 && o.curl <= 0;
+    for (size_t b = 0; boxes_hold && b < page.picture_boxes.size(); ++b) {
+      const cv::Rect& r = page.picture_boxes[b];
+      manifest << (b ? "," : "") << "[" << r.x + page_box.x << "," << r.y + page_box.y << ","
+               << r.width << "," << r.height << "]";
+    }
+    manifest << "]";
     if (o.curl > 0)
       manifest << ",\"curl\":{\"depth_px\":" << json_number(curl.depth_px)
                << ",\"side\":" << json_string(o.curl_side)
