@@ -116,7 +116,7 @@ struct PageWork {
 
   // Picture zones (kernels/picture_zones.hpp; doc/mixed_page.hpp), when looked for.
   bool zones_checked = false;
-  std::vector<std::array<int32_t, 4>> picture_zones;  ///< [x, y, w, h] on the master
+  std::vector<std::array<int32_t, 4>> picture_zones;    ///< [x, y, w, h] on the master
   std::vector<std::array<int32_t, 4>> zones_processed;  ///< the same boxes on `gray`
   std::string mixed_image;  ///< --image-format mixed: "bilevel", "gray" or "rgb"
 
